@@ -1,0 +1,20 @@
+//! Sanad's federation protocol, with no database: keys, and (as the protocol grows) wire types, object proofs, the
+//! anonymising projection and the delivery engine behind a store trait.
+//!
+//! **Architecture invariant:** this crate never touches a database; the node persists what it produces.
+
+pub mod keys;
+
+/// Everything that can go wrong in the protocol layer.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The operating system could not provide randomness.
+    #[error("no randomness available: {0}")]
+    Randomness(String),
+    /// A stored or received key is not a valid key.
+    #[error("invalid key: {0}")]
+    InvalidKey(&'static str),
+}
+
+/// The result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,20 @@
+//! Sanad's database schema as sea-orm migrations.
+//!
+//! Migrations declare their own columns and never import the node's entities, so that an old migration keeps
+//! meaning what it meant when it was written.
+
+pub use sea_orm_migration::MigratorTrait;
+use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_foundation;
+
+/// Every migration of the schema, in order.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,260 @@
+//! The operator CLI: `sanad serve`, `migrate`, `org`, `user`, `token`, `regions`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+
+use crate::{
+    accounts::{self, OrgDraft, UserDraft},
+    app::{Application, shutdown_signal},
+    config::Config,
+    db,
+    error::AppError,
+    i18n::{Catalogue, Lang, Tr},
+};
+
+/// Sanad: a federated aid-coordination node.
+#[derive(Debug, Parser)]
+#[command(name = "sanad", version, about)]
+pub struct Cli {
+    /// A TOML configuration file (see deploy/sanad.example.toml).
+    #[arg(long, global = true, env = "SANAD_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the node: migrate, create keys, serve HTTP until SIGTERM.
+    Serve,
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Manage organisations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Manage the gazetteer.
+    #[command(subcommand)]
+    Regions(RegionsCommand),
+}
+
+/// Organisation commands.
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organisation (does nothing if the slug exists).
+    Create {
+        /// Short name used in addresses (a-z, 0-9, -).
+        #[arg(long)]
+        slug: String,
+        /// Name in Arabic.
+        #[arg(long)]
+        name_ar: String,
+        /// Name in English.
+        #[arg(long)]
+        name_en: String,
+        /// What the organisation does.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+}
+
+/// User commands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user account (does nothing if the e-mail exists).
+    Create(UserCreate),
+    /// Give a user a role in an organisation (admin, caseworker, storekeeper, viewer).
+    Grant {
+        /// The user's e-mail.
+        #[arg(long)]
+        email: String,
+        /// The organisation's slug.
+        #[arg(long)]
+        org: String,
+        /// The role.
+        #[arg(long)]
+        role: String,
+    },
+    /// Make a user a node operator.
+    Operator {
+        /// The user's e-mail.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// Arguments of `user create`.
+#[derive(Debug, Args)]
+pub struct UserCreate {
+    /// E-mail address, used to sign in.
+    #[arg(long)]
+    pub email: String,
+    /// A file whose first line is the password; without it the password is asked for.
+    #[arg(long)]
+    pub password_file: Option<PathBuf>,
+    /// Name shown to colleagues.
+    #[arg(long, default_value = "")]
+    pub name: String,
+}
+
+/// Token commands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a member of an organisation; it is printed once.
+    Create {
+        /// The user's e-mail.
+        #[arg(long)]
+        email: String,
+        /// The organisation's slug.
+        #[arg(long)]
+        org: String,
+        /// A role no higher than the membership's (default: the membership's role).
+        #[arg(long)]
+        role: Option<String>,
+        /// What the token is for.
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+/// Gazetteer commands.
+#[derive(Debug, Subcommand)]
+pub enum RegionsCommand {
+    /// Load regions from a CSV (code,parent_code,level,name_en,name_ar[,lat,lon]); all rows or none.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+    },
+}
+
+/// Runs the CLI with parsed arguments.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    crate::telemetry::init(&config.log);
+    let tr = Tr::new(
+        std::sync::Arc::new(Catalogue::load()?),
+        std::env::var("LANG").ok().as_deref().and_then(Lang::parse).unwrap_or(Lang::En),
+    );
+    let explain = |e: AppError| explain(&tr, e);
+    match cli.command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            let conn = db::connect(&config).await?;
+            db::migrate(&conn).await?;
+            println!("database is up to date ({})", db::redact(&config.database.url));
+            Ok(())
+        }
+        Command::Org(OrgCommand::Create { slug, name_ar, name_en, description }) => {
+            let conn = open(&config).await?;
+            if let Some(org) = accounts::find_org(&conn, &slug).await.map_err(explain)? {
+                println!("organisation {} already exists; nothing changed", org.slug);
+                return Ok(());
+            }
+            let org = accounts::create_org(&conn, &OrgDraft { slug, name_ar, name_en, description }, None)
+                .await
+                .map_err(explain)?;
+            println!("created organisation {} ({} / {})", org.slug, org.name_ar, org.name_en);
+            Ok(())
+        }
+        Command::User(UserCommand::Create(args)) => {
+            let conn = open(&config).await?;
+            if accounts::find_user(&conn, &args.email).await.map_err(explain)?.is_some() {
+                println!("user {} already exists; nothing changed", args.email.trim().to_lowercase());
+                return Ok(());
+            }
+            let password = read_password(args.password_file.as_deref())?;
+            let user = accounts::create_user(&conn, &UserDraft { email: args.email, display_name: args.name, password })
+                .await
+                .map_err(explain)?;
+            println!("created user {}", user.email);
+            Ok(())
+        }
+        Command::User(UserCommand::Grant { email, org, role }) => {
+            let conn = open(&config).await?;
+            accounts::grant_by_name(&conn, &email, &org, &role).await.map_err(explain)?;
+            println!("{email} is now {role} of {org}");
+            Ok(())
+        }
+        Command::User(UserCommand::Operator { email }) => {
+            let conn = open(&config).await?;
+            accounts::make_operator(&conn, &email).await.map_err(explain)?;
+            println!("{email} is a node operator");
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create { email, org, role, label }) => {
+            let conn = open(&config).await?;
+            let (token, model) =
+                accounts::create_token(&conn, &email, &org, role.as_deref(), &label).await.map_err(explain)?;
+            eprintln!("token {} for {email} in {org} as {} (shown once; store it safely):", model.id, model.role);
+            println!("{token}");
+            Ok(())
+        }
+        Command::Regions(RegionsCommand::Import { file }) => {
+            let conn = open(&config).await?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            eprintln!("checking {} ...", file.display());
+            let n = crate::regions::import(&conn, &text).await.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            println!("loaded {n} regions from {}", file.display());
+            Ok(())
+        }
+    }
+}
+
+fn explain(tr: &Tr, err: AppError) -> anyhow::Error {
+    match err {
+        AppError::Validation(errors) => {
+            let parts: Vec<String> = errors.0.iter().map(|e| format!("{}: {}", e.field, tr.t(e.code))).collect();
+            anyhow::anyhow!("{}", parts.join("; "))
+        }
+        AppError::Internal(e) => e,
+        other => anyhow::anyhow!("{}", tr.t(other.message_key())),
+    }
+}
+
+async fn open(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let conn = db::connect(config).await?;
+    db::migrate(&conn).await?;
+    Ok(conn)
+}
+
+fn read_password(file: Option<&std::path::Path>) -> anyhow::Result<String> {
+    if let Some(file) = file {
+        let text = std::fs::read_to_string(file).with_context(|| format!("--password-file: cannot read {}", file.display()))?;
+        let password = text.lines().next().unwrap_or_default().to_owned();
+        if password.is_empty() {
+            bail!("--password-file: {} is empty", file.display());
+        }
+        return Ok(password);
+    }
+    let first = rpassword::prompt_password("Password: ").context("cannot read the password from the terminal")?;
+    let second = rpassword::prompt_password("Again: ").context("cannot read the password from the terminal")?;
+    if first != second {
+        bail!("the two passwords differ");
+    }
+    Ok(first)
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let public_url = config.public_url.clone();
+    let backend = if config.is_postgres() { "PostgreSQL" } else { "SQLite" };
+    let db_url = db::redact(&config.database.url);
+    let app = Application::build(config).await?;
+    let addr = app.local_addr()?;
+    tracing::info!(%addr, backend, database = %db_url, "sanad node listening");
+    eprintln!("Sanad is listening on http://{addr} ({backend}: {db_url})");
+    if let Some(link) = app.announce_setup(&public_url).await? {
+        eprintln!("\nThis node has no account yet. Open this one-time link to create the first organisation:\n\n    {link}\n");
+    } else {
+        eprintln!("Sign in at {public_url}/signin");
+    }
+    app.run_until(shutdown_signal()).await
+}

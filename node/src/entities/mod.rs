@@ -1,0 +1,13 @@
+//! sea-orm entities: one module per table. The migrations are the truth; these mirror them.
+
+pub mod api_token;
+pub mod audit_entry;
+pub mod case;
+pub mod case_note;
+pub mod membership;
+pub mod need;
+pub mod node_setting;
+pub mod organisation;
+pub mod region;
+pub mod session;
+pub mod user;

@@ -1,0 +1,31 @@
+//! The `needs` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "needs")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub org_id: i64,
+    pub case_id: Option<i64>,
+    pub sector: String,
+    pub item: String,
+    pub quantity: i64,
+    pub unit: String,
+    pub quantity_met: i64,
+    pub urgency: String,
+    pub region_code: String,
+    pub needed_by: Option<Date>,
+    pub public_summary: String,
+    pub status: String,
+    pub visibility: String,
+    pub created_by: i64,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
