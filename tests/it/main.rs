@@ -1,1 +1,9 @@
+//! Sanad's end-to-end tests: one binary, one module per area. Every test starts real nodes on 127.0.0.1:0.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api;
+mod cli;
+mod migrations;
+mod ops;
+mod tenancy;
+mod web;

@@ -1,1 +1,209 @@
+//! Test harness: `spawn_app()` starts a real node on 127.0.0.1:0 with a fresh database (SQLite in a temporary
+//! directory, or a new PostgreSQL database when `SANAD_TEST_DATABASE_URL` is set) and gives back a client.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::{net::SocketAddr, path::PathBuf};
+
+use reqwest::{Client, redirect::Policy};
+use sanad_node::{
+    accounts::{self, OrgDraft, UserDraft},
+    app::{AppState, Application},
+    config::Config,
+    tenancy::Role,
+};
+use sea_orm::{ConnectionTrait, Database};
+use tokio::{sync::oneshot, task::JoinHandle};
+
+/// A running node under test.
+pub struct TestApp {
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub base: String,
+    /// Bound address.
+    pub addr: SocketAddr,
+    /// The node's state (database handle and configuration), for arranging data and checking results.
+    pub state: AppState,
+    /// The configuration it was started with (reused by `restart`).
+    pub config: Config,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+/// Where the database of a new test node lives.
+async fn fresh_database_url(dir: &std::path::Path) -> String {
+    match std::env::var("SANAD_TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.trim().is_empty() => {
+            let name = format!("sanad_t_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(admin_url.trim()).await.expect("connect to SANAD_TEST_DATABASE_URL");
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+            admin.close().await.ok();
+            with_database_name(admin_url.trim(), &name)
+        }
+        _ => format!("sqlite://{}?mode=rwc", dir.join("sanad.db").display()),
+    }
+}
+
+/// Replaces the database name in a PostgreSQL URL.
+pub fn with_database_name(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map(|(b, q)| (b, Some(q))).unwrap_or((url, None));
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
+    let mut out = format!("{}/{name}", &base[..path_start]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// Whether the suite runs against PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("SANAD_TEST_DATABASE_URL").is_ok_and(|v| !v.trim().is_empty())
+}
+
+/// A configuration for a test node: port 0, a temporary data directory, a fresh database.
+pub async fn test_config(dir: &std::path::Path) -> Config {
+    let mut config = Config {
+        data_dir: PathBuf::from(dir),
+        public_url: String::new(),
+        ..Config::default()
+    };
+    config.http.bind = "127.0.0.1:0".into();
+    config.database.url = fresh_database_url(dir).await;
+    config.database.max_connections = 5;
+    config.log.level = "warn".into();
+    config.validated().expect("test configuration is valid")
+}
+
+/// Starts a node with a fresh database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts a node with a fresh database and a configuration changed by `tweak`.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut config = test_config(dir.path()).await;
+    tweak(&mut config);
+    start(config, dir).await
+}
+
+async fn start(config: Config, dir: tempfile::TempDir) -> TestApp {
+    let app = Application::build(config.clone()).await.expect("node starts");
+    let addr = app.local_addr().expect("bound address");
+    let state = app.state().clone();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        app.run_until(async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("server runs");
+    });
+    TestApp { base: format!("http://{addr}"), addr, state, config, stop: Some(stop), server: Some(server), _dir: dir }
+}
+
+impl TestApp {
+    /// Stops the node gracefully and starts it again on the same database and data directory.
+    pub async fn restart(mut self) -> TestApp {
+        self.shutdown().await;
+        let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().expect("temporary directory"));
+        start(self.config.clone(), dir).await
+    }
+
+    /// Stops the node gracefully and waits until it has stopped.
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task ends cleanly");
+        }
+    }
+
+    /// A URL on this node.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects.
+    pub fn browser(&self) -> Client {
+        Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
+    }
+
+    /// Creates an organisation directly (as the CLI would).
+    pub async fn org(&self, slug: &str, name_ar: &str) {
+        let draft = OrgDraft { slug: slug.into(), name_ar: name_ar.into(), name_en: format!("{slug} (en)"), description: String::new() };
+        accounts::create_org(&self.state.db, &draft, None).await.expect("create organisation");
+    }
+
+    /// Creates a user with `password` and gives them `role` in `org`.
+    pub async fn member(&self, email: &str, org: &str, role: Role) {
+        if accounts::find_user(&self.state.db, email).await.unwrap().is_none() {
+            let draft = UserDraft { email: email.into(), display_name: email.split('@').next().unwrap().into(), password: PASSWORD.into() };
+            accounts::create_user(&self.state.db, &draft).await.expect("create user");
+        }
+        accounts::grant_by_name(&self.state.db, email, org, role.as_str()).await.expect("grant role");
+    }
+
+    /// An API token for `email` in `org`.
+    pub async fn token(&self, email: &str, org: &str) -> String {
+        accounts::create_token(&self.state.db, email, org, None, "test").await.expect("create token").0
+    }
+
+    /// A browser signed in as `email`.
+    pub async fn signed_in(&self, email: &str) -> Client {
+        let client = self.browser();
+        let page = client.get(self.url("/signin")).send().await.unwrap().text().await.unwrap();
+        let response = client
+            .post(self.url("/signin"))
+            .form(&[("csrf", csrf_of(&page).as_str()), ("email", email), ("password", PASSWORD), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303, "sign-in of {email} should redirect");
+        client
+    }
+
+    /// Fetches a page and submits a form to `action` with the page's CSRF token and `fields`.
+    pub async fn submit(&self, client: &Client, page: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let html = client.get(self.url(page)).send().await.unwrap().text().await.unwrap();
+        let csrf = csrf_of(&html);
+        let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        client.post(self.url(action)).form(&form).send().await.unwrap()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The password every test user has.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// The CSRF token embedded in a page's forms.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).map(|i| i + marker.len()).expect("page has a form with a CSRF token");
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_name_is_replaced_keeping_the_query() {
+        let cases = [
+            ("postgres://postgres@127.0.0.1:5432/test", "postgres://postgres@127.0.0.1:5432/x"),
+            ("postgres://u:p@h/db?sslmode=disable", "postgres://u:p@h/x?sslmode=disable"),
+            ("postgres://h:5432", "postgres://h:5432/x"),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(super::with_database_name(url, "x"), expected);
+        }
+    }
+}

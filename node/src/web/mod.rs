@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/o/{slug}/needs/{id}", get(needs::show))
         .route("/o/{slug}/needs/{id}/edit", get(needs::edit_page).post(needs::update))
         .route("/static/sanad.css", get(stylesheet))
+        .fallback(|| async { AppError::NotFound })
         .layer(axum::middleware::from_fn_with_state(state.clone(), render_errors))
         .layer(axum::middleware::from_fn_with_state(state, ensure_browser_cookie))
 }
