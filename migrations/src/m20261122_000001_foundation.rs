@@ -24,7 +24,11 @@ fn ts(name: &'static str) -> ColumnDef {
     timestamp_with_time_zone(name)
 }
 
-fn fk(from_table: &'static str, from_col: &'static str, to_table: &'static str) -> ForeignKeyCreateStatement {
+fn fk(
+    from_table: &'static str,
+    from_col: &'static str,
+    to_table: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{from_table}_{from_col}"))
         .from(from_table, from_col)
@@ -35,7 +39,8 @@ fn fk(from_table: &'static str, from_col: &'static str, to_table: &'static str) 
 
 fn index(table: &'static str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
     let mut stmt = Index::create();
-    stmt.name(format!("ix_{table}_{}", cols.join("_"))).table(table);
+    stmt.name(format!("ix_{table}_{}", cols.join("_")))
+        .table(table);
     for col in cols {
         stmt.col(*col);
     }
@@ -70,7 +75,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("regions", &["parent_code"], false)).await?;
+        m.create_index(index("regions", &["parent_code"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -113,8 +119,10 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("memberships", &["user_id", "org_id"], true)).await?;
-        m.create_index(index("memberships", &["org_id"], false)).await?;
+        m.create_index(index("memberships", &["user_id", "org_id"], true))
+            .await?;
+        m.create_index(index("memberships", &["org_id"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -128,7 +136,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("sessions", &["user_id"], false)).await?;
+        m.create_index(index("sessions", &["user_id"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -177,8 +186,10 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("cases", &["org_id", "status"], false)).await?;
-        m.create_index(index("cases", &["org_id", "region_code"], false)).await?;
+        m.create_index(index("cases", &["org_id", "status"], false))
+            .await?;
+        m.create_index(index("cases", &["org_id", "region_code"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -193,7 +204,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("case_notes", &["case_id"], false)).await?;
+        m.create_index(index("case_notes", &["case_id"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -226,7 +238,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("needs", &["org_id", "status"], false)).await?;
+        m.create_index(index("needs", &["org_id", "status"], false))
+            .await?;
         m.create_index(index("needs", &["case_id"], false)).await?;
 
         m.create_table(
@@ -244,7 +257,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("audit_log", &["org_id", "subject_type", "subject_id"], false)).await?;
+        m.create_index(index(
+            "audit_log",
+            &["org_id", "subject_type", "subject_id"],
+            false,
+        ))
+        .await?;
         Ok(())
     }
 

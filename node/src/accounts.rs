@@ -2,8 +2,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde_json::json;
 
@@ -64,7 +64,10 @@ async fn insert_org(db: &impl ConnectionTrait, draft: &OrgDraft) -> AppResult<or
 }
 
 /// Finds a local organisation by slug.
-pub async fn find_org(db: &impl ConnectionTrait, slug: &str) -> AppResult<Option<organisation::Model>> {
+pub async fn find_org(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> AppResult<Option<organisation::Model>> {
     Ok(organisation::Entity::find()
         .filter(organisation::Column::Slug.eq(slug.trim().to_lowercase()))
         .filter(organisation::Column::Local.eq(true))
@@ -73,14 +76,26 @@ pub async fn find_org(db: &impl ConnectionTrait, slug: &str) -> AppResult<Option
 }
 
 /// Creates an organisation (node operator or CLI).
-pub async fn create_org(db: &DatabaseConnection, draft: &OrgDraft, by: Option<Actor>) -> AppResult<organisation::Model> {
+pub async fn create_org(
+    db: &DatabaseConnection,
+    draft: &OrgDraft,
+    by: Option<Actor>,
+) -> AppResult<organisation::Model> {
     let mut errors = FieldErrors::default();
     let draft = check_org(&mut errors, draft);
     errors.into_result(())?;
     let txn = db.begin().await?;
     let org = insert_org(&txn, &draft).await?;
-    audit::record_raw(&txn, Some(org.id), by, "org.create", "organisation", Some(org.id), json!({"slug": org.slug}))
-        .await?;
+    audit::record_raw(
+        &txn,
+        Some(org.id),
+        by,
+        "org.create",
+        "organisation",
+        Some(org.id),
+        json!({"slug": org.slug}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(org)
 }
@@ -94,17 +109,30 @@ pub async fn all_orgs(db: &DatabaseConnection) -> AppResult<Vec<(organisation::M
         .await?;
     let mut out = Vec::with_capacity(orgs.len());
     for org in orgs {
-        let members = membership::Entity::find().filter(membership::Column::OrgId.eq(org.id)).count(db).await?;
+        let members = membership::Entity::find()
+            .filter(membership::Column::OrgId.eq(org.id))
+            .count(db)
+            .await?;
         out.push((org, members));
     }
     Ok(out)
 }
 
 /// Changes an organisation's names and description (admins).
-pub async fn update_org(db: &DatabaseConnection, scope: &OrgScope, draft: &OrgDraft) -> AppResult<organisation::Model> {
+pub async fn update_org(
+    db: &DatabaseConnection,
+    scope: &OrgScope,
+    draft: &OrgDraft,
+) -> AppResult<organisation::Model> {
     scope.require(Perm::ManageOrg)?;
     let mut errors = FieldErrors::default();
-    let draft = check_org(&mut errors, &OrgDraft { slug: scope.org().slug.clone(), ..draft.clone() });
+    let draft = check_org(
+        &mut errors,
+        &OrgDraft {
+            slug: scope.org().slug.clone(),
+            ..draft.clone()
+        },
+    );
     errors.into_result(())?;
     let txn = db.begin().await?;
     let mut active: organisation::ActiveModel = scope.org().clone().into();
@@ -130,13 +158,22 @@ pub struct UserDraft {
 
 fn check_user(errors: &mut FieldErrors, draft: &UserDraft) -> UserDraft {
     let email = validate::email(errors, "email", &draft.email);
-    let display_name = validate::optional_text(errors, "display_name", Some(&draft.display_name), 200)
-        .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
+    let display_name =
+        validate::optional_text(errors, "display_name", Some(&draft.display_name), 200)
+            .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
     validate::new_password(errors, "password", &draft.password);
-    UserDraft { email, display_name, password: draft.password.clone() }
+    UserDraft {
+        email,
+        display_name,
+        password: draft.password.clone(),
+    }
 }
 
-async fn insert_user(db: &impl ConnectionTrait, draft: &UserDraft, operator: bool) -> AppResult<user::Model> {
+async fn insert_user(
+    db: &impl ConnectionTrait,
+    draft: &UserDraft,
+    operator: bool,
+) -> AppResult<user::Model> {
     if find_user(db, &draft.email).await?.is_some() {
         let mut errors = FieldErrors::default();
         errors.add("email", "err-email-taken");
@@ -157,7 +194,10 @@ async fn insert_user(db: &impl ConnectionTrait, draft: &UserDraft, operator: boo
 
 /// Finds a user by e-mail (case-insensitive).
 pub async fn find_user(db: &impl ConnectionTrait, email: &str) -> AppResult<Option<user::Model>> {
-    Ok(user::Entity::find().filter(user::Column::Email.eq(email.trim().to_lowercase())).one(db).await?)
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .one(db)
+        .await?)
 }
 
 /// Creates a user (CLI).
@@ -167,13 +207,27 @@ pub async fn create_user(db: &DatabaseConnection, draft: &UserDraft) -> AppResul
     errors.into_result(())?;
     let txn = db.begin().await?;
     let user = insert_user(&txn, &draft, false).await?;
-    audit::record_raw(&txn, None, None, "user.create", "user", Some(user.id), json!({"email": user.email})).await?;
+    audit::record_raw(
+        &txn,
+        None,
+        None,
+        "user.create",
+        "user",
+        Some(user.id),
+        json!({"email": user.email}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(user)
 }
 
 /// Gives `user` the role `role` in `org` (creating or changing the membership).
-pub async fn grant(db: &impl ConnectionTrait, user_id: i64, org_id: i64, role: Role) -> AppResult<()> {
+pub async fn grant(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    org_id: i64,
+    role: Role,
+) -> AppResult<()> {
     let existing = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id))
         .filter(membership::Column::OrgId.eq(org_id))
@@ -201,26 +255,54 @@ pub async fn grant(db: &impl ConnectionTrait, user_id: i64, org_id: i64, role: R
 }
 
 /// Grants a role from the CLI, by e-mail and slug.
-pub async fn grant_by_name(db: &DatabaseConnection, email: &str, slug: &str, role: &str) -> AppResult<()> {
+pub async fn grant_by_name(
+    db: &DatabaseConnection,
+    email: &str,
+    slug: &str,
+    role: &str,
+) -> AppResult<()> {
     let role = Role::parse(role).ok_or(AppError::BadRequest("err-unknown-role"))?;
-    let user = find_user(db, email).await?.ok_or(AppError::BadRequest("err-no-such-user"))?;
-    let org = find_org(db, slug).await?.ok_or(AppError::BadRequest("err-no-such-org"))?;
+    let user = find_user(db, email)
+        .await?
+        .ok_or(AppError::BadRequest("err-no-such-user"))?;
+    let org = find_org(db, slug)
+        .await?
+        .ok_or(AppError::BadRequest("err-no-such-org"))?;
     let txn = db.begin().await?;
     grant(&txn, user.id, org.id, role).await?;
-    audit::record_raw(&txn, Some(org.id), None, "member.grant", "user", Some(user.id), json!({"role": role.as_str()}))
-        .await?;
+    audit::record_raw(
+        &txn,
+        Some(org.id),
+        None,
+        "member.grant",
+        "user",
+        Some(user.id),
+        json!({"role": role.as_str()}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
 
 /// Makes a user a node operator.
 pub async fn make_operator(db: &DatabaseConnection, email: &str) -> AppResult<()> {
-    let user = find_user(db, email).await?.ok_or(AppError::BadRequest("err-no-such-user"))?;
+    let user = find_user(db, email)
+        .await?
+        .ok_or(AppError::BadRequest("err-no-such-user"))?;
     let txn = db.begin().await?;
     let mut active: user::ActiveModel = user.clone().into();
     active.is_operator = Set(true);
     active.update(&txn).await?;
-    audit::record_raw(&txn, None, None, "user.operator", "user", Some(user.id), json!({})).await?;
+    audit::record_raw(
+        &txn,
+        None,
+        None,
+        "user.operator",
+        "user",
+        Some(user.id),
+        json!({}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -234,8 +316,12 @@ pub async fn create_token(
     role: Option<&str>,
     label: &str,
 ) -> AppResult<(String, api_token::Model)> {
-    let user = find_user(db, email).await?.ok_or(AppError::BadRequest("err-no-such-user"))?;
-    let org = find_org(db, slug).await?.ok_or(AppError::BadRequest("err-no-such-org"))?;
+    let user = find_user(db, email)
+        .await?
+        .ok_or(AppError::BadRequest("err-no-such-user"))?;
+    let org = find_org(db, slug)
+        .await?
+        .ok_or(AppError::BadRequest("err-no-such-org"))?;
     let member = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user.id))
         .filter(membership::Column::OrgId.eq(org.id))
@@ -264,15 +350,29 @@ pub async fn create_token(
     }
     .insert(&txn)
     .await?;
-    audit::record_raw(&txn, Some(org.id), None, "token.create", "api_token", Some(model.id), json!({"user": user.id}))
-        .await?;
+    audit::record_raw(
+        &txn,
+        Some(org.id),
+        None,
+        "token.create",
+        "api_token",
+        Some(model.id),
+        json!({"user": user.id}),
+    )
+    .await?;
     txn.commit().await?;
     Ok((token, model))
 }
 
 /// The organisations a user belongs to, with the role in each.
-pub async fn memberships_of(db: &DatabaseConnection, user_id: i64) -> AppResult<Vec<(organisation::Model, String)>> {
-    let members = membership::Entity::find().filter(membership::Column::UserId.eq(user_id)).all(db).await?;
+pub async fn memberships_of(
+    db: &DatabaseConnection,
+    user_id: i64,
+) -> AppResult<Vec<(organisation::Model, String)>> {
+    let members = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .all(db)
+        .await?;
     let mut out = Vec::new();
     for m in members {
         if let Some(org) = organisation::Entity::find_by_id(m.org_id).one(db).await? {
@@ -300,7 +400,10 @@ pub struct Member {
 
 /// The members of the scope's organisation.
 pub async fn members(db: &DatabaseConnection, scope: &OrgScope) -> AppResult<Vec<Member>> {
-    let rows = membership::Entity::find().filter(membership::Column::OrgId.eq(scope.org_id())).all(db).await?;
+    let rows = membership::Entity::find()
+        .filter(membership::Column::OrgId.eq(scope.org_id()))
+        .all(db)
+        .await?;
     let users = user::Entity::find()
         .filter(user::Column::Id.is_in(rows.iter().map(|m| m.user_id).collect::<Vec<_>>()))
         .all(db)
@@ -339,7 +442,11 @@ pub struct MemberDraft {
 }
 
 /// Adds a member (creating the account if the e-mail is new) or changes the role of an existing one.
-pub async fn add_member(db: &DatabaseConnection, scope: &OrgScope, draft: &MemberDraft) -> AppResult<()> {
+pub async fn add_member(
+    db: &DatabaseConnection,
+    scope: &OrgScope,
+    draft: &MemberDraft,
+) -> AppResult<()> {
     scope.require(Perm::ManageOrg)?;
     let mut errors = FieldErrors::default();
     let email = validate::email(&mut errors, "email", &draft.email);
@@ -351,7 +458,11 @@ pub async fn add_member(db: &DatabaseConnection, scope: &OrgScope, draft: &Membe
         None => {
             let new = check_user(
                 &mut errors,
-                &UserDraft { email, display_name: draft.display_name.clone(), password: draft.password.clone() },
+                &UserDraft {
+                    email,
+                    display_name: draft.display_name.clone(),
+                    password: draft.password.clone(),
+                },
             );
             errors.into_result(())?;
             insert_user(&txn, &new, false).await?
@@ -359,12 +470,24 @@ pub async fn add_member(db: &DatabaseConnection, scope: &OrgScope, draft: &Membe
     };
     let role = Role::parse(&role).ok_or(AppError::BadRequest("err-unknown-role"))?;
     grant(&txn, user.id, scope.org_id(), role).await?;
-    audit::record(&txn, scope, "member.add", "user", user.id, json!({"role": role.as_str()})).await?;
+    audit::record(
+        &txn,
+        scope,
+        "member.add",
+        "user",
+        user.id,
+        json!({"role": role.as_str()}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
 
-async fn scoped_membership(db: &impl ConnectionTrait, scope: &OrgScope, id: i64) -> AppResult<membership::Model> {
+async fn scoped_membership(
+    db: &impl ConnectionTrait,
+    scope: &OrgScope,
+    id: i64,
+) -> AppResult<membership::Model> {
     membership::Entity::find_by_id(id)
         .filter(membership::Column::OrgId.eq(scope.org_id()))
         .one(db)
@@ -382,7 +505,12 @@ async fn other_admins(db: &impl ConnectionTrait, scope: &OrgScope, except: i64) 
 }
 
 /// Changes a member's role; the last admin cannot be demoted.
-pub async fn set_member_role(db: &DatabaseConnection, scope: &OrgScope, id: i64, role: &str) -> AppResult<()> {
+pub async fn set_member_role(
+    db: &DatabaseConnection,
+    scope: &OrgScope,
+    id: i64,
+    role: &str,
+) -> AppResult<()> {
     scope.require(Perm::ManageOrg)?;
     let mut errors = FieldErrors::default();
     let role = validate::choice(&mut errors, "role", role, vocab::ROLES);
@@ -396,7 +524,15 @@ pub async fn set_member_role(db: &DatabaseConnection, scope: &OrgScope, id: i64,
     let mut active: membership::ActiveModel = member.into();
     active.role = Set(role.clone());
     active.update(&txn).await?;
-    audit::record(&txn, scope, "member.role", "user", user_id, json!({"role": role})).await?;
+    audit::record(
+        &txn,
+        scope,
+        "member.role",
+        "user",
+        user_id,
+        json!({"role": role}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -410,14 +546,27 @@ pub async fn remove_member(db: &DatabaseConnection, scope: &OrgScope, id: i64) -
         return Err(AppError::Conflict("err-last-admin"));
     }
     api_token::Entity::update_many()
-        .col_expr(api_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .col_expr(
+            api_token::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
         .filter(api_token::Column::UserId.eq(member.user_id))
         .filter(api_token::Column::OrgId.eq(scope.org_id()))
         .filter(api_token::Column::RevokedAt.is_null())
         .exec(&txn)
         .await?;
-    membership::Entity::delete_by_id(member.id).exec(&txn).await?;
-    audit::record(&txn, scope, "member.remove", "user", member.user_id, json!({})).await?;
+    membership::Entity::delete_by_id(member.id)
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        scope,
+        "member.remove",
+        "user",
+        member.user_id,
+        json!({}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -441,14 +590,29 @@ pub async fn change_password(
     active.password_hash = Set(hash_password(new)?);
     active.update(&txn).await?;
     auth::end_other_sessions(&txn, user.id, keep_session).await?;
-    audit::record_raw(&txn, None, Some(Actor { user_id: user.id, token_id: None }), "user.password", "user", Some(user.id), json!({}))
-        .await?;
+    audit::record_raw(
+        &txn,
+        None,
+        Some(Actor {
+            user_id: user.id,
+            token_id: None,
+        }),
+        "user.password",
+        "user",
+        Some(user.id),
+        json!({}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
 
 /// Stores a user's language preference.
-pub async fn set_language(db: &DatabaseConnection, user: &user::Model, lang: &str) -> AppResult<()> {
+pub async fn set_language(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    lang: &str,
+) -> AppResult<()> {
     let mut active: user::ActiveModel = user.clone().into();
     active.lang = Set(Some(lang.to_owned()));
     active.update(db).await?;
@@ -475,7 +639,10 @@ pub async fn setup_link(db: &DatabaseConnection, public_url: &str) -> AppResult<
 
 /// Whether `token` is the live setup token.
 pub async fn setup_token_valid(db: &impl ConnectionTrait, token: &str) -> AppResult<bool> {
-    Ok(db::setting(db, SETUP_KEY).await?.is_some_and(|h| h == token_hash(token.trim())) && needs_setup(db).await?)
+    Ok(db::setting(db, SETUP_KEY)
+        .await?
+        .is_some_and(|h| h == token_hash(token.trim()))
+        && needs_setup(db).await?)
 }
 
 /// The setup form: the first organisation and its first admin.
@@ -505,7 +672,11 @@ pub async fn complete_setup(db: &DatabaseConnection, draft: &SetupDraft) -> AppR
     let org = check_org(&mut errors, &draft.org);
     let new_user = check_user(
         &mut errors,
-        &UserDraft { email: draft.email.clone(), display_name: draft.display_name.clone(), password: draft.password.clone() },
+        &UserDraft {
+            email: draft.email.clone(),
+            display_name: draft.display_name.clone(),
+            password: draft.password.clone(),
+        },
     );
     errors.into_result(())?;
     let txn = db.begin().await?;
@@ -516,9 +687,20 @@ pub async fn complete_setup(db: &DatabaseConnection, draft: &SetupDraft) -> AppR
     let user = insert_user(&txn, &new_user, true).await?;
     grant(&txn, user.id, org.id, Role::Admin).await?;
     db::delete_setting(&txn, SETUP_KEY).await?;
-    let actor = Some(Actor { user_id: user.id, token_id: None });
-    audit::record_raw(&txn, Some(org.id), actor, "node.setup", "organisation", Some(org.id), json!({"slug": org.slug}))
-        .await?;
+    let actor = Some(Actor {
+        user_id: user.id,
+        token_id: None,
+    });
+    audit::record_raw(
+        &txn,
+        Some(org.id),
+        actor,
+        "node.setup",
+        "organisation",
+        Some(org.id),
+        json!({"slug": org.slug}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(user)
 }

@@ -54,7 +54,10 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::web::router(state.clone()))
         .nest("/api/v1", crate::api::router(state.clone()))
         .merge(crate::ops::router())
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::ops::track))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::ops::track,
+        ))
         .layer(DefaultBodyLimit::max(state.config.http.body_limit))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
@@ -74,7 +77,9 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let addr = config.bind_addr()?;
         let state = AppState::build(config).await?;
-        let listener = TcpListener::bind(addr).await.with_context(|| format!("http.bind: cannot listen on {addr}"))?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("http.bind: cannot listen on {addr}"))?;
         Ok(Self { listener, state })
     }
 
@@ -90,14 +95,21 @@ impl Application {
 
     /// Prints the setup link when the node has no account yet.
     pub async fn announce_setup(&self, public_url: &str) -> anyhow::Result<Option<String>> {
-        Ok(crate::accounts::setup_link(&self.state.db, public_url).await.map_err(|e| anyhow::anyhow!("{e}"))?)
+        crate::accounts::setup_link(&self.state.db, public_url)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
     }
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests and closes the pool.
-    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let db = self.state.db.clone();
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await?;
         let _ = tokio::time::timeout(Duration::from_secs(5), db.close_by_ref()).await;
         Ok(())
     }

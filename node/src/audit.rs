@@ -2,8 +2,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::{
@@ -21,7 +21,16 @@ pub async fn record(
     subject_id: i64,
     detail: serde_json::Value,
 ) -> AppResult<()> {
-    record_raw(db, Some(scope.org_id()), Some(scope.actor()), action, subject_type, Some(subject_id), detail).await
+    record_raw(
+        db,
+        Some(scope.org_id()),
+        Some(scope.actor()),
+        action,
+        subject_type,
+        Some(subject_id),
+        detail,
+    )
+    .await
 }
 
 /// Records an action that may lie outside a tenant (node operations, CLI).

@@ -12,7 +12,8 @@ use chrono::{Duration, Utc};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use hmac::{Hmac, KeyInit, Mac};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter,
 };
 use sha2::{Digest, Sha256};
 
@@ -48,7 +49,11 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 
 /// Whether `password` matches the stored hash.
 pub fn verify_password(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+    PasswordHash::new(stored).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
 }
 
 /// A hash to verify against when the account does not exist, so that timing does not reveal which e-mails exist.
@@ -58,7 +63,11 @@ pub fn dummy_hash() -> &'static str {
 }
 
 /// Starts a session for `user_id`; returns the cookie value.
-pub async fn create_session(db: &impl ConnectionTrait, user_id: i64, hours: u32) -> AppResult<String> {
+pub async fn create_session(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    hours: u32,
+) -> AppResult<String> {
     let token = new_token("s_")?;
     let now = Utc::now();
     session::ActiveModel {
@@ -88,12 +97,19 @@ pub async fn session_user(db: &DatabaseConnection, token: &str) -> AppResult<Opt
 
 /// Ends a session.
 pub async fn end_session(db: &DatabaseConnection, token: &str) -> AppResult<()> {
-    session::Entity::delete_many().filter(session::Column::TokenHash.eq(token_hash(token))).exec(db).await?;
+    session::Entity::delete_many()
+        .filter(session::Column::TokenHash.eq(token_hash(token)))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
 /// Ends every session of a user except `keep` (after a password change).
-pub async fn end_other_sessions(db: &impl ConnectionTrait, user_id: i64, keep: Option<&str>) -> AppResult<()> {
+pub async fn end_other_sessions(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    keep: Option<&str>,
+) -> AppResult<()> {
     let mut query = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
     if let Some(keep) = keep {
         query = query.filter(session::Column::TokenHash.ne(token_hash(keep)));
@@ -114,7 +130,8 @@ pub async fn bearer_token(db: &DatabaseConnection, token: &str) -> AppResult<api
 
 /// The CSRF token for forms of the browser identified by `binding` (its session or anonymous cookie).
 pub fn csrf_token(key: &[u8; 32], binding: &str) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable_mac());
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable_mac());
     mac.update(b"csrf:");
     mac.update(binding.as_bytes());
     hex::encode(mac.finalize().into_bytes())
@@ -127,8 +144,11 @@ fn unreachable_mac() -> Hmac<Sha256> {
 
 /// Whether `submitted` is the CSRF token for `binding`, compared in constant time.
 pub fn csrf_valid(key: &[u8; 32], binding: &str, submitted: &str) -> bool {
-    let Ok(submitted) = hex::decode(submitted.trim()) else { return false };
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable_mac());
+    let Ok(submitted) = hex::decode(submitted.trim()) else {
+        return false;
+    };
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable_mac());
     mac.update(b"csrf:");
     mac.update(binding.as_bytes());
     mac.verify_slice(&submitted).is_ok()
@@ -143,15 +163,25 @@ pub struct SigninLimiter {
 impl SigninLimiter {
     /// Allows `per_minute` attempts per minute for each key, in a burst of the same size.
     pub fn new(per_minute: u32) -> anyhow::Result<Self> {
-        let n = NonZeroU32::new(per_minute).context("auth.signin_attempts_per_minute must be at least 1")?;
-        Ok(Self { limiter: RateLimiter::keyed(Quota::per_minute(n)) })
+        let n = NonZeroU32::new(per_minute)
+            .context("auth.signin_attempts_per_minute must be at least 1")?;
+        Ok(Self {
+            limiter: RateLimiter::keyed(Quota::per_minute(n)),
+        })
     }
 
     /// Counts an attempt; `Err(RateLimited)` when the client or the account is over its quota.
     pub fn check(&self, client: &str, email: &str) -> AppResult<()> {
         let by_client = self.limiter.check_key(&format!("ip:{client}")).is_ok();
-        let by_account = self.limiter.check_key(&format!("email:{}", email.trim().to_lowercase())).is_ok();
-        if by_client && by_account { Ok(()) } else { Err(AppError::RateLimited) }
+        let by_account = self
+            .limiter
+            .check_key(&format!("email:{}", email.trim().to_lowercase()))
+            .is_ok();
+        if by_client && by_account {
+            Ok(())
+        } else {
+            Err(AppError::RateLimited)
+        }
     }
 }
 
@@ -184,8 +214,14 @@ mod tests {
         for _ in 0..3 {
             limiter.check("1.1.1.1", "a@x.org").unwrap();
         }
-        assert!(limiter.check("2.2.2.2", "a@x.org").is_err(), "same account from another address");
-        assert!(limiter.check("1.1.1.1", "b@x.org").is_err(), "same address, another account");
+        assert!(
+            limiter.check("2.2.2.2", "a@x.org").is_err(),
+            "same account from another address"
+        );
+        assert!(
+            limiter.check("1.1.1.1", "b@x.org").is_err(),
+            "same address, another account"
+        );
         limiter.check("3.3.3.3", "c@x.org").unwrap();
     }
 }

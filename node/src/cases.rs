@@ -6,8 +6,8 @@ use std::collections::HashSet;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -70,11 +70,16 @@ struct CaseInput {
     assigned_to: Option<i64>,
 }
 
-async fn check(db: &impl ConnectionTrait, scope: &OrgScope, draft: &CaseDraft) -> AppResult<CaseInput> {
+async fn check(
+    db: &impl ConnectionTrait,
+    scope: &OrgScope,
+    draft: &CaseDraft,
+) -> AppResult<CaseInput> {
     let mut errors = FieldErrors::default();
     let head_name = validate::required_text(&mut errors, "head_name", &draft.head_name, 200);
-    let national_id = validate::optional_text(&mut errors, "national_id", Some(&draft.national_id), 64)
-        .map(|v| sanad_search::fold_digits(&v));
+    let national_id =
+        validate::optional_text(&mut errors, "national_id", Some(&draft.national_id), 64)
+            .map(|v| sanad_search::fold_digits(&v));
     let phone = validate::optional_phone(&mut errors, "phone", Some(&draft.phone));
     let address = validate::optional_text(&mut errors, "address", Some(&draft.address), 500);
     let region_code = draft.region_code.trim().to_owned();
@@ -83,7 +88,8 @@ async fn check(db: &impl ConnectionTrait, scope: &OrgScope, draft: &CaseDraft) -
     } else if !crate::regions::exists(db, &region_code).await? {
         errors.add("region_code", "err-unknown-region");
     }
-    let household_size = validate::integer(&mut errors, "household_size", &draft.household_size, 1, 100) as i32;
+    let household_size =
+        validate::integer(&mut errors, "household_size", &draft.household_size, 1, 100) as i32;
     let mut vulns: Vec<&str> = Vec::new();
     for v in &draft.vulnerabilities {
         let v = v.trim();
@@ -93,7 +99,10 @@ async fn check(db: &impl ConnectionTrait, scope: &OrgScope, draft: &CaseDraft) -
             vulns.push(v);
         }
     }
-    let consent_share = matches!(draft.consent_share.as_deref().map(str::trim), Some("on" | "true" | "1" | "yes"));
+    let consent_share = matches!(
+        draft.consent_share.as_deref().map(str::trim),
+        Some("on" | "true" | "1" | "yes")
+    );
     let assigned_to = match sanad_search::fold_digits(draft.assigned_to.trim()).as_str() {
         "" => None,
         raw => match raw.parse::<i64>() {
@@ -117,7 +126,11 @@ async fn check(db: &impl ConnectionTrait, scope: &OrgScope, draft: &CaseDraft) -
     })
 }
 
-async fn is_caseworker(db: &impl ConnectionTrait, scope: &OrgScope, user_id: i64) -> AppResult<bool> {
+async fn is_caseworker(
+    db: &impl ConnectionTrait,
+    scope: &OrgScope,
+    user_id: i64,
+) -> AppResult<bool> {
     Ok(membership::Entity::find()
         .filter(membership::Column::OrgId.eq(scope.org_id()))
         .filter(membership::Column::UserId.eq(user_id))
@@ -138,7 +151,11 @@ fn search_text(input: &CaseInput) -> String {
 }
 
 /// Registers a household.
-pub async fn create(db: &DatabaseConnection, scope: &OrgScope, draft: &CaseDraft) -> AppResult<case::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    scope: &OrgScope,
+    draft: &CaseDraft,
+) -> AppResult<case::Model> {
     scope.require(Perm::WriteCases)?;
     let input = check(db, scope, draft).await?;
     let now = Utc::now();
@@ -170,7 +187,12 @@ pub async fn create(db: &DatabaseConnection, scope: &OrgScope, draft: &CaseDraft
 }
 
 /// Changes a household's details. Withdrawing consent makes its shared needs private again.
-pub async fn update(db: &DatabaseConnection, scope: &OrgScope, id: i64, draft: &CaseDraft) -> AppResult<case::Model> {
+pub async fn update(
+    db: &DatabaseConnection,
+    scope: &OrgScope,
+    id: i64,
+    draft: &CaseDraft,
+) -> AppResult<case::Model> {
     scope.require(Perm::WriteCases)?;
     let current = get(db, scope, id).await?;
     let input = check(db, scope, draft).await?;
@@ -179,7 +201,17 @@ pub async fn update(db: &DatabaseConnection, scope: &OrgScope, id: i64, draft: &
     macro_rules! diff {
         ($($field:ident),*) => {$( if current.$field != input.$field { changed.push(stringify!($field)); } )*};
     }
-    diff!(head_name, national_id, phone, address, region_code, household_size, vulnerabilities, consent_share, assigned_to);
+    diff!(
+        head_name,
+        national_id,
+        phone,
+        address,
+        region_code,
+        household_size,
+        vulnerabilities,
+        consent_share,
+        assigned_to
+    );
     let txn = sea_orm::TransactionTrait::begin(db).await?;
     let consent_at = match (current.consent_share, input.consent_share) {
         (false, true) => Some(now),
@@ -188,7 +220,10 @@ pub async fn update(db: &DatabaseConnection, scope: &OrgScope, id: i64, draft: &
     };
     if current.consent_share && !input.consent_share {
         need::Entity::update_many()
-            .col_expr(need::Column::Visibility, sea_orm::sea_query::Expr::value("private"))
+            .col_expr(
+                need::Column::Visibility,
+                sea_orm::sea_query::Expr::value("private"),
+            )
             .filter(need::Column::OrgId.eq(scope.org_id()))
             .filter(need::Column::CaseId.eq(id))
             .exec(&txn)
@@ -208,7 +243,15 @@ pub async fn update(db: &DatabaseConnection, scope: &OrgScope, id: i64, draft: &
     active.assigned_to = Set(input.assigned_to);
     active.updated_at = Set(now);
     let model = active.update(&txn).await?;
-    audit::record(&txn, scope, "case.update", "case", id, json!({ "fields": changed })).await?;
+    audit::record(
+        &txn,
+        scope,
+        "case.update",
+        "case",
+        id,
+        json!({ "fields": changed }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -231,7 +274,12 @@ pub async fn view(db: &DatabaseConnection, scope: &OrgScope, id: i64) -> AppResu
 }
 
 /// Closes or reopens a case.
-pub async fn set_status(db: &DatabaseConnection, scope: &OrgScope, id: i64, status: &str) -> AppResult<case::Model> {
+pub async fn set_status(
+    db: &DatabaseConnection,
+    scope: &OrgScope,
+    id: i64,
+    status: &str,
+) -> AppResult<case::Model> {
     scope.require(Perm::WriteCases)?;
     if !vocab::contains(vocab::CASE_STATUSES, status) {
         return Err(AppError::BadRequest("err-unknown-choice"));
@@ -242,7 +290,11 @@ pub async fn set_status(db: &DatabaseConnection, scope: &OrgScope, id: i64, stat
     active.status = Set(status.to_owned());
     active.updated_at = Set(Utc::now());
     let model = active.update(&txn).await?;
-    let action = if status == "closed" { "case.close" } else { "case.reopen" };
+    let action = if status == "closed" {
+        "case.close"
+    } else {
+        "case.reopen"
+    };
     audit::record(&txn, scope, action, "case", id, json!({})).await?;
     txn.commit().await?;
     Ok(model)
@@ -267,16 +319,24 @@ pub struct CaseFilter {
 }
 
 /// A page of the scope's cases, newest first, and the total count.
-pub async fn list(db: &DatabaseConnection, scope: &OrgScope, filter: &CaseFilter) -> AppResult<(Vec<case::Model>, u64)> {
+pub async fn list(
+    db: &DatabaseConnection,
+    scope: &OrgScope,
+    filter: &CaseFilter,
+) -> AppResult<(Vec<case::Model>, u64)> {
     scope.require(Perm::Read)?;
     let mut cond = Condition::all().add(case::Column::OrgId.eq(scope.org_id()));
     if !filter.status.trim().is_empty() {
         cond = cond.add(case::Column::Status.eq(filter.status.trim()));
     }
     if !filter.region.trim().is_empty() {
-        cond = cond.add(case::Column::RegionCode.is_in(region_and_below(db, filter.region.trim()).await?));
+        cond = cond
+            .add(case::Column::RegionCode.is_in(region_and_below(db, filter.region.trim()).await?));
     }
-    for term in sanad_search::normalize(&filter.q).split_whitespace().take(8) {
+    for term in sanad_search::normalize(&filter.q)
+        .split_whitespace()
+        .take(8)
+    {
         cond = cond.add(case::Column::SearchText.contains(term));
     }
     let query = case::Entity::find().filter(cond);
@@ -304,14 +364,22 @@ pub async fn region_and_below(db: &impl ConnectionTrait, code: &str) -> AppResul
             .into_tuple()
             .all(db)
             .await?;
-        frontier = children.into_iter().filter(|c| seen.insert(c.clone())).collect();
+        frontier = children
+            .into_iter()
+            .filter(|c| seen.insert(c.clone()))
+            .collect();
         all.extend(frontier.iter().cloned());
     }
     Ok(all)
 }
 
 /// Adds a note to a case.
-pub async fn add_note(db: &DatabaseConnection, scope: &OrgScope, id: i64, body: &str) -> AppResult<case_note::Model> {
+pub async fn add_note(
+    db: &DatabaseConnection,
+    scope: &OrgScope,
+    id: i64,
+    body: &str,
+) -> AppResult<case_note::Model> {
     scope.require(Perm::WriteCases)?;
     let mut errors = FieldErrors::default();
     let body = validate::required_text(&mut errors, "body", body, 5000);
@@ -328,13 +396,25 @@ pub async fn add_note(db: &DatabaseConnection, scope: &OrgScope, id: i64, body: 
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, scope, "case.note", "case", id, json!({ "note": note.id })).await?;
+    audit::record(
+        &txn,
+        scope,
+        "case.note",
+        "case",
+        id,
+        json!({ "note": note.id }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(note)
 }
 
 /// The notes of a case, oldest first.
-pub async fn notes(db: &DatabaseConnection, scope: &OrgScope, id: i64) -> AppResult<Vec<case_note::Model>> {
+pub async fn notes(
+    db: &DatabaseConnection,
+    scope: &OrgScope,
+    id: i64,
+) -> AppResult<Vec<case_note::Model>> {
     scope.require(Perm::Read)?;
     Ok(case_note::Entity::find()
         .filter(case_note::Column::OrgId.eq(scope.org_id()))

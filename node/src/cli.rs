@@ -142,7 +142,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     crate::telemetry::init(&config.log);
     let tr = Tr::new(
         std::sync::Arc::new(Catalogue::load()?),
-        std::env::var("LANG").ok().as_deref().and_then(Lang::parse).unwrap_or(Lang::En),
+        std::env::var("LANG")
+            .ok()
+            .as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or(Lang::En),
     );
     let explain = |e: AppError| explain(&tr, e);
     match cli.command {
@@ -150,59 +154,110 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let conn = db::connect(&config).await?;
             db::migrate(&conn).await?;
-            println!("database is up to date ({})", db::redact(&config.database.url));
+            println!(
+                "database is up to date ({})",
+                db::redact(&config.database.url)
+            );
             Ok(())
         }
-        Command::Org(OrgCommand::Create { slug, name_ar, name_en, description }) => {
+        Command::Org(OrgCommand::Create {
+            slug,
+            name_ar,
+            name_en,
+            description,
+        }) => {
             let conn = open(&config).await?;
             if let Some(org) = accounts::find_org(&conn, &slug).await.map_err(explain)? {
                 println!("organisation {} already exists; nothing changed", org.slug);
                 return Ok(());
             }
-            let org = accounts::create_org(&conn, &OrgDraft { slug, name_ar, name_en, description }, None)
-                .await
-                .map_err(explain)?;
-            println!("created organisation {} ({} / {})", org.slug, org.name_ar, org.name_en);
+            let org = accounts::create_org(
+                &conn,
+                &OrgDraft {
+                    slug,
+                    name_ar,
+                    name_en,
+                    description,
+                },
+                None,
+            )
+            .await
+            .map_err(explain)?;
+            println!(
+                "created organisation {} ({} / {})",
+                org.slug, org.name_ar, org.name_en
+            );
             Ok(())
         }
         Command::User(UserCommand::Create(args)) => {
             let conn = open(&config).await?;
-            if accounts::find_user(&conn, &args.email).await.map_err(explain)?.is_some() {
-                println!("user {} already exists; nothing changed", args.email.trim().to_lowercase());
+            if accounts::find_user(&conn, &args.email)
+                .await
+                .map_err(explain)?
+                .is_some()
+            {
+                println!(
+                    "user {} already exists; nothing changed",
+                    args.email.trim().to_lowercase()
+                );
                 return Ok(());
             }
             let password = read_password(args.password_file.as_deref())?;
-            let user = accounts::create_user(&conn, &UserDraft { email: args.email, display_name: args.name, password })
-                .await
-                .map_err(explain)?;
+            let user = accounts::create_user(
+                &conn,
+                &UserDraft {
+                    email: args.email,
+                    display_name: args.name,
+                    password,
+                },
+            )
+            .await
+            .map_err(explain)?;
             println!("created user {}", user.email);
             Ok(())
         }
         Command::User(UserCommand::Grant { email, org, role }) => {
             let conn = open(&config).await?;
-            accounts::grant_by_name(&conn, &email, &org, &role).await.map_err(explain)?;
+            accounts::grant_by_name(&conn, &email, &org, &role)
+                .await
+                .map_err(explain)?;
             println!("{email} is now {role} of {org}");
             Ok(())
         }
         Command::User(UserCommand::Operator { email }) => {
             let conn = open(&config).await?;
-            accounts::make_operator(&conn, &email).await.map_err(explain)?;
+            accounts::make_operator(&conn, &email)
+                .await
+                .map_err(explain)?;
             println!("{email} is a node operator");
             Ok(())
         }
-        Command::Token(TokenCommand::Create { email, org, role, label }) => {
+        Command::Token(TokenCommand::Create {
+            email,
+            org,
+            role,
+            label,
+        }) => {
             let conn = open(&config).await?;
             let (token, model) =
-                accounts::create_token(&conn, &email, &org, role.as_deref(), &label).await.map_err(explain)?;
-            eprintln!("token {} for {email} in {org} as {} (shown once; store it safely):", model.id, model.role);
+                accounts::create_token(&conn, &email, &org, role.as_deref(), &label)
+                    .await
+                    .map_err(explain)?;
+            eprintln!(
+                "token {} for {email} in {org} as {} (shown once; store it safely):",
+                model.id, model.role
+            );
             println!("{token}");
             Ok(())
         }
         Command::Regions(RegionsCommand::Import { file }) => {
             let conn = open(&config).await?;
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
             eprintln!("checking {} ...", file.display());
-            let n = crate::regions::import(&conn, &text).await.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let n = crate::regions::import(&conn, &text)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             println!("loaded {n} regions from {}", file.display());
             Ok(())
         }
@@ -212,7 +267,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 fn explain(tr: &Tr, err: AppError) -> anyhow::Error {
     match err {
         AppError::Validation(errors) => {
-            let parts: Vec<String> = errors.0.iter().map(|e| format!("{}: {}", e.field, tr.t(e.code))).collect();
+            let parts: Vec<String> = errors
+                .0
+                .iter()
+                .map(|e| format!("{}: {}", e.field, tr.t(e.code)))
+                .collect();
             anyhow::anyhow!("{}", parts.join("; "))
         }
         AppError::Internal(e) => e,
@@ -228,15 +287,18 @@ async fn open(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
 
 fn read_password(file: Option<&std::path::Path>) -> anyhow::Result<String> {
     if let Some(file) = file {
-        let text = std::fs::read_to_string(file).with_context(|| format!("--password-file: cannot read {}", file.display()))?;
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("--password-file: cannot read {}", file.display()))?;
         let password = text.lines().next().unwrap_or_default().to_owned();
         if password.is_empty() {
             bail!("--password-file: {} is empty", file.display());
         }
         return Ok(password);
     }
-    let first = rpassword::prompt_password("Password: ").context("cannot read the password from the terminal")?;
-    let second = rpassword::prompt_password("Again: ").context("cannot read the password from the terminal")?;
+    let first = rpassword::prompt_password("Password: ")
+        .context("cannot read the password from the terminal")?;
+    let second = rpassword::prompt_password("Again: ")
+        .context("cannot read the password from the terminal")?;
     if first != second {
         bail!("the two passwords differ");
     }
@@ -245,14 +307,20 @@ fn read_password(file: Option<&std::path::Path>) -> anyhow::Result<String> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let public_url = config.public_url.clone();
-    let backend = if config.is_postgres() { "PostgreSQL" } else { "SQLite" };
+    let backend = if config.is_postgres() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
     let db_url = db::redact(&config.database.url);
     let app = Application::build(config).await?;
     let addr = app.local_addr()?;
     tracing::info!(%addr, backend, database = %db_url, "sanad node listening");
     eprintln!("Sanad is listening on http://{addr} ({backend}: {db_url})");
     if let Some(link) = app.announce_setup(&public_url).await? {
-        eprintln!("\nThis node has no account yet. Open this one-time link to create the first organisation:\n\n    {link}\n");
+        eprintln!(
+            "\nThis node has no account yet. Open this one-time link to create the first organisation:\n\n    {link}\n"
+        );
     } else {
         eprintln!("Sign in at {public_url}/signin");
     }

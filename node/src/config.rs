@@ -87,25 +87,39 @@ impl Default for Config {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:8080".into(), body_limit: 256 * 1024, behind_proxy: false }
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            body_limit: 256 * 1024,
+            behind_proxy: false,
+        }
     }
 }
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { url: String::new(), url_file: None, max_connections: 10 }
+        Self {
+            url: String::new(),
+            url_file: None,
+            max_connections: 10,
+        }
     }
 }
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self { format: "plain".into(), level: "info".into() }
+        Self {
+            format: "plain".into(),
+            level: "info".into(),
+        }
     }
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        Self { session_hours: 12, signin_attempts_per_minute: 10 }
+        Self {
+            session_hours: 12,
+            signin_attempts_per_minute: 10,
+        }
     }
 }
 
@@ -120,11 +134,18 @@ impl Config {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(path) = file {
             if !path.is_file() {
-                return Err(ConfigError(format!("--config: no such file {}", path.display())));
+                return Err(ConfigError(format!(
+                    "--config: no such file {}",
+                    path.display()
+                )));
             }
             figment = figment.merge(Toml::file_exact(path));
         }
-        figment = figment.merge(Env::prefixed("SANAD_").split("__").ignore(&["test_database_url", "config"]));
+        figment = figment.merge(
+            Env::prefixed("SANAD_")
+                .split("__")
+                .ignore(&["test_database_url", "config"]),
+        );
         let config: Config = figment.extract().map_err(|e| {
             let mut msg = String::new();
             for err in e {
@@ -151,8 +172,12 @@ impl Config {
         }
         self.public_url = self.public_url.trim().trim_end_matches('/').to_owned();
         let ok_url = |u: &str| {
-            let rest = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://"));
-            rest.is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace) && !r.contains('/'))
+            let rest = u
+                .strip_prefix("https://")
+                .or_else(|| u.strip_prefix("http://"));
+            rest.is_some_and(|r| {
+                !r.is_empty() && !r.contains(char::is_whitespace) && !r.contains('/')
+            })
         };
         if !ok_url(&self.public_url) {
             return Err(ConfigError(format!(
@@ -164,34 +189,61 @@ impl Config {
             && let Some(file) = &self.database.url_file
         {
             self.database.url = std::fs::read_to_string(file)
-                .map_err(|e| ConfigError(format!("database.url_file: cannot read {}: {e}", file.display())))?
+                .map_err(|e| {
+                    ConfigError(format!(
+                        "database.url_file: cannot read {}: {e}",
+                        file.display()
+                    ))
+                })?
                 .trim()
                 .to_owned();
         }
         if self.database.url.trim().is_empty() {
-            self.database.url = format!("sqlite://{}?mode=rwc", self.data_dir.join("sanad.db").display());
+            self.database.url = format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("sanad.db").display()
+            );
         }
         let url = self.database.url.trim();
-        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            return Err(ConfigError("database.url: must start with sqlite:, postgres:// or postgresql://".into()));
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError(
+                "database.url: must start with sqlite:, postgres:// or postgresql://".into(),
+            ));
         }
         if self.database.max_connections == 0 || self.database.max_connections > 1000 {
-            return Err(ConfigError("database.max_connections: must be between 1 and 1000".into()));
+            return Err(ConfigError(
+                "database.max_connections: must be between 1 and 1000".into(),
+            ));
         }
         if !matches!(self.log.format.as_str(), "plain" | "json") {
-            return Err(ConfigError(format!("log.format: `{}` is neither plain nor json", self.log.format)));
+            return Err(ConfigError(format!(
+                "log.format: `{}` is neither plain nor json",
+                self.log.format
+            )));
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
-            return Err(ConfigError(format!("log.level: `{}` is not a valid filter", self.log.level)));
+            return Err(ConfigError(format!(
+                "log.level: `{}` is not a valid filter",
+                self.log.level
+            )));
         }
         if !(1024..=64 * 1024 * 1024).contains(&self.http.body_limit) {
-            return Err(ConfigError("http.body_limit: must be between 1024 and 67108864 bytes".into()));
+            return Err(ConfigError(
+                "http.body_limit: must be between 1024 and 67108864 bytes".into(),
+            ));
         }
         if self.auth.session_hours == 0 || self.auth.session_hours > 24 * 90 {
-            return Err(ConfigError("auth.session_hours: must be between 1 and 2160".into()));
+            return Err(ConfigError(
+                "auth.session_hours: must be between 1 and 2160".into(),
+            ));
         }
         if self.auth.signin_attempts_per_minute == 0 {
-            return Err(ConfigError("auth.signin_attempts_per_minute: must be at least 1".into()));
+            return Err(ConfigError(
+                "auth.signin_attempts_per_minute: must be at least 1".into(),
+            ));
         }
         Ok(self)
     }
@@ -199,7 +251,10 @@ impl Config {
     /// The socket address to listen on.
     pub fn bind_addr(&self) -> Result<SocketAddr, ConfigError> {
         self.http.bind.trim().parse().map_err(|_| {
-            ConfigError(format!("http.bind: `{}` is not an address and port like 127.0.0.1:8080", self.http.bind))
+            ConfigError(format!(
+                "http.bind: `{}` is not an address and port like 127.0.0.1:8080",
+                self.http.bind
+            ))
         })
     }
 
@@ -222,7 +277,10 @@ mod tests {
         let mut config = Config::default();
         mutate(&mut config);
         let err = config.validated().expect_err("should be refused");
-        assert!(err.to_string().contains(expected), "{err} does not name {expected}");
+        assert!(
+            err.to_string().contains(expected),
+            "{err} does not name {expected}"
+        );
     }
 
     #[test]
@@ -240,14 +298,21 @@ mod tests {
         check(|c| c.database.url = "mysql://x".into(), "database.url");
         check(|c| c.log.format = "xml".into(), "log.format");
         check(|c| c.http.body_limit = 1, "http.body_limit");
-        check(|c| c.database.max_connections = 0, "database.max_connections");
+        check(
+            |c| c.database.max_connections = 0,
+            "database.max_connections",
+        );
         check(|c| c.auth.session_hours = 0, "auth.session_hours");
     }
 
     #[test]
+    #[allow(clippy::result_large_err)]
     fn toml_file_and_environment_are_layered() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("sanad.toml", "public_url = \"https://aid.example.org/\"\n[http]\nbind = \"0.0.0.0:9000\"")?;
+            jail.create_file(
+                "sanad.toml",
+                "public_url = \"https://aid.example.org/\"\n[http]\nbind = \"0.0.0.0:9000\"",
+            )?;
             jail.set_env("SANAD_HTTP__BIND", "127.0.0.1:9100");
             jail.set_env("SANAD_TEST_DATABASE_URL", "postgres://ignored");
             let config = Config::load(Some(std::path::Path::new("sanad.toml"))).unwrap();
@@ -257,7 +322,9 @@ mod tests {
             let err = Config::load(None).unwrap_err().to_string();
             assert!(err.contains("http.body_limit"), "{err}");
             jail.create_file("bad.toml", "[htp]\nbind = \"x\"")?;
-            let err = Config::load(Some(std::path::Path::new("bad.toml"))).unwrap_err().to_string();
+            let err = Config::load(Some(std::path::Path::new("bad.toml")))
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("htp"), "{err}");
             Ok(())
         });

@@ -5,7 +5,8 @@ use std::time::Duration;
 use anyhow::Context;
 use sanad_migrations::{Migrator, MigratorTrait};
 use sea_orm::{
-    ActiveValue::Set, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait, TransactionTrait,
+    ActiveValue::Set, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
+    TransactionTrait,
 };
 
 use crate::{config::Config, entities::node_setting};
@@ -24,12 +25,13 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
-    let db = Database::connect(options).await.with_context(|| {
-        format!("database.url: cannot connect to {}", redact(url))
-    })?;
+    let db = Database::connect(options)
+        .await
+        .with_context(|| format!("database.url: cannot connect to {}", redact(url)))?;
     if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
         // WAL lets readers proceed while one writer commits; the busy timeout makes writers queue, not fail.
-        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;").await?;
+        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+            .await?;
     }
     Ok(db)
 }
@@ -49,7 +51,9 @@ pub fn redact(url: &str) -> String {
 /// Brings the schema up to date and loads the built-in gazetteer.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await.context("running migrations")?;
-    crate::regions::seed_builtin(db).await.context("loading the built-in gazetteer")?;
+    crate::regions::seed_builtin(db)
+        .await
+        .context("loading the built-in gazetteer")?;
     Ok(())
 }
 
@@ -60,12 +64,18 @@ pub async fn migrations_current(db: &DatabaseConnection) -> anyhow::Result<bool>
 
 /// Reads a node setting.
 pub async fn setting(db: &impl ConnectionTrait, key: &str) -> anyhow::Result<Option<String>> {
-    Ok(node_setting::Entity::find_by_id(key.to_owned()).one(db).await?.map(|s| s.value))
+    Ok(node_setting::Entity::find_by_id(key.to_owned())
+        .one(db)
+        .await?
+        .map(|s| s.value))
 }
 
 /// Writes (inserts or replaces) a node setting.
 pub async fn set_setting(db: &impl ConnectionTrait, key: &str, value: &str) -> anyhow::Result<()> {
-    let model = node_setting::ActiveModel { key: Set(key.to_owned()), value: Set(value.to_owned()) };
+    let model = node_setting::ActiveModel {
+        key: Set(key.to_owned()),
+        value: Set(value.to_owned()),
+    };
     node_setting::Entity::insert(model)
         .on_conflict(
             sea_orm::sea_query::OnConflict::column(node_setting::Column::Key)
@@ -79,7 +89,9 @@ pub async fn set_setting(db: &impl ConnectionTrait, key: &str, value: &str) -> a
 
 /// Removes a node setting.
 pub async fn delete_setting(db: &impl ConnectionTrait, key: &str) -> anyhow::Result<()> {
-    node_setting::Entity::delete_by_id(key.to_owned()).exec(db).await?;
+    node_setting::Entity::delete_by_id(key.to_owned())
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -94,7 +106,9 @@ pub struct NodeSecrets {
 
 impl std::fmt::Debug for NodeSecrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NodeSecrets").field("keys", &self.keys).finish_non_exhaustive()
+        f.debug_struct("NodeSecrets")
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
     }
 }
 
@@ -131,7 +145,13 @@ pub async fn node_secrets(db: &DatabaseConnection) -> anyhow::Result<NodeSecrets
 mod tests {
     #[test]
     fn redact_hides_passwords_only() {
-        assert_eq!(super::redact("postgres://sanad:secret@db:5432/sanad"), "postgres://sanad:***@db:5432/sanad");
-        assert_eq!(super::redact("sqlite://./x.db?mode=rwc"), "sqlite://./x.db?mode=rwc");
+        assert_eq!(
+            super::redact("postgres://sanad:secret@db:5432/sanad"),
+            "postgres://sanad:***@db:5432/sanad"
+        );
+        assert_eq!(
+            super::redact("sqlite://./x.db?mode=rwc"),
+            "sqlite://./x.db?mode=rwc"
+        );
     }
 }

@@ -22,7 +22,10 @@ impl FieldErrors {
     /// Records a problem with `field` (the first problem per field wins).
     pub fn add(&mut self, field: &str, code: &'static str) {
         if self.get(field).is_none() {
-            self.0.push(FieldError { field: field.to_owned(), code });
+            self.0.push(FieldError {
+                field: field.to_owned(),
+                code,
+            });
         }
     }
 
@@ -38,7 +41,11 @@ impl FieldErrors {
 
     /// `Ok(value)` when there is no problem, else the validation error.
     pub fn into_result<T>(self, value: T) -> Result<T, AppError> {
-        if self.is_empty() { Ok(value) } else { Err(AppError::Validation(self)) }
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(AppError::Validation(self))
+        }
     }
 }
 

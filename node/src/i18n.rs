@@ -82,7 +82,10 @@ const EN_FTL: &str = include_str!("../locales/en.ftl");
 impl Catalogue {
     /// Parses the built-in catalogues.
     pub fn load() -> anyhow::Result<Self> {
-        Ok(Self { ar: bundle("ar", AR_FTL)?, en: bundle("en", EN_FTL)? })
+        Ok(Self {
+            ar: bundle("ar", AR_FTL)?,
+            en: bundle("en", EN_FTL)?,
+        })
     }
 
     fn bundle(&self, lang: Lang) -> &FluentBundle<FluentResource> {
@@ -100,7 +103,9 @@ impl Catalogue {
             return key.to_owned();
         };
         let mut errors = Vec::new();
-        bundle.format_pattern(pattern, args, &mut errors).into_owned()
+        bundle
+            .format_pattern(pattern, args, &mut errors)
+            .into_owned()
     }
 }
 
@@ -110,7 +115,9 @@ fn bundle(code: &str, source: &str) -> anyhow::Result<FluentBundle<FluentResourc
     let mut bundle = FluentBundle::new_concurrent(vec![code.parse()?]);
     // Numbers and names are inserted into sentences of either direction; isolate them for correct bidi display.
     bundle.set_use_isolating(true);
-    bundle.add_resource(resource).map_err(|errors| anyhow::anyhow!("{code}.ftl: {errors:?}"))?;
+    bundle
+        .add_resource(resource)
+        .map_err(|errors| anyhow::anyhow!("{code}.ftl: {errors:?}"))?;
     Ok(bundle)
 }
 
@@ -178,7 +185,10 @@ mod tests {
         assert!(en.len() > 100, "catalogue unexpectedly small: {}", en.len());
         let only_en: Vec<_> = en.difference(&ar).collect();
         let only_ar: Vec<_> = ar.difference(&en).collect();
-        assert!(only_en.is_empty() && only_ar.is_empty(), "untranslated: {only_en:?}; only Arabic: {only_ar:?}");
+        assert!(
+            only_en.is_empty() && only_ar.is_empty(),
+            "untranslated: {only_en:?}; only Arabic: {only_ar:?}"
+        );
     }
 
     #[test]
@@ -199,13 +209,19 @@ mod tests {
                     for chunk in text.split(marker).skip(1) {
                         let key = chunk.split('"').next().unwrap_or_default();
                         if !key.is_empty() && !known.contains(key) {
-                            missing.insert(format!("{}: {key}", path.file_name().unwrap().to_string_lossy()));
+                            missing.insert(format!(
+                                "{}: {key}",
+                                path.file_name().unwrap().to_string_lossy()
+                            ));
                         }
                     }
                 }
             }
         }
-        assert!(missing.is_empty(), "keys used but not in the catalogue: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "keys used but not in the catalogue: {missing:?}"
+        );
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -93,7 +93,11 @@ struct NeedInput {
     cancelled: bool,
 }
 
-async fn check(db: &impl ConnectionTrait, scope: &OrgScope, draft: &NeedDraft) -> AppResult<NeedInput> {
+async fn check(
+    db: &impl ConnectionTrait,
+    scope: &OrgScope,
+    draft: &NeedDraft,
+) -> AppResult<NeedInput> {
     let mut errors = FieldErrors::default();
     let case = match sanad_search::fold_digits(draft.case_id.trim()).as_str() {
         "" => None,
@@ -119,7 +123,13 @@ async fn check(db: &impl ConnectionTrait, scope: &OrgScope, draft: &NeedDraft) -
     let quantity_met = if draft.quantity_met.trim().is_empty() {
         0
     } else {
-        validate::integer(&mut errors, "quantity_met", &draft.quantity_met, 0, MAX_QUANTITY)
+        validate::integer(
+            &mut errors,
+            "quantity_met",
+            &draft.quantity_met,
+            0,
+            MAX_QUANTITY,
+        )
     };
     if errors.get("quantity").is_none() && quantity_met > quantity {
         errors.add("quantity_met", "err-met-above-quantity");
@@ -137,12 +147,22 @@ async fn check(db: &impl ConnectionTrait, scope: &OrgScope, draft: &NeedDraft) -
         errors.add("region_code", "err-unknown-region");
     }
     let needed_by = validate::optional_date(&mut errors, "needed_by", Some(&draft.needed_by));
-    let public_summary =
-        validate::optional_text(&mut errors, "public_summary", Some(&draft.public_summary), 500).unwrap_or_default();
+    let public_summary = validate::optional_text(
+        &mut errors,
+        "public_summary",
+        Some(&draft.public_summary),
+        500,
+    )
+    .unwrap_or_default();
     let visibility = if draft.visibility.trim().is_empty() {
         "private".to_owned()
     } else {
-        validate::choice(&mut errors, "visibility", &draft.visibility, vocab::VISIBILITIES)
+        validate::choice(
+            &mut errors,
+            "visibility",
+            &draft.visibility,
+            vocab::VISIBILITIES,
+        )
     };
     if let Some(case) = &case {
         if visibility != "private" && !case.consent_share {
@@ -150,7 +170,11 @@ async fn check(db: &impl ConnectionTrait, scope: &OrgScope, draft: &NeedDraft) -
         }
         // The summary may travel to other charities: it must not carry the household's identity.
         let summary = sanad_search::normalize(&public_summary);
-        let identifying = [Some(case.head_name.as_str()), case.phone.as_deref(), case.national_id.as_deref()];
+        let identifying = [
+            Some(case.head_name.as_str()),
+            case.phone.as_deref(),
+            case.national_id.as_deref(),
+        ];
         if identifying.into_iter().flatten().any(|v| {
             let v = sanad_search::normalize(v);
             v.chars().count() >= 4 && summary.contains(&v)
@@ -158,7 +182,10 @@ async fn check(db: &impl ConnectionTrait, scope: &OrgScope, draft: &NeedDraft) -
             errors.add("public_summary", "err-summary-identifies");
         }
     }
-    let cancelled = matches!(draft.cancelled.as_deref().map(str::trim), Some("on" | "true" | "1" | "yes"));
+    let cancelled = matches!(
+        draft.cancelled.as_deref().map(str::trim),
+        Some("on" | "true" | "1" | "yes")
+    );
     errors.into_result(NeedInput {
         case_id: case.map(|c| c.id),
         sector,
@@ -192,7 +219,11 @@ fn apply(active: &mut need::ActiveModel, input: NeedInput) {
 }
 
 /// Records a need.
-pub async fn create(db: &DatabaseConnection, scope: &OrgScope, draft: &NeedDraft) -> AppResult<need::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    scope: &OrgScope,
+    draft: &NeedDraft,
+) -> AppResult<need::Model> {
     scope.require(Perm::WriteNeeds)?;
     let input = check(db, scope, draft).await?;
     let now = Utc::now();
@@ -205,13 +236,26 @@ pub async fn create(db: &DatabaseConnection, scope: &OrgScope, draft: &NeedDraft
     apply(&mut active, input);
     let txn = sea_orm::TransactionTrait::begin(db).await?;
     let model = active.insert(&txn).await?;
-    audit::record(&txn, scope, "need.create", "need", model.id, json!({ "case": model.case_id })).await?;
+    audit::record(
+        &txn,
+        scope,
+        "need.create",
+        "need",
+        model.id,
+        json!({ "case": model.case_id }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
 
 /// Changes a need; the status follows the new quantities.
-pub async fn update(db: &DatabaseConnection, scope: &OrgScope, id: i64, draft: &NeedDraft) -> AppResult<need::Model> {
+pub async fn update(
+    db: &DatabaseConnection,
+    scope: &OrgScope,
+    id: i64,
+    draft: &NeedDraft,
+) -> AppResult<need::Model> {
     scope.require(Perm::WriteNeeds)?;
     let current = get(db, scope, id).await?;
     let input = check(db, scope, draft).await?;
@@ -219,7 +263,15 @@ pub async fn update(db: &DatabaseConnection, scope: &OrgScope, id: i64, draft: &
     apply(&mut active, input);
     let txn = sea_orm::TransactionTrait::begin(db).await?;
     let model = active.update(&txn).await?;
-    audit::record(&txn, scope, "need.update", "need", id, json!({ "status": model.status })).await?;
+    audit::record(
+        &txn,
+        scope,
+        "need.update",
+        "need",
+        id,
+        json!({ "status": model.status }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -259,7 +311,11 @@ pub struct NeedFilter {
 }
 
 /// A page of the scope's needs, most urgent and newest first, and the total count.
-pub async fn list(db: &DatabaseConnection, scope: &OrgScope, filter: &NeedFilter) -> AppResult<(Vec<need::Model>, u64)> {
+pub async fn list(
+    db: &DatabaseConnection,
+    scope: &OrgScope,
+    filter: &NeedFilter,
+) -> AppResult<(Vec<need::Model>, u64)> {
     scope.require(Perm::Read)?;
     let mut cond = Condition::all().add(need::Column::OrgId.eq(scope.org_id()));
     match filter.status.trim() {
@@ -274,7 +330,10 @@ pub async fn list(db: &DatabaseConnection, scope: &OrgScope, filter: &NeedFilter
         cond = cond.add(need::Column::Urgency.eq(filter.urgency.trim()));
     }
     if !filter.region.trim().is_empty() {
-        cond = cond.add(need::Column::RegionCode.is_in(cases::region_and_below(db, filter.region.trim()).await?));
+        cond = cond.add(
+            need::Column::RegionCode
+                .is_in(cases::region_and_below(db, filter.region.trim()).await?),
+        );
     }
     if let Some(case_id) = filter.case_id {
         cond = cond.add(need::Column::CaseId.eq(case_id));
@@ -282,8 +341,12 @@ pub async fn list(db: &DatabaseConnection, scope: &OrgScope, filter: &NeedFilter
     let query = need::Entity::find().filter(cond);
     let total = query.clone().count(db).await?;
     let page = filter.page.unwrap_or(1).clamp(1, 100_000);
-    let rows =
-        query.order_by_desc(need::Column::Id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).all(db).await?;
+    let rows = query
+        .order_by_desc(need::Column::Id)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+        .all(db)
+        .await?;
     Ok((rows, total))
 }
 

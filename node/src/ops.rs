@@ -21,7 +21,10 @@ use crate::app::AppState;
 
 /// The operations routes.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).route("/metrics", get(metrics))
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
 }
 
 async fn healthz() -> impl IntoResponse {
@@ -30,8 +33,15 @@ async fn healthz() -> impl IntoResponse {
 
 async fn readyz(State(state): State<AppState>) -> Response {
     let database = state.db.ping().await.is_ok();
-    let migrations = database && crate::db::migrations_current(&state.db).await.unwrap_or(false);
-    let status = if database && migrations { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let migrations = database
+        && crate::db::migrations_current(&state.db)
+            .await
+            .unwrap_or(false);
+    let status = if database && migrations {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = serde_json::json!({
         "status": if status == StatusCode::OK { "ready" } else { "not ready" },
         "database": database,
@@ -69,15 +79,39 @@ impl Metrics {
         let mut registry = Registry::with_prefix("sanad");
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
-            Histogram::new([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0])
+            Histogram::new([
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ])
         });
         let pool_size = Gauge::<i64, AtomicI64>::default();
         let pool_idle = Gauge::<i64, AtomicI64>::default();
-        registry.register("http_requests", "HTTP requests by route and status", requests.clone());
-        registry.register("http_request_duration_seconds", "HTTP request latency by route", latency.clone());
-        registry.register("db_pool_connections", "Open database connections", pool_size.clone());
-        registry.register("db_pool_idle_connections", "Idle database connections", pool_idle.clone());
-        Self { registry, requests, latency, pool_size, pool_idle }
+        registry.register(
+            "http_requests",
+            "HTTP requests by route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by route",
+            latency.clone(),
+        );
+        registry.register(
+            "db_pool_connections",
+            "Open database connections",
+            pool_size.clone(),
+        );
+        registry.register(
+            "db_pool_idle_connections",
+            "Idle database connections",
+            pool_idle.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            latency,
+            pool_size,
+            pool_idle,
+        }
     }
 }
 
@@ -105,7 +139,14 @@ async fn metrics(State(state): State<AppState>) -> Response {
     if prometheus_client::encoding::text::encode(&mut body, &state.metrics.registry).is_err() {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
-    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// Counts requests and times them, labelled by the matched route (never the raw path, to bound cardinality).
@@ -120,7 +161,19 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     let response = next.run(request).await;
     let elapsed = started.elapsed().as_secs_f64();
     let status = response.status().as_u16();
-    state.metrics.requests.get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status }).inc();
-    state.metrics.latency.get_or_create(&RouteLabels { method, route }).observe(elapsed);
+    state
+        .metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            method: method.clone(),
+            route: route.clone(),
+            status,
+        })
+        .inc();
+    state
+        .metrics
+        .latency
+        .get_or_create(&RouteLabels { method, route })
+        .observe(elapsed);
     response
 }

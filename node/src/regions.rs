@@ -3,8 +3,8 @@
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait, sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait, sea_query::OnConflict,
 };
 
 use crate::entities::region;
@@ -40,8 +40,14 @@ pub struct RegionRow {
 /// duplicate codes and that every parent is known (in `known` or earlier or later in the file).
 pub fn parse(csv_text: &str, known: &HashMap<String, i16>) -> Result<Vec<RegionRow>, ImportError> {
     let text = csv_text.strip_prefix('\u{feff}').unwrap_or(csv_text);
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| ImportError(format!("line 1: {e}")))?.clone();
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| ImportError(format!("line 1: {e}")))?
+        .clone();
     let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
     let required = ["code", "parent_code", "level", "name_en", "name_ar"];
     let missing: Vec<_> = required.iter().filter(|c| col(c).is_none()).collect();
@@ -63,25 +69,43 @@ pub fn parse(csv_text: &str, known: &HashMap<String, i16>) -> Result<Vec<RegionR
         let line = record.position().map(|p| p.line()).unwrap_or_default();
         let get = |i: usize| record.get(i).unwrap_or_default().to_owned();
         let code = get(idx("code"));
-        if code.is_empty() || code.len() > 32 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        if code.is_empty()
+            || code.len() > 32
+            || !code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
-            return Err(ImportError(format!("line {line}: code `{code}` must be 1-32 letters, digits, - or _")));
+            return Err(ImportError(format!(
+                "line {line}: code `{code}` must be 1-32 letters, digits, - or _"
+            )));
         }
         if let Some(first) = seen.insert(code.clone(), line) {
-            return Err(ImportError(format!("line {line}: duplicate code {code} (first on line {first})")));
+            return Err(ImportError(format!(
+                "line {line}: duplicate code {code} (first on line {first})"
+            )));
         }
         let level: i16 = get(idx("level"))
             .parse()
             .ok()
             .filter(|l| (0..=6).contains(l))
-            .ok_or_else(|| ImportError(format!("line {line}: level must be a number from 0 to 6")))?;
+            .ok_or_else(|| {
+                ImportError(format!("line {line}: level must be a number from 0 to 6"))
+            })?;
         let parent = Some(get(idx("parent_code"))).filter(|p| !p.is_empty());
         if level > 0 && parent.is_none() {
-            return Err(ImportError(format!("line {line}: a region of level {level} needs a parent_code")));
+            return Err(ImportError(format!(
+                "line {line}: a region of level {level} needs a parent_code"
+            )));
         }
         let (name_en, name_ar) = (get(idx("name_en")), get(idx("name_ar")));
-        if name_en.is_empty() || name_ar.is_empty() || name_en.chars().count() > 200 || name_ar.chars().count() > 200 {
-            return Err(ImportError(format!("line {line}: name_en and name_ar are required (at most 200 letters)")));
+        if name_en.is_empty()
+            || name_ar.is_empty()
+            || name_en.chars().count() > 200
+            || name_ar.chars().count() > 200
+        {
+            return Err(ImportError(format!(
+                "line {line}: name_en and name_ar are required (at most 200 letters)"
+            )));
         }
         let coord = |c: Option<usize>, limit: f64| -> Result<Option<f64>, ImportError> {
             let raw = c.map(get).unwrap_or_default();
@@ -92,18 +116,35 @@ pub fn parse(csv_text: &str, known: &HashMap<String, i16>) -> Result<Vec<RegionR
                 .ok()
                 .filter(|v| v.abs() <= limit)
                 .map(Some)
-                .ok_or_else(|| ImportError(format!("line {line}: `{raw}` is not a valid coordinate")))
+                .ok_or_else(|| {
+                    ImportError(format!("line {line}: `{raw}` is not a valid coordinate"))
+                })
         };
         let (lat, lon) = (coord(lat_col, 90.0)?, coord(lon_col, 180.0)?);
-        rows.push(RegionRow { code, parent_code: parent, level, name_en, name_ar, lat, lon });
+        rows.push(RegionRow {
+            code,
+            parent_code: parent,
+            level,
+            name_en,
+            name_ar,
+            lat,
+            lon,
+        });
         lines.push(line);
     }
     let levels: HashMap<&str, i16> = rows.iter().map(|r| (r.code.as_str(), r.level)).collect();
     for (row, line) in rows.iter().zip(&lines) {
         if let Some(parent) = &row.parent_code {
-            let parent_level = levels.get(parent.as_str()).copied().or_else(|| known.get(parent).copied());
+            let parent_level = levels
+                .get(parent.as_str())
+                .copied()
+                .or_else(|| known.get(parent).copied());
             match parent_level {
-                None => return Err(ImportError(format!("line {line}: unknown parent code {parent}"))),
+                None => {
+                    return Err(ImportError(format!(
+                        "line {line}: unknown parent code {parent}"
+                    )));
+                }
                 Some(pl) if pl >= row.level => {
                     return Err(ImportError(format!(
                         "line {line}: parent {parent} is level {pl}, not above level {}",
@@ -121,7 +162,12 @@ pub fn parse(csv_text: &str, known: &HashMap<String, i16>) -> Result<Vec<RegionR
 }
 
 async fn known_levels(db: &impl ConnectionTrait) -> Result<HashMap<String, i16>, sea_orm::DbErr> {
-    Ok(region::Entity::find().all(db).await?.into_iter().map(|r| (r.code, r.level)).collect())
+    Ok(region::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.code, r.level))
+        .collect())
 }
 
 fn active(row: RegionRow) -> region::ActiveModel {
@@ -170,10 +216,15 @@ pub async fn import(db: &DatabaseConnection, csv_text: &str) -> anyhow::Result<u
 pub async fn seed_builtin(db: &DatabaseConnection) -> anyhow::Result<()> {
     let txn = db.begin().await?;
     let existing: HashSet<String> = known_levels(&txn).await?.into_keys().collect();
-    let rows: Vec<_> =
-        parse(BUILTIN, &HashMap::new())?.into_iter().filter(|r| !existing.contains(&r.code)).map(active).collect();
+    let rows: Vec<_> = parse(BUILTIN, &HashMap::new())?
+        .into_iter()
+        .filter(|r| !existing.contains(&r.code))
+        .map(active)
+        .collect();
     for chunk in rows.chunks(200) {
-        region::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+        region::Entity::insert_many(chunk.to_vec())
+            .exec(&txn)
+            .await?;
     }
     txn.commit().await?;
     Ok(())
@@ -181,12 +232,19 @@ pub async fn seed_builtin(db: &DatabaseConnection) -> anyhow::Result<()> {
 
 /// Every region, ordered by code (countries come before their subdivisions).
 pub async fn all(db: &DatabaseConnection) -> Result<Vec<region::Model>, sea_orm::DbErr> {
-    region::Entity::find().order_by_asc(region::Column::Code).all(db).await
+    region::Entity::find()
+        .order_by_asc(region::Column::Code)
+        .all(db)
+        .await
 }
 
 /// Whether a region code exists.
 pub async fn exists(db: &impl ConnectionTrait, code: &str) -> Result<bool, sea_orm::DbErr> {
-    Ok(region::Entity::find().filter(region::Column::Code.eq(code)).one(db).await?.is_some())
+    Ok(region::Entity::find()
+        .filter(region::Column::Code.eq(code))
+        .one(db)
+        .await?
+        .is_some())
 }
 
 #[cfg(test)]
@@ -208,25 +266,51 @@ mod tests {
     #[test]
     fn import_files_are_checked_line_by_line() {
         check("SY0200,SY-HL,2,Jebel Saman,جبل سمعان,36.2,37.1\n", Ok(1));
-        check("SY020000,SY0200,3,Aleppo city,مدينة حلب,,\nSY0200,SY-HL,2,Jebel Saman,جبل سمعان,,\n", Ok(2));
-        check("SY0200,SY-XX,2,Jebel Saman,جبل سمعان,,\n", Err("line 2: unknown parent code SY-XX"));
-        check("A1,SY,1,a,ا,,\nA2,SY,1,b,ب,,\nA1,SY,1,c,ج,,\n", Err("line 4: duplicate code A1 (first on line 2)"));
+        check(
+            "SY020000,SY0200,3,Aleppo city,مدينة حلب,,\nSY0200,SY-HL,2,Jebel Saman,جبل سمعان,,\n",
+            Ok(2),
+        );
+        check(
+            "SY0200,SY-XX,2,Jebel Saman,جبل سمعان,,\n",
+            Err("line 2: unknown parent code SY-XX"),
+        );
+        check(
+            "A1,SY,1,a,ا,,\nA2,SY,1,b,ب,,\nA1,SY,1,c,ج,,\n",
+            Err("line 4: duplicate code A1 (first on line 2)"),
+        );
         check("A1,SY,one,a,ا,,\n", Err("line 2: level"));
         check("A1,,2,a,ا,,\n", Err("needs a parent_code"));
         check("A1,SY-HL,1,a,ا,,\n", Err("not above level 1"));
         check("A1,SY,1,,ا,,\n", Err("name_en and name_ar"));
         check("A1,SY,1,a,ا,95,0\n", Err("not a valid coordinate"));
         check("", Err("no regions"));
-        assert!(parse("code,name\nX,y\n", &HashMap::new()).unwrap_err().0.contains("missing column"));
+        assert!(
+            parse("code,name\nX,y\n", &HashMap::new())
+                .unwrap_err()
+                .0
+                .contains("missing column")
+        );
     }
 
     #[test]
     fn builtin_gazetteer_covers_the_founding_countries() {
         let rows = parse(BUILTIN, &HashMap::new()).unwrap();
         for country in ["PS", "SY", "TN", "LB", "JO", "EG", "TR"] {
-            assert!(rows.iter().any(|r| r.code == country && r.level == 0), "{country}");
-            assert!(rows.iter().filter(|r| r.parent_code.as_deref() == Some(country)).count() >= 8, "{country}");
+            assert!(
+                rows.iter().any(|r| r.code == country && r.level == 0),
+                "{country}"
+            );
+            assert!(
+                rows.iter()
+                    .filter(|r| r.parent_code.as_deref() == Some(country))
+                    .count()
+                    >= 8,
+                "{country}"
+            );
         }
-        assert!(rows.iter().any(|r| r.code == "PS-GZA" && r.name_ar == "غزة"));
+        assert!(
+            rows.iter()
+                .any(|r| r.code == "PS-GZA" && r.name_ar == "غزة")
+        );
     }
 }

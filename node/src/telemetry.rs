@@ -6,7 +6,12 @@ use crate::config::LogConfig;
 
 /// Installs the global subscriber once (later calls are ignored, which keeps tests simple).
 pub fn init(config: &LogConfig) {
-    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(&config.level));
+    let filter =
+        EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(&config.level));
     let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if config.format == "json" { builder.json().try_init() } else { builder.try_init() };
+    let _ = if config.format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }

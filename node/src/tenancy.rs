@@ -88,7 +88,11 @@ pub struct OrgScope {
 impl OrgScope {
     /// The scope of a signed-in user in the organisation `slug`; 404 if the user is not a member (an organisation
     /// one does not belong to is indistinguishable from one that does not exist).
-    pub async fn for_user(db: &DatabaseConnection, user: &user::Model, slug: &str) -> AppResult<Self> {
+    pub async fn for_user(
+        db: &DatabaseConnection,
+        user: &user::Model,
+        slug: &str,
+    ) -> AppResult<Self> {
         let org = local_org(db, slug).await?;
         let member = membership::Entity::find()
             .filter(membership::Column::UserId.eq(user.id))
@@ -97,12 +101,23 @@ impl OrgScope {
             .await?
             .ok_or(AppError::NotFound)?;
         let role = Role::parse(&member.role).ok_or(AppError::NotFound)?;
-        Ok(Self { org, role, actor: Actor { user_id: user.id, token_id: None } })
+        Ok(Self {
+            org,
+            role,
+            actor: Actor {
+                user_id: user.id,
+                token_id: None,
+            },
+        })
     }
 
     /// The scope of an API token in the organisation `slug`: 404 unless the token belongs to it. The role is the
     /// lower of the token's and the user's current membership; a token whose membership has ended is refused (401).
-    pub async fn for_token(db: &DatabaseConnection, token: &api_token::Model, slug: &str) -> AppResult<Self> {
+    pub async fn for_token(
+        db: &DatabaseConnection,
+        token: &api_token::Model,
+        slug: &str,
+    ) -> AppResult<Self> {
         let org = local_org(db, slug).await?;
         if org.id != token.org_id {
             return Err(AppError::NotFound);
@@ -115,12 +130,23 @@ impl OrgScope {
             .ok_or(AppError::Unauthorized)?;
         let member_role = Role::parse(&member.role).ok_or(AppError::Unauthorized)?;
         let token_role = Role::parse(&token.role).ok_or(AppError::Unauthorized)?;
-        Ok(Self { org, role: member_role.min(token_role), actor: Actor { user_id: token.user_id, token_id: Some(token.id) } })
+        Ok(Self {
+            org,
+            role: member_role.min(token_role),
+            actor: Actor {
+                user_id: token.user_id,
+                token_id: Some(token.id),
+            },
+        })
     }
 
     /// `Ok` if the role grants `perm`, else 403.
     pub fn require(&self, perm: Perm) -> AppResult<()> {
-        if self.role.allows(perm) { Ok(()) } else { Err(AppError::Forbidden) }
+        if self.role.allows(perm) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 
     /// Whether the role grants `perm`.
@@ -171,7 +197,13 @@ mod tests {
             (Role::Viewer, [true, false, false, false]),
         ];
         for (role, expected) in table {
-            let got = [Perm::Read, Perm::WriteCases, Perm::WriteNeeds, Perm::ManageOrg].map(|p| role.allows(p));
+            let got = [
+                Perm::Read,
+                Perm::WriteCases,
+                Perm::WriteNeeds,
+                Perm::ManageOrg,
+            ]
+            .map(|p| role.allows(p));
             assert_eq!(got, expected, "{role:?}");
             assert_eq!(Role::parse(role.as_str()), Some(role));
         }

@@ -16,7 +16,12 @@ pub fn required_text(errors: &mut FieldErrors, field: &str, raw: &str, max: usiz
 }
 
 /// An optional text of at most `max` characters, trimmed; empty becomes `None`.
-pub fn optional_text(errors: &mut FieldErrors, field: &str, raw: Option<&str>, max: usize) -> Option<String> {
+pub fn optional_text(
+    errors: &mut FieldErrors,
+    field: &str,
+    raw: Option<&str>,
+    max: usize,
+) -> Option<String> {
     let value = raw.map(str::trim).filter(|v| !v.is_empty())?;
     check_len(errors, field, value, max);
     Some(value.to_owned())
@@ -25,7 +30,10 @@ pub fn optional_text(errors: &mut FieldErrors, field: &str, raw: Option<&str>, m
 fn check_len(errors: &mut FieldErrors, field: &str, value: &str, max: usize) {
     if value.chars().count() > max {
         errors.add(field, "err-too-long");
-    } else if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    } else if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         errors.add(field, "err-control-chars");
     }
 }
@@ -40,7 +48,14 @@ pub fn integer(errors: &mut FieldErrors, field: &str, raw: &str, min: i64, max: 
     match folded.parse::<i64>() {
         Ok(n) if (min..=max).contains(&n) => n,
         Ok(_) => {
-            errors.add(field, if folded.starts_with('-') { "err-negative" } else { "err-out-of-range" });
+            errors.add(
+                field,
+                if folded.starts_with('-') {
+                    "err-negative"
+                } else {
+                    "err-out-of-range"
+                },
+            );
             0
         }
         Err(_) if folded.starts_with('-') && folded[1..].chars().all(|c| c.is_ascii_digit()) => {
@@ -59,7 +74,11 @@ pub fn integer(errors: &mut FieldErrors, field: &str, raw: &str, min: i64, max: 
 }
 
 /// An optional date as `YYYY-MM-DD` (Arabic-Indic digits accepted).
-pub fn optional_date(errors: &mut FieldErrors, field: &str, raw: Option<&str>) -> Option<NaiveDate> {
+pub fn optional_date(
+    errors: &mut FieldErrors,
+    field: &str,
+    raw: Option<&str>,
+) -> Option<NaiveDate> {
     let folded = sanad_search::fold_digits(raw.map(str::trim).filter(|v| !v.is_empty())?);
     match NaiveDate::parse_from_str(&folded, "%Y-%m-%d") {
         Ok(date) if (2000..=2200).contains(&chrono::Datelike::year(&date)) => Some(date),
@@ -87,7 +106,11 @@ pub fn optional_phone(errors: &mut FieldErrors, field: &str, raw: Option<&str>) 
     let digits = value.chars().filter(char::is_ascii_digit).count();
     if value.chars().count() > 32 {
         errors.add(field, "err-too-long");
-    } else if !value.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) || !(5..=20).contains(&digits) {
+    } else if !value
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-()".contains(c))
+        || !(5..=20).contains(&digits)
+    {
         errors.add(field, "err-phone");
     }
     Some(value)
@@ -98,7 +121,10 @@ pub fn email(errors: &mut FieldErrors, field: &str, raw: &str) -> String {
     let value = raw.trim().to_lowercase();
     let valid = value.len() <= 254
         && value.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
         })
         && !value.chars().any(|c| c.is_whitespace() || c.is_control());
     if value.is_empty() {
@@ -114,7 +140,9 @@ pub fn slug(errors: &mut FieldErrors, field: &str, raw: &str) -> String {
     let value = raw.trim().to_lowercase();
     let valid = (2..=64).contains(&value.len())
         && value.starts_with(|c: char| c.is_ascii_lowercase())
-        && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if value.is_empty() {
         errors.add(field, "err-required");
     } else if !valid {
@@ -167,7 +195,10 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 12, 1)
         );
         assert_eq!(optional_date(&mut errors, "bad", Some("2026-13-01")), None);
-        assert_eq!(optional_phone(&mut errors, "p", Some("+٩٧٠ ٥٩٩ ١٢٣ ٤٥٦")).as_deref(), Some("+970 599 123 456"));
+        assert_eq!(
+            optional_phone(&mut errors, "p", Some("+٩٧٠ ٥٩٩ ١٢٣ ٤٥٦")).as_deref(),
+            Some("+970 599 123 456")
+        );
         optional_phone(&mut errors, "p2", Some("call me"));
         email(&mut errors, "e", "not-an-email");
         slug(&mut errors, "s", "Al Amal!");

@@ -4,11 +4,18 @@ use clap::Parser;
 use sanad_node::{accounts, cli::Cli, tenancy::OrgScope};
 use sanad_tests::spawn_app;
 
-async fn sanad(app: &sanad_tests::TestApp, dir: &std::path::Path, args: &[&str]) -> anyhow::Result<()> {
+async fn sanad(
+    app: &sanad_tests::TestApp,
+    dir: &std::path::Path,
+    args: &[&str],
+) -> anyhow::Result<()> {
     let config = dir.join("sanad.toml");
     std::fs::write(
         &config,
-        format!("data_dir = {:?}\n[database]\nurl = {:?}\n[log]\nlevel = \"warn\"\n", app.config.data_dir, app.config.database.url),
+        format!(
+            "data_dir = {:?}\n[database]\nurl = {:?}\n[log]\nlevel = \"warn\"\n",
+            app.config.data_dir, app.config.database.url
+        ),
     )?;
     let mut argv = vec!["sanad", "--config", config.to_str().unwrap()];
     argv.extend_from_slice(args);
@@ -23,52 +30,244 @@ async fn operators_create_orgs_users_roles_and_tokens_idempotently() {
     std::fs::write(&password, "a long enough password\n").unwrap();
     let pw = password.to_str().unwrap();
     for _ in 0..2 {
-        sanad(&app, dir.path(), &["org", "create", "--slug", "amal", "--name-ar", "جمعية الأمل", "--name-en", "Al Amal"]).await.unwrap();
-        sanad(&app, dir.path(), &["user", "create", "--email", "Staff@Amal.org", "--password-file", pw]).await.unwrap();
-        sanad(&app, dir.path(), &["user", "grant", "--email", "staff@amal.org", "--org", "amal", "--role", "caseworker"]).await.unwrap();
+        sanad(
+            &app,
+            dir.path(),
+            &[
+                "org",
+                "create",
+                "--slug",
+                "amal",
+                "--name-ar",
+                "جمعية الأمل",
+                "--name-en",
+                "Al Amal",
+            ],
+        )
+        .await
+        .unwrap();
+        sanad(
+            &app,
+            dir.path(),
+            &[
+                "user",
+                "create",
+                "--email",
+                "Staff@Amal.org",
+                "--password-file",
+                pw,
+            ],
+        )
+        .await
+        .unwrap();
+        sanad(
+            &app,
+            dir.path(),
+            &[
+                "user",
+                "grant",
+                "--email",
+                "staff@amal.org",
+                "--org",
+                "amal",
+                "--role",
+                "caseworker",
+            ],
+        )
+        .await
+        .unwrap();
     }
-    sanad(&app, dir.path(), &["user", "operator", "--email", "staff@amal.org"]).await.unwrap();
-    sanad(&app, dir.path(), &["token", "create", "--email", "staff@amal.org", "--org", "amal"]).await.unwrap();
-    let user = accounts::find_user(&app.state.db, "staff@amal.org").await.unwrap().unwrap();
-    assert!(user.is_operator && sanad_node::auth::verify_password("a long enough password", &user.password_hash));
-    let scope = OrgScope::for_user(&app.state.db, &user, "amal").await.unwrap();
+    sanad(
+        &app,
+        dir.path(),
+        &["user", "operator", "--email", "staff@amal.org"],
+    )
+    .await
+    .unwrap();
+    sanad(
+        &app,
+        dir.path(),
+        &[
+            "token",
+            "create",
+            "--email",
+            "staff@amal.org",
+            "--org",
+            "amal",
+        ],
+    )
+    .await
+    .unwrap();
+    let user = accounts::find_user(&app.state.db, "staff@amal.org")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        user.is_operator
+            && sanad_node::auth::verify_password("a long enough password", &user.password_hash)
+    );
+    let scope = OrgScope::for_user(&app.state.db, &user, "amal")
+        .await
+        .unwrap();
     assert_eq!(scope.role(), sanad_node::tenancy::Role::Caseworker);
-    assert_eq!(accounts::members(&app.state.db, &scope).await.unwrap().len(), 1);
+    assert_eq!(
+        accounts::members(&app.state.db, &scope)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
     let err = |r: anyhow::Result<()>| r.unwrap_err().to_string();
-    let e = err(sanad(&app, dir.path(), &["user", "grant", "--email", "staff@amal.org", "--org", "amal", "--role", "king"]).await);
+    let e = err(sanad(
+        &app,
+        dir.path(),
+        &[
+            "user",
+            "grant",
+            "--email",
+            "staff@amal.org",
+            "--org",
+            "amal",
+            "--role",
+            "king",
+        ],
+    )
+    .await);
     assert!(e.contains("Unknown role"), "{e}");
-    let e = err(sanad(&app, dir.path(), &["token", "create", "--email", "staff@amal.org", "--org", "amal", "--role", "admin"]).await);
+    let e = err(sanad(
+        &app,
+        dir.path(),
+        &[
+            "token",
+            "create",
+            "--email",
+            "staff@amal.org",
+            "--org",
+            "amal",
+            "--role",
+            "admin",
+        ],
+    )
+    .await);
     assert!(e.contains("higher role"), "{e}");
-    let e = err(sanad(&app, dir.path(), &["token", "create", "--email", "ghost@amal.org", "--org", "amal"]).await);
+    let e = err(sanad(
+        &app,
+        dir.path(),
+        &[
+            "token",
+            "create",
+            "--email",
+            "ghost@amal.org",
+            "--org",
+            "amal",
+        ],
+    )
+    .await);
     assert!(e.contains("No account"), "{e}");
-    let e = err(sanad(&app, dir.path(), &["org", "create", "--slug", "Bad Slug", "--name-ar", "x", "--name-en", "x"]).await);
+    let e = err(sanad(
+        &app,
+        dir.path(),
+        &[
+            "org",
+            "create",
+            "--slug",
+            "Bad Slug",
+            "--name-ar",
+            "x",
+            "--name-en",
+            "x",
+        ],
+    )
+    .await);
     assert!(e.contains("slug"), "{e}");
     std::fs::write(&password, "short\n").unwrap();
-    let e = err(sanad(&app, dir.path(), &["user", "create", "--email", "b@amal.org", "--password-file", pw]).await);
+    let e = err(sanad(
+        &app,
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--email",
+            "b@amal.org",
+            "--password-file",
+            pw,
+        ],
+    )
+    .await);
     assert!(e.contains("password"), "{e}");
 }
 
 #[tokio::test]
-async fn regions_import_loads_a_valid_file_and_rejects_a_bad_one_naming_the_line_without_loading_any() {
+async fn regions_import_loads_a_valid_file_and_rejects_a_bad_one_naming_the_line_without_loading_any()
+ {
     let app = spawn_app().await;
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("good.csv");
     std::fs::write(&good, "\u{feff}code,parent_code,level,name_en,name_ar,lat,lon\nPS0101,PS-GZA,2,Gaza City,مدينة غزة,31.5,34.46\nPS010101,PS0101,3,Ar Rimal,الرمال,,\n").unwrap();
-    sanad(&app, dir.path(), &["regions", "import", good.to_str().unwrap()]).await.unwrap();
-    assert!(sanad_node::regions::exists(&app.state.db, "PS010101").await.unwrap());
-    sanad(&app, dir.path(), &["regions", "import", good.to_str().unwrap()]).await.expect("re-import is harmless");
+    sanad(
+        &app,
+        dir.path(),
+        &["regions", "import", good.to_str().unwrap()],
+    )
+    .await
+    .unwrap();
+    assert!(
+        sanad_node::regions::exists(&app.state.db, "PS010101")
+            .await
+            .unwrap()
+    );
+    sanad(
+        &app,
+        dir.path(),
+        &["regions", "import", good.to_str().unwrap()],
+    )
+    .await
+    .expect("re-import is harmless");
 
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, "code,parent_code,level,name_en,name_ar\nSY0101,SY-DI,2,Damascus,دمشق\nSY0102,SY-XX,2,Nowhere,لا مكان\n").unwrap();
-    let e = sanad(&app, dir.path(), &["regions", "import", bad.to_str().unwrap()]).await.unwrap_err().to_string();
-    assert!(e.contains("line 3") && e.contains("unknown parent code SY-XX"), "{e}");
-    assert!(!sanad_node::regions::exists(&app.state.db, "SY0101").await.unwrap(), "nothing of a bad file is loaded");
+    let e = sanad(
+        &app,
+        dir.path(),
+        &["regions", "import", bad.to_str().unwrap()],
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("line 3") && e.contains("unknown parent code SY-XX"),
+        "{e}"
+    );
+    assert!(
+        !sanad_node::regions::exists(&app.state.db, "SY0101")
+            .await
+            .unwrap(),
+        "nothing of a bad file is loaded"
+    );
     let dup = dir.path().join("dup.csv");
-    std::fs::write(&dup, "code,parent_code,level,name_en,name_ar\nJO0101,JO-AM,2,A,أ\nJO0101,JO-AM,2,B,ب\n").unwrap();
-    let e = sanad(&app, dir.path(), &["regions", "import", dup.to_str().unwrap()]).await.unwrap_err().to_string();
-    assert!(e.contains("line 3") && e.contains("duplicate code JO0101"), "{e}");
-    assert!(!sanad_node::regions::exists(&app.state.db, "JO0101").await.unwrap());
+    std::fs::write(
+        &dup,
+        "code,parent_code,level,name_en,name_ar\nJO0101,JO-AM,2,A,أ\nJO0101,JO-AM,2,B,ب\n",
+    )
+    .unwrap();
+    let e = sanad(
+        &app,
+        dir.path(),
+        &["regions", "import", dup.to_str().unwrap()],
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("line 3") && e.contains("duplicate code JO0101"),
+        "{e}"
+    );
+    assert!(
+        !sanad_node::regions::exists(&app.state.db, "JO0101")
+            .await
+            .unwrap()
+    );
 
     // The imported regions are usable at once, and filtering by a parent finds cases below it.
     app.member_of_new_org().await;
@@ -81,18 +280,35 @@ trait NewOrg {
 impl NewOrg for sanad_tests::TestApp {
     async fn member_of_new_org(&self) {
         self.org("amal", "جمعية الأمل").await;
-        self.member("a@amal.org", "amal", sanad_node::tenancy::Role::Caseworker).await;
-        let user = accounts::find_user(&self.state.db, "a@amal.org").await.unwrap().unwrap();
-        let scope = OrgScope::for_user(&self.state.db, &user, "amal").await.unwrap();
+        self.member("a@amal.org", "amal", sanad_node::tenancy::Role::Caseworker)
+            .await;
+        let user = accounts::find_user(&self.state.db, "a@amal.org")
+            .await
+            .unwrap()
+            .unwrap();
+        let scope = OrgScope::for_user(&self.state.db, &user, "amal")
+            .await
+            .unwrap();
         let draft = sanad_node::cases::CaseDraft {
             head_name: "x".into(),
             region_code: "PS010101".into(),
             household_size: "2".into(),
             ..Default::default()
         };
-        sanad_node::cases::create(&self.state.db, &scope, &draft).await.unwrap();
-        let filter = sanad_node::cases::CaseFilter { region: "PS-GZA".into(), ..Default::default() };
-        assert_eq!(sanad_node::cases::list(&self.state.db, &scope, &filter).await.unwrap().1, 1);
+        sanad_node::cases::create(&self.state.db, &scope, &draft)
+            .await
+            .unwrap();
+        let filter = sanad_node::cases::CaseFilter {
+            region: "PS-GZA".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            sanad_node::cases::list(&self.state.db, &scope, &filter)
+                .await
+                .unwrap()
+                .1,
+            1
+        );
     }
 }
 
@@ -101,8 +317,12 @@ fn invalid_configuration_stops_start_up_naming_the_option() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.toml");
     std::fs::write(&file, "[http]\nbind = \"not an address\"\n").unwrap();
-    let e = sanad_node::config::Config::load(Some(&file)).unwrap_err().to_string();
+    let e = sanad_node::config::Config::load(Some(&file))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("http.bind"), "{e}");
-    let e = sanad_node::config::Config::load(Some(&dir.path().join("missing.toml"))).unwrap_err().to_string();
+    let e = sanad_node::config::Config::load(Some(&dir.path().join("missing.toml")))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("--config"), "{e}");
 }

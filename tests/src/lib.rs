@@ -34,8 +34,13 @@ async fn fresh_database_url(dir: &std::path::Path) -> String {
     match std::env::var("SANAD_TEST_DATABASE_URL") {
         Ok(admin_url) if !admin_url.trim().is_empty() => {
             let name = format!("sanad_t_{}", uuid::Uuid::new_v4().simple());
-            let admin = Database::connect(admin_url.trim()).await.expect("connect to SANAD_TEST_DATABASE_URL");
-            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+            let admin = Database::connect(admin_url.trim())
+                .await
+                .expect("connect to SANAD_TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create test database");
             admin.close().await.ok();
             with_database_name(admin_url.trim(), &name)
         }
@@ -45,9 +50,15 @@ async fn fresh_database_url(dir: &std::path::Path) -> String {
 
 /// Replaces the database name in a PostgreSQL URL.
 pub fn with_database_name(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map(|(b, q)| (b, Some(q))).unwrap_or((url, None));
+    let (base, query) = url
+        .split_once('?')
+        .map(|(b, q)| (b, Some(q)))
+        .unwrap_or((url, None));
     let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
     let mut out = format!("{}/{name}", &base[..path_start]);
     if let Some(q) = query {
         out.push('?');
@@ -89,7 +100,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 async fn start(config: Config, dir: tempfile::TempDir) -> TestApp {
-    let app = Application::build(config.clone()).await.expect("node starts");
+    let app = Application::build(config.clone())
+        .await
+        .expect("node starts");
     let addr = app.local_addr().expect("bound address");
     let state = app.state().clone();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -100,14 +113,25 @@ async fn start(config: Config, dir: tempfile::TempDir) -> TestApp {
         .await
         .expect("server runs");
     });
-    TestApp { base: format!("http://{addr}"), addr, state, config, stop: Some(stop), server: Some(server), _dir: dir }
+    TestApp {
+        base: format!("http://{addr}"),
+        addr,
+        state,
+        config,
+        stop: Some(stop),
+        server: Some(server),
+        _dir: dir,
+    }
 }
 
 impl TestApp {
     /// Stops the node gracefully and starts it again on the same database and data directory.
     pub async fn restart(mut self) -> TestApp {
         self.shutdown().await;
-        let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().expect("temporary directory"));
+        let dir = std::mem::replace(
+            &mut self._dir,
+            tempfile::tempdir().expect("temporary directory"),
+        );
         start(self.config.clone(), dir).await
     }
 
@@ -128,36 +152,74 @@ impl TestApp {
 
     /// A browser-like client: keeps cookies, does not follow redirects.
     pub fn browser(&self) -> Client {
-        Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
+        Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .expect("client")
     }
 
     /// Creates an organisation directly (as the CLI would).
     pub async fn org(&self, slug: &str, name_ar: &str) {
-        let draft = OrgDraft { slug: slug.into(), name_ar: name_ar.into(), name_en: format!("{slug} (en)"), description: String::new() };
-        accounts::create_org(&self.state.db, &draft, None).await.expect("create organisation");
+        let draft = OrgDraft {
+            slug: slug.into(),
+            name_ar: name_ar.into(),
+            name_en: format!("{slug} (en)"),
+            description: String::new(),
+        };
+        accounts::create_org(&self.state.db, &draft, None)
+            .await
+            .expect("create organisation");
     }
 
     /// Creates a user with `password` and gives them `role` in `org`.
     pub async fn member(&self, email: &str, org: &str, role: Role) {
-        if accounts::find_user(&self.state.db, email).await.unwrap().is_none() {
-            let draft = UserDraft { email: email.into(), display_name: email.split('@').next().unwrap().into(), password: PASSWORD.into() };
-            accounts::create_user(&self.state.db, &draft).await.expect("create user");
+        if accounts::find_user(&self.state.db, email)
+            .await
+            .unwrap()
+            .is_none()
+        {
+            let draft = UserDraft {
+                email: email.into(),
+                display_name: email.split('@').next().unwrap().into(),
+                password: PASSWORD.into(),
+            };
+            accounts::create_user(&self.state.db, &draft)
+                .await
+                .expect("create user");
         }
-        accounts::grant_by_name(&self.state.db, email, org, role.as_str()).await.expect("grant role");
+        accounts::grant_by_name(&self.state.db, email, org, role.as_str())
+            .await
+            .expect("grant role");
     }
 
     /// An API token for `email` in `org`.
     pub async fn token(&self, email: &str, org: &str) -> String {
-        accounts::create_token(&self.state.db, email, org, None, "test").await.expect("create token").0
+        accounts::create_token(&self.state.db, email, org, None, "test")
+            .await
+            .expect("create token")
+            .0
     }
 
     /// A browser signed in as `email`.
     pub async fn signed_in(&self, email: &str) -> Client {
         let client = self.browser();
-        let page = client.get(self.url("/signin")).send().await.unwrap().text().await.unwrap();
+        let page = client
+            .get(self.url("/signin"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let response = client
             .post(self.url("/signin"))
-            .form(&[("csrf", csrf_of(&page).as_str()), ("email", email), ("password", PASSWORD), ("next", "/")])
+            .form(&[
+                ("csrf", csrf_of(&page).as_str()),
+                ("email", email),
+                ("password", PASSWORD),
+                ("next", "/"),
+            ])
             .send()
             .await
             .unwrap();
@@ -166,12 +228,30 @@ impl TestApp {
     }
 
     /// Fetches a page and submits a form to `action` with the page's CSRF token and `fields`.
-    pub async fn submit(&self, client: &Client, page: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        let html = client.get(self.url(page)).send().await.unwrap().text().await.unwrap();
+    pub async fn submit(
+        &self,
+        client: &Client,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let html = client
+            .get(self.url(page))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let csrf = csrf_of(&html);
         let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
         form.extend_from_slice(fields);
-        client.post(self.url(action)).form(&form).send().await.unwrap()
+        client
+            .post(self.url(action))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
     }
 }
 
@@ -189,7 +269,10 @@ pub const PASSWORD: &str = "correct horse battery";
 /// The CSRF token embedded in a page's forms.
 pub fn csrf_of(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).map(|i| i + marker.len()).expect("page has a form with a CSRF token");
+    let start = html
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("page has a form with a CSRF token");
     html[start..].split('"').next().unwrap().to_owned()
 }
 
@@ -198,8 +281,14 @@ mod tests {
     #[test]
     fn database_name_is_replaced_keeping_the_query() {
         let cases = [
-            ("postgres://postgres@127.0.0.1:5432/test", "postgres://postgres@127.0.0.1:5432/x"),
-            ("postgres://u:p@h/db?sslmode=disable", "postgres://u:p@h/x?sslmode=disable"),
+            (
+                "postgres://postgres@127.0.0.1:5432/test",
+                "postgres://postgres@127.0.0.1:5432/x",
+            ),
+            (
+                "postgres://u:p@h/db?sslmode=disable",
+                "postgres://u:p@h/x?sslmode=disable",
+            ),
             ("postgres://h:5432", "postgres://h:5432/x"),
         ];
         for (url, expected) in cases {

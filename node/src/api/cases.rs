@@ -105,7 +105,12 @@ impl From<case::Model> for CaseResponse {
             address: c.address,
             region_code: c.region_code,
             household_size: c.household_size,
-            vulnerabilities: c.vulnerabilities.split(',').filter(|v| !v.is_empty()).map(str::to_owned).collect(),
+            vulnerabilities: c
+                .vulnerabilities
+                .split(',')
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+                .collect(),
             consent_share: c.consent_share,
             consent_at: c.consent_at,
             status: c.status,
@@ -138,7 +143,12 @@ pub struct NoteResponse {
 
 impl From<case_note::Model> for NoteResponse {
     fn from(n: case_note::Model) -> Self {
-        NoteResponse { id: n.id, author_id: n.author_id, body: n.body, created_at: n.created_at }
+        NoteResponse {
+            id: n.id,
+            author_id: n.author_id,
+            body: n.body,
+            created_at: n.created_at,
+        }
     }
 }
 
@@ -154,7 +164,11 @@ pub async fn list(
 ) -> AppResult<Json<Page<CaseResponse>>> {
     let scope = token.scope(&state, &slug).await?;
     let (rows, total) = cases::list(&state.db, &scope, &filter).await?;
-    Ok(Json(Page { items: rows.into_iter().map(Into::into).collect(), total, page: filter.page.unwrap_or(1).max(1) }))
+    Ok(Json(Page {
+        items: rows.into_iter().map(Into::into).collect(),
+        total,
+        page: filter.page.unwrap_or(1).max(1),
+    }))
 }
 
 /// Registers a household.
@@ -199,7 +213,11 @@ pub async fn update(
     ApiJson(body): ApiJson<CaseRequest>,
 ) -> AppResult<Json<CaseResponse>> {
     let scope = token.scope(&state, &slug).await?;
-    Ok(Json(cases::update(&state.db, &scope, id, &body.into()).await?.into()))
+    Ok(Json(
+        cases::update(&state.db, &scope, id, &body.into())
+            .await?
+            .into(),
+    ))
 }
 
 /// Closes a case.
@@ -212,7 +230,11 @@ pub async fn close(
     Path((slug, id)): Path<(String, i64)>,
 ) -> AppResult<Json<CaseResponse>> {
     let scope = token.scope(&state, &slug).await?;
-    Ok(Json(cases::set_status(&state.db, &scope, id, "closed").await?.into()))
+    Ok(Json(
+        cases::set_status(&state.db, &scope, id, "closed")
+            .await?
+            .into(),
+    ))
 }
 
 /// Reopens a case.
@@ -225,7 +247,11 @@ pub async fn reopen(
     Path((slug, id)): Path<(String, i64)>,
 ) -> AppResult<Json<CaseResponse>> {
     let scope = token.scope(&state, &slug).await?;
-    Ok(Json(cases::set_status(&state.db, &scope, id, "open").await?.into()))
+    Ok(Json(
+        cases::set_status(&state.db, &scope, id, "open")
+            .await?
+            .into(),
+    ))
 }
 
 /// The notes of a case, oldest first.
@@ -239,7 +265,13 @@ pub async fn notes(
 ) -> AppResult<Json<Vec<NoteResponse>>> {
     let scope = token.scope(&state, &slug).await?;
     cases::get(&state.db, &scope, id).await?;
-    Ok(Json(cases::notes(&state.db, &scope, id).await?.into_iter().map(Into::into).collect()))
+    Ok(Json(
+        cases::notes(&state.db, &scope, id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
 }
 
 /// Adds a note to a case.

@@ -39,12 +39,21 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/orgs", get(orgs::list))
         .route("/orgs/{slug}", get(orgs::show))
         .route("/orgs/{slug}/cases", get(cases::list).post(cases::create))
-        .route("/orgs/{slug}/cases/{id}", get(cases::show).put(cases::update))
+        .route(
+            "/orgs/{slug}/cases/{id}",
+            get(cases::show).put(cases::update),
+        )
         .route("/orgs/{slug}/cases/{id}/close", post(cases::close))
         .route("/orgs/{slug}/cases/{id}/reopen", post(cases::reopen))
-        .route("/orgs/{slug}/cases/{id}/notes", get(cases::notes).post(cases::add_note))
+        .route(
+            "/orgs/{slug}/cases/{id}/notes",
+            get(cases::notes).post(cases::add_note),
+        )
         .route("/orgs/{slug}/needs", get(needs::list).post(needs::create))
-        .route("/orgs/{slug}/needs/{id}", get(needs::show).put(needs::update))
+        .route(
+            "/orgs/{slug}/needs/{id}",
+            get(needs::show).put(needs::update),
+        )
         .fallback(|| async { AppError::NotFound })
         .layer(axum::middleware::from_fn_with_state(state, render_errors))
 }
@@ -72,7 +81,12 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("token from `sanad token create`")).build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("token from `sanad token create`"))
+                    .build(),
+            ),
         );
     }
 }
@@ -109,34 +123,54 @@ async fn render_errors(State(state): State<AppState>, request: Request, next: Ne
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    if response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json")) {
+    if response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"))
+    {
         return response;
     }
-    let rendered = response.extensions().get::<RenderedError>().cloned().unwrap_or_else(|| RenderedError {
-        code: match status {
-            StatusCode::NOT_FOUND => "not_found",
-            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-            s if s.is_server_error() => "internal",
-            _ => "bad_request",
-        },
-        message_key: match status {
-            StatusCode::NOT_FOUND => "err-not-found",
-            StatusCode::METHOD_NOT_ALLOWED => "err-method",
-            StatusCode::PAYLOAD_TOO_LARGE => "err-too-large",
-            s if s.is_server_error() => "err-internal",
-            _ => "err-bad-request",
-        },
-        fields: Vec::new(),
+    let rendered = response
+        .extensions()
+        .get::<RenderedError>()
+        .cloned()
+        .unwrap_or_else(|| RenderedError {
+            code: match status {
+                StatusCode::NOT_FOUND => "not_found",
+                StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+                StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+                s if s.is_server_error() => "internal",
+                _ => "bad_request",
+            },
+            message_key: match status {
+                StatusCode::NOT_FOUND => "err-not-found",
+                StatusCode::METHOD_NOT_ALLOWED => "err-method",
+                StatusCode::PAYLOAD_TOO_LARGE => "err-too-large",
+                s if s.is_server_error() => "err-internal",
+                _ => "err-bad-request",
+            },
+            fields: Vec::new(),
+        });
+    let fields = (!rendered.fields.is_empty()).then(|| {
+        rendered
+            .fields
+            .iter()
+            .map(|f| (f.field.clone(), tr.t(f.code)))
+            .collect()
     });
-    let fields = (!rendered.fields.is_empty())
-        .then(|| rendered.fields.iter().map(|f| (f.field.clone(), tr.t(f.code))).collect());
     let body = ErrorBody {
-        error: ErrorDetail { code: rendered.code.to_owned(), message: tr.t(rendered.message_key), fields },
+        error: ErrorDetail {
+            code: rendered.code.to_owned(),
+            message: tr.t(rendered.message_key),
+            fields,
+        },
     };
     let mut out = (status, Json(body)).into_response();
     if status == StatusCode::UNAUTHORIZED {
-        out.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        out.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer"),
+        );
     }
     out
 }
@@ -160,9 +194,19 @@ impl ApiToken {
 impl FromRequestParts<AppState> for ApiToken {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let value = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).unwrap_or_default();
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .unwrap_or_default();
         if token.is_empty() {
             return Err(AppError::Unauthorized);
         }
@@ -179,10 +223,15 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let json = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
-            let mime = v.split(';').next().unwrap_or_default().trim();
-            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
-        });
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                let mime = v.split(';').next().unwrap_or_default().trim();
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+            });
         if !json {
             return Err(AppError::UnsupportedMediaType);
         }
@@ -190,7 +239,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         let mut de = serde_json::Deserializer::from_slice(&body);
         match serde_path_to_error::deserialize::<_, T>(&mut de) {
             Ok(value) => {
-                de.end().map_err(|_| AppError::BadRequest("err-malformed-json"))?;
+                de.end()
+                    .map_err(|_| AppError::BadRequest("err-malformed-json"))?;
                 Ok(ApiJson(value))
             }
             Err(err) => {
@@ -200,8 +250,16 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
                 }
                 let path = err.path().to_string();
                 let mut errors = crate::error::FieldErrors::default();
-                let field = if path == "." { missing_field(&inner.to_string()) } else { path };
-                let code = if inner.to_string().starts_with("missing field") { "err-required" } else { "err-json-type" };
+                let field = if path == "." {
+                    missing_field(&inner.to_string())
+                } else {
+                    path
+                };
+                let code = if inner.to_string().starts_with("missing field") {
+                    "err-required"
+                } else {
+                    "err-json-type"
+                };
                 errors.add(field.trim_start_matches('.'), code);
                 Err(AppError::Validation(errors))
             }
@@ -235,7 +293,11 @@ mod tests {
     fn openapi_document_lists_every_route() {
         use utoipa::OpenApi;
         let doc = serde_json::to_value(super::ApiDoc::openapi()).unwrap();
-        for path in ["/api/v1/orgs", "/api/v1/orgs/{slug}/cases/{id}", "/api/v1/orgs/{slug}/needs/{id}"] {
+        for path in [
+            "/api/v1/orgs",
+            "/api/v1/orgs/{slug}/cases/{id}",
+            "/api/v1/orgs/{slug}/needs/{id}",
+        ] {
             assert!(doc["paths"].get(path).is_some(), "{path} missing");
         }
         assert!(doc["components"]["schemas"].get("CaseRequest").is_some());

@@ -141,7 +141,11 @@ pub async fn list(
 ) -> AppResult<Json<Page<NeedResponse>>> {
     let scope = token.scope(&state, &slug).await?;
     let (rows, total) = needs::list(&state.db, &scope, &filter).await?;
-    Ok(Json(Page { items: rows.into_iter().map(Into::into).collect(), total, page: filter.page.unwrap_or(1).max(1) }))
+    Ok(Json(Page {
+        items: rows.into_iter().map(Into::into).collect(),
+        total,
+        page: filter.page.unwrap_or(1).max(1),
+    }))
 }
 
 /// Records a need.
@@ -186,5 +190,9 @@ pub async fn update(
     ApiJson(body): ApiJson<NeedRequest>,
 ) -> AppResult<Json<NeedResponse>> {
     let scope = token.scope(&state, &slug).await?;
-    Ok(Json(needs::update(&state.db, &scope, id, &body.into()).await?.into()))
+    Ok(Json(
+        needs::update(&state.db, &scope, id, &body.into())
+            .await?
+            .into(),
+    ))
 }

@@ -39,7 +39,10 @@ fn response(scope: &OrgScope) -> OrgResponse {
 /// The organisations the token may act in (exactly one: tokens are scoped to one organisation).
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "organisations",
     responses((status = 200, body = Vec<OrgResponse>), (status = 401, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, token: ApiToken) -> AppResult<Json<Vec<OrgResponse>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    token: ApiToken,
+) -> AppResult<Json<Vec<OrgResponse>>> {
     use sea_orm::EntityTrait;
     let org = crate::entities::organisation::Entity::find_by_id(token.org_id())
         .one(&state.db)
@@ -53,7 +56,11 @@ pub async fn list(State(state): State<AppState>, token: ApiToken) -> AppResult<J
 #[utoipa::path(get, path = "/api/v1/orgs/{slug}", tag = "organisations",
     params(("slug" = String, Path, description = "organisation slug")),
     responses((status = 200, body = OrgResponse), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn show(State(state): State<AppState>, token: ApiToken, Path(slug): Path<String>) -> AppResult<Json<OrgResponse>> {
+pub async fn show(
+    State(state): State<AppState>,
+    token: ApiToken,
+    Path(slug): Path<String>,
+) -> AppResult<Json<OrgResponse>> {
     let scope = token.scope(&state, &slug).await?;
     Ok(Json(response(&scope)))
 }

@@ -35,13 +35,21 @@ pub async fn home(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Resp
         if !needs_setup {
             return Ok(see_other("/signin"));
         }
-        return Ok(render(&HomePage { ctx, orgs: Vec::new(), needs_setup }));
+        return Ok(render(&HomePage {
+            ctx,
+            orgs: Vec::new(),
+            needs_setup,
+        }));
     };
     let orgs = accounts::memberships_of(&state.db, user.id).await?;
     if let [(org, _)] = orgs.as_slice() {
         return Ok(see_other(&format!("/o/{}", org.slug)));
     }
-    Ok(render(&HomePage { ctx, orgs, needs_setup: false }))
+    Ok(render(&HomePage {
+        ctx,
+        orgs,
+        needs_setup: false,
+    }))
 }
 
 #[derive(Template)]
@@ -59,12 +67,23 @@ pub struct TokenQuery {
 }
 
 /// The one-time setup page: only with the live token printed at start-up.
-pub async fn setup_page(State(state): State<AppState>, ctx: PageCtx, Query(q): Query<TokenQuery>) -> AppResult<Response> {
+pub async fn setup_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(q): Query<TokenQuery>,
+) -> AppResult<Response> {
     if !accounts::setup_token_valid(&state.db, &q.token).await? {
         return Err(AppError::NotFound);
     }
-    let draft = SetupDraft { token: q.token, ..Default::default() };
-    Ok(render(&SetupPage { ctx, draft, errors: FieldErrors::default() }))
+    let draft = SetupDraft {
+        token: q.token,
+        ..Default::default()
+    };
+    Ok(render(&SetupPage {
+        ctx,
+        draft,
+        errors: FieldErrors::default(),
+    }))
 }
 
 /// Creates the first organisation and admin, then signs the admin in.
@@ -78,19 +97,37 @@ pub async fn setup_submit(
             tracing::info!(email = %user.email, "node set up");
             start_session(&state, user.id, None, "/").await
         }
-        Err(err) => form_error(err, |errors| SetupPage { ctx, draft: SetupDraft { password: String::new(), ..draft }, errors }),
+        Err(err) => form_error(err, |errors| SetupPage {
+            ctx,
+            draft: SetupDraft {
+                password: String::new(),
+                ..draft
+            },
+            errors,
+        }),
     }
 }
 
-async fn start_session(state: &AppState, user_id: i64, lang: Option<&str>, to: &str) -> AppResult<Response> {
+async fn start_session(
+    state: &AppState,
+    user_id: i64,
+    lang: Option<&str>,
+    to: &str,
+) -> AppResult<Response> {
     let token = auth::create_session(&state.db, user_id, state.config.auth.session_hours).await?;
     let secure = state.config.is_https();
     let mut response = see_other(to);
     let max_age = i64::from(state.config.auth.session_hours) * 3600;
     let headers = response.headers_mut();
-    headers.append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &token, max_age, secure));
+    headers.append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, &token, max_age, secure),
+    );
     if let Some(lang) = lang {
-        headers.append(header::SET_COOKIE, set_cookie(LANG_COOKIE, lang, 60 * 60 * 24 * 365, secure));
+        headers.append(
+            header::SET_COOKIE,
+            set_cookie(LANG_COOKIE, lang, 60 * 60 * 24 * 365, secure),
+        );
     }
     Ok(response)
 }
@@ -112,7 +149,11 @@ pub struct NextQuery {
 
 /// Only local paths are followed after sign-in.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next.to_owned() } else { "/".into() }
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/".into()
+    }
 }
 
 /// The sign-in page.
@@ -120,7 +161,12 @@ pub async fn signin_page(ctx: PageCtx, Query(q): Query<NextQuery>) -> Response {
     if ctx.user.is_some() {
         return see_other(&safe_next(&q.next));
     }
-    render(&SigninPage { ctx, email: String::new(), next: safe_next(&q.next), error: String::new() })
+    render(&SigninPage {
+        ctx,
+        email: String::new(),
+        next: safe_next(&q.next),
+        error: String::new(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -154,15 +200,31 @@ pub async fn signin_submit(
     let next = safe_next(&form.next);
     let fail = |ctx: PageCtx, key: &str, status| {
         let error = ctx.t(key);
-        let mut response = render(&SigninPage { ctx, email: form.email.clone(), next: next.clone(), error });
+        let mut response = render(&SigninPage {
+            ctx,
+            email: form.email.clone(),
+            next: next.clone(),
+            error,
+        });
         *response.status_mut() = status;
         response
     };
-    if state.signin_limiter.check(&client_address(&state, &headers, peer), &form.email).is_err() {
-        return Ok(fail(ctx, "err-rate-limited", axum::http::StatusCode::TOO_MANY_REQUESTS));
+    if state
+        .signin_limiter
+        .check(&client_address(&state, &headers, peer), &form.email)
+        .is_err()
+    {
+        return Ok(fail(
+            ctx,
+            "err-rate-limited",
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+        ));
     }
     let user = accounts::find_user(&state.db, &form.email).await?;
-    let hash = user.as_ref().map(|u| u.password_hash.as_str()).unwrap_or_else(|| auth::dummy_hash());
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.as_str())
+        .unwrap_or_else(|| auth::dummy_hash());
     let password = form.password.clone();
     let hash = hash.to_owned();
     let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
@@ -173,7 +235,11 @@ pub async fn signin_submit(
             tracing::info!(user = user.id, "signed in");
             start_session(&state, user.id, user.lang.as_deref(), &next).await
         }
-        _ => Ok(fail(ctx, "err-bad-credentials", axum::http::StatusCode::UNAUTHORIZED)),
+        _ => Ok(fail(
+            ctx,
+            "err-bad-credentials",
+            axum::http::StatusCode::UNAUTHORIZED,
+        )),
     }
 }
 
@@ -181,12 +247,19 @@ pub async fn signin_submit(
 pub struct EmptyForm {}
 
 /// Ends the session.
-pub async fn signout(State(state): State<AppState>, ctx: PageCtx, CsrfForm(_): CsrfForm<EmptyForm>) -> AppResult<Response> {
+pub async fn signout(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> AppResult<Response> {
     if let Some(token) = ctx.session_token() {
         auth::end_session(&state.db, token).await?;
     }
     let mut response = see_other("/signin");
-    response.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, state.config.is_https()));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, state.config.is_https()),
+    );
     Ok(response)
 }
 
@@ -209,9 +282,15 @@ pub async fn switch_language(
         accounts::set_language(&state.db, user, lang.code()).await?;
     }
     let mut response = see_other(&safe_next(&form.back));
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, set_cookie(LANG_COOKIE, lang.code(), 60 * 60 * 24 * 365, state.config.is_https()));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            LANG_COOKIE,
+            lang.code(),
+            60 * 60 * 24 * 365,
+            state.config.is_https(),
+        ),
+    );
     Ok(response)
 }
 
@@ -232,7 +311,11 @@ pub struct SavedQuery {
 /// The account page (password change).
 pub async fn account_page(ctx: PageCtx, Query(q): Query<SavedQuery>) -> AppResult<Response> {
     ctx.require_user()?;
-    Ok(render(&AccountPage { ctx, errors: FieldErrors::default(), saved: q.saved.is_some() }))
+    Ok(render(&AccountPage {
+        ctx,
+        errors: FieldErrors::default(),
+        saved: q.saved.is_some(),
+    }))
 }
 
 #[derive(Deserialize)]
@@ -250,11 +333,21 @@ pub async fn change_password(
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?.clone();
-    match accounts::change_password(&state.db, &user, &form.current_password, &form.new_password, ctx.session_token())
-        .await
+    match accounts::change_password(
+        &state.db,
+        &user,
+        &form.current_password,
+        &form.new_password,
+        ctx.session_token(),
+    )
+    .await
     {
         Ok(()) => Ok(see_other("/account?saved=1")),
-        Err(err) => form_error(err, |errors| AccountPage { ctx, errors, saved: false }),
+        Err(err) => form_error(err, |errors| AccountPage {
+            ctx,
+            errors,
+            saved: false,
+        }),
     }
 }
 
@@ -269,9 +362,13 @@ impl SetupDraft {
 mod tests {
     #[test]
     fn only_local_paths_are_followed_after_signin() {
-        for (next, expected) in
-            [("/o/amal", "/o/amal"), ("https://evil.example", "/"), ("//evil.example", "/"), ("/\\evil", "/"), ("", "/")]
-        {
+        for (next, expected) in [
+            ("/o/amal", "/o/amal"),
+            ("https://evil.example", "/"),
+            ("//evil.example", "/"),
+            ("/\\evil", "/"),
+            ("", "/"),
+        ] {
             assert_eq!(super::safe_next(next), expected, "{next}");
         }
     }

@@ -45,7 +45,15 @@ pub async fn list(
     let regions = region_options(&state, ctx.tr.lang).await?;
     let page = filter.page.unwrap_or(1).max(1);
     let pages = total.div_ceil(cases::PAGE_SIZE).max(1);
-    Ok(render(&ListPage { ctx, rows, total, filter, regions, page, pages }))
+    Ok(render(&ListPage {
+        ctx,
+        rows,
+        total,
+        filter,
+        regions,
+        page,
+        pages,
+    }))
 }
 
 #[derive(Template)]
@@ -82,14 +90,28 @@ async fn form_page(
         .into_iter()
         .filter(|m| m.role == "admin" || m.role == "caseworker")
         .collect();
-    Ok(FormPage { ctx, case_id, draft, errors: FieldErrors::default(), regions, caseworkers })
+    Ok(FormPage {
+        ctx,
+        case_id,
+        draft,
+        errors: FieldErrors::default(),
+        regions,
+        caseworkers,
+    })
 }
 
 /// The new-case form.
-pub async fn new_page(State(state): State<AppState>, mut ctx: PageCtx, Path(slug): Path<String>) -> AppResult<Response> {
+pub async fn new_page(
+    State(state): State<AppState>,
+    mut ctx: PageCtx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
     scope.require(Perm::WriteCases)?;
-    let draft = CaseDraft { household_size: "1".into(), ..Default::default() };
+    let draft = CaseDraft {
+        household_size: "1".into(),
+        ..Default::default()
+    };
     Ok(render(&form_page(&state, ctx, &scope, None, draft).await?))
 }
 
@@ -118,9 +140,17 @@ fn draft_of(case: &case::Model) -> CaseDraft {
         address: case.address.clone().unwrap_or_default(),
         region_code: case.region_code.clone(),
         household_size: case.household_size.to_string(),
-        vulnerabilities: case.vulnerabilities.split(',').filter(|v| !v.is_empty()).map(str::to_owned).collect(),
+        vulnerabilities: case
+            .vulnerabilities
+            .split(',')
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect(),
         consent_share: case.consent_share.then(|| "on".to_owned()),
-        assigned_to: case.assigned_to.map(|id| id.to_string()).unwrap_or_default(),
+        assigned_to: case
+            .assigned_to
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -133,7 +163,9 @@ pub async fn edit_page(
     let scope = ctx.scope(&state, &slug).await?;
     scope.require(Perm::WriteCases)?;
     let case = cases::view(&state.db, &scope, id).await?;
-    Ok(render(&form_page(&state, ctx, &scope, Some(id), draft_of(&case)).await?))
+    Ok(render(
+        &form_page(&state, ctx, &scope, Some(id), draft_of(&case)).await?,
+    ))
 }
 
 /// Saves changes to a household.
@@ -167,7 +199,13 @@ struct ShowPage {
     errors: FieldErrors,
 }
 
-async fn show_page(state: &AppState, mut ctx: PageCtx, slug: &str, id: i64, note_errors: FieldErrors) -> AppResult<ShowPage> {
+async fn show_page(
+    state: &AppState,
+    mut ctx: PageCtx,
+    slug: &str,
+    id: i64,
+    note_errors: FieldErrors,
+) -> AppResult<ShowPage> {
     let scope = ctx.scope(state, slug).await?;
     let case = cases::view(&state.db, &scope, id).await?;
     let members = accounts::members(&state.db, &scope).await?;
@@ -184,11 +222,23 @@ async fn show_page(state: &AppState, mut ctx: PageCtx, slug: &str, id: i64, note
         .filter(|v| vocab::contains(vocab::VULNERABILITIES, v))
         .map(|v| ctx.term("vuln", v))
         .collect();
-    let assigned = case.assigned_to.map(|id| name_of(Some(id))).unwrap_or_default();
-    let filter = NeedFilter { case_id: Some(id), ..Default::default() };
+    let assigned = case
+        .assigned_to
+        .map(|id| name_of(Some(id)))
+        .unwrap_or_default();
+    let filter = NeedFilter {
+        case_id: Some(id),
+        ..Default::default()
+    };
     let (needs, _) = needs::list(&state.db, &scope, &filter).await?;
-    let notes =
-        cases::notes(&state.db, &scope, id).await?.into_iter().map(|n| { let a = name_of(Some(n.author_id)); (n, a) }).collect();
+    let notes = cases::notes(&state.db, &scope, id)
+        .await?
+        .into_iter()
+        .map(|n| {
+            let a = name_of(Some(n.author_id));
+            (n, a)
+        })
+        .collect();
     let history = crate::audit::for_subject(&state.db, &scope, "case", id, 20)
         .await?
         .into_iter()
@@ -197,21 +247,45 @@ async fn show_page(state: &AppState, mut ctx: PageCtx, slug: &str, id: i64, note
             (e, who)
         })
         .collect();
-    Ok(ShowPage { ctx, case, region, vulnerabilities, assigned, needs, notes, history, errors: note_errors })
+    Ok(ShowPage {
+        ctx,
+        case,
+        region,
+        vulnerabilities,
+        assigned,
+        needs,
+        notes,
+        history,
+        errors: note_errors,
+    })
 }
 
 /// A region's name in the page's language.
 pub async fn region_name(state: &AppState, ctx: &PageCtx, code: &str) -> AppResult<String> {
     use sea_orm::EntityTrait;
-    let region = crate::entities::region::Entity::find_by_id(code.to_owned()).one(&state.db).await?;
+    let region = crate::entities::region::Entity::find_by_id(code.to_owned())
+        .one(&state.db)
+        .await?;
     Ok(region
-        .map(|r| if ctx.tr.lang == crate::i18n::Lang::Ar { r.name_ar } else { r.name_en })
+        .map(|r| {
+            if ctx.tr.lang == crate::i18n::Lang::Ar {
+                r.name_ar
+            } else {
+                r.name_en
+            }
+        })
         .unwrap_or_else(|| code.to_owned()))
 }
 
 /// One household, with its needs, notes and recent history. The view is audited.
-pub async fn show(State(state): State<AppState>, ctx: PageCtx, Path((slug, id)): Path<(String, i64)>) -> AppResult<Response> {
-    Ok(render(&show_page(&state, ctx, &slug, id, FieldErrors::default()).await?))
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((slug, id)): Path<(String, i64)>,
+) -> AppResult<Response> {
+    Ok(render(
+        &show_page(&state, ctx, &slug, id, FieldErrors::default()).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -250,7 +324,9 @@ pub async fn add_note(
         Ok(_) => Ok(see_other(&format!("/o/{slug}/cases/{id}#notes"))),
         Err(crate::error::AppError::Validation(errors)) => {
             let page = show_page(&state, ctx, &slug, id, FieldErrors::default()).await?;
-            form_error(crate::error::AppError::Validation(errors), |errors| ShowPage { errors, ..page })
+            form_error(crate::error::AppError::Validation(errors), |errors| {
+                ShowPage { errors, ..page }
+            })
         }
         Err(err) => Err(err),
     }

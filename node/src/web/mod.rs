@@ -39,36 +39,75 @@ pub const LANG_COOKIE: &str = "sanad_lang";
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(account::home))
-        .route("/setup", get(account::setup_page).post(account::setup_submit))
-        .route("/signin", get(account::signin_page).post(account::signin_submit))
+        .route(
+            "/setup",
+            get(account::setup_page).post(account::setup_submit),
+        )
+        .route(
+            "/signin",
+            get(account::signin_page).post(account::signin_submit),
+        )
         .route("/signout", post(account::signout))
         .route("/lang", post(account::switch_language))
-        .route("/account", get(account::account_page).post(account::change_password))
-        .route("/operator", get(org::operator_page).post(org::operator_create_org))
+        .route(
+            "/account",
+            get(account::account_page).post(account::change_password),
+        )
+        .route(
+            "/operator",
+            get(org::operator_page).post(org::operator_create_org),
+        )
         .route("/o/{slug}", get(org::dashboard))
-        .route("/o/{slug}/settings", get(org::settings_page).post(org::settings_submit))
-        .route("/o/{slug}/members", get(org::members_page).post(org::members_add))
+        .route(
+            "/o/{slug}/settings",
+            get(org::settings_page).post(org::settings_submit),
+        )
+        .route(
+            "/o/{slug}/members",
+            get(org::members_page).post(org::members_add),
+        )
         .route("/o/{slug}/members/{id}/role", post(org::members_role))
         .route("/o/{slug}/members/{id}/remove", post(org::members_remove))
         .route("/o/{slug}/cases", get(cases::list))
-        .route("/o/{slug}/cases/new", get(cases::new_page).post(cases::create))
+        .route(
+            "/o/{slug}/cases/new",
+            get(cases::new_page).post(cases::create),
+        )
         .route("/o/{slug}/cases/{id}", get(cases::show))
-        .route("/o/{slug}/cases/{id}/edit", get(cases::edit_page).post(cases::update))
+        .route(
+            "/o/{slug}/cases/{id}/edit",
+            get(cases::edit_page).post(cases::update),
+        )
         .route("/o/{slug}/cases/{id}/status", post(cases::set_status))
         .route("/o/{slug}/cases/{id}/notes", post(cases::add_note))
         .route("/o/{slug}/needs", get(needs::list))
-        .route("/o/{slug}/needs/new", get(needs::new_page).post(needs::create))
+        .route(
+            "/o/{slug}/needs/new",
+            get(needs::new_page).post(needs::create),
+        )
         .route("/o/{slug}/needs/{id}", get(needs::show))
-        .route("/o/{slug}/needs/{id}/edit", get(needs::edit_page).post(needs::update))
+        .route(
+            "/o/{slug}/needs/{id}/edit",
+            get(needs::edit_page).post(needs::update),
+        )
         .route("/static/sanad.css", get(stylesheet))
         .fallback(|| async { AppError::NotFound })
-        .layer(axum::middleware::from_fn_with_state(state.clone(), render_errors))
-        .layer(axum::middleware::from_fn_with_state(state, ensure_browser_cookie))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            render_errors,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            ensure_browser_cookie,
+        ))
 }
 
 async fn stylesheet() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
         include_str!("../../static/sanad.css"),
     )
 }
@@ -89,8 +128,10 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, and Secure when served over https.
 pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"))
-        .unwrap_or_else(|_| HeaderValue::from_static("sanad_invalid=; Max-Age=0"))
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("sanad_invalid=; Max-Age=0"))
 }
 
 /// The language of a request: the language cookie, then `Accept-Language`, then Arabic.
@@ -98,7 +139,10 @@ pub fn request_lang(headers: &HeaderMap) -> Lang {
     cookie(headers, LANG_COOKIE)
         .and_then(Lang::parse)
         .or_else(|| {
-            headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language)
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
         })
         .unwrap_or(Lang::Ar)
 }
@@ -113,13 +157,18 @@ async fn ensure_browser_cookie(
     if cookie(headers, SESSION_COOKIE).is_some() || cookie(headers, ANON_COOKIE).is_some() {
         return next.run(request).await;
     }
-    let Ok(value) = auth::new_token("a_") else { return next.run(request).await };
+    let Ok(value) = auth::new_token("a_") else {
+        return next.run(request).await;
+    };
     let secure = state.config.is_https();
     if let Ok(header) = HeaderValue::from_str(&format!("{ANON_COOKIE}={value}")) {
         request.headers_mut().append(header::COOKIE, header);
     }
     let mut response = next.run(request).await;
-    response.headers_mut().append(header::SET_COOKIE, set_cookie(ANON_COOKIE, &value, 60 * 60 * 24 * 30, secure));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(ANON_COOKIE, &value, 60 * 60 * 24 * 30, secure),
+    );
     response
 }
 
@@ -139,9 +188,16 @@ impl IntoResponse for AppError {
         if let AppError::Internal(err) = &self {
             tracing::error!(error = %format!("{err:#}"), "request failed");
         }
-        let fields = match &self { AppError::Validation(f) => f.0.clone(), _ => Vec::new() };
+        let fields = match &self {
+            AppError::Validation(f) => f.0.clone(),
+            _ => Vec::new(),
+        };
         let mut response = self.status().into_response();
-        response.extensions_mut().insert(RenderedError { code: self.code(), message_key: self.message_key(), fields });
+        response.extensions_mut().insert(RenderedError {
+            code: self.code(),
+            message_key: self.message_key(),
+            fields,
+        });
         response
     }
 }
@@ -163,13 +219,21 @@ async fn render_errors(
     next: Next,
 ) -> Response {
     let headers = request.headers().clone();
-    let path = request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    let path = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
     let response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    if response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html")) {
+    if response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"))
+    {
         return response;
     }
     let rendered = response.extensions().get::<RenderedError>().cloned();
@@ -194,7 +258,12 @@ async fn render_errors(
         .unwrap_or_default()
         .to_owned();
     let ctx = PageCtx::anonymous(tr, &state, &headers, &path);
-    let page = ErrorPage { message: ctx.t(key), status: status.as_u16(), request_id, ctx };
+    let page = ErrorPage {
+        message: ctx.t(key),
+        status: status.as_u16(),
+        request_id,
+        ctx,
+    };
     let mut out = render(&page).into_response();
     *out.status_mut() = status;
     out
@@ -208,7 +277,9 @@ pub fn percent_encode(s: &str) -> String {
 fn form_urlencoded_byte_serialize(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -255,7 +326,9 @@ pub struct OrgNav {
 
 impl PageCtx {
     fn anonymous(tr: Tr, state: &AppState, headers: &HeaderMap, path: &str) -> Self {
-        let binding = cookie(headers, SESSION_COOKIE).or_else(|| cookie(headers, ANON_COOKIE)).unwrap_or_default();
+        let binding = cookie(headers, SESSION_COOKIE)
+            .or_else(|| cookie(headers, ANON_COOKIE))
+            .unwrap_or_default();
         Self {
             tr,
             user: None,
@@ -303,7 +376,11 @@ impl PageCtx {
         let org = scope.org();
         self.org = Some(OrgNav {
             slug: org.slug.clone(),
-            name: if self.tr.lang == Lang::Ar { org.name_ar.clone() } else { org.name_en.clone() },
+            name: if self.tr.lang == Lang::Ar {
+                org.name_ar.clone()
+            } else {
+                org.name_en.clone()
+            },
             can_manage: scope.can(Perm::ManageOrg),
             can_write_cases: scope.can(Perm::WriteCases),
             can_write_needs: scope.can(Perm::WriteNeeds),
@@ -323,7 +400,10 @@ impl PageCtx {
 
     /// The user's name for the header.
     pub fn user_name(&self) -> &str {
-        self.user.as_ref().map(|u| u.display_name.as_str()).unwrap_or_default()
+        self.user
+            .as_ref()
+            .map(|u| u.display_name.as_str())
+            .unwrap_or_default()
     }
 
     /// Whether the user is a node operator.
@@ -335,8 +415,15 @@ impl PageCtx {
 impl FromRequestParts<AppState> for PageCtx {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let path = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into());
         let tr = Tr::new(state.catalogue.clone(), request_lang(&parts.headers));
         let mut ctx = PageCtx::anonymous(tr, state, &parts.headers, &path);
         if let Some(token) = cookie(&parts.headers, SESSION_COOKIE)
@@ -372,11 +459,17 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         let body = Bytes::from_request(req, state).await.map_err(body_error)?;
         let pairs: Vec<(String, String)> =
             serde_html_form::from_bytes(&body).map_err(|_| AppError::BadRequest("err-bad-form"))?;
-        let submitted = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or_default();
+        let submitted = pairs
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default();
         if binding.is_empty() || !auth::csrf_valid(&state.secrets.hmac_key, &binding, submitted) {
             return Err(AppError::Csrf);
         }
-        serde_html_form::from_bytes(&body).map(CsrfForm).map_err(|_| AppError::BadRequest("err-bad-form"))
+        serde_html_form::from_bytes(&body)
+            .map(CsrfForm)
+            .map_err(|_| AppError::BadRequest("err-bad-form"))
     }
 }
 
@@ -395,7 +488,10 @@ pub fn see_other(to: &str) -> Response {
 }
 
 /// Renders a form page again with its errors (422), or passes any other error on.
-pub fn form_error<P: Template>(err: AppError, page: impl FnOnce(FieldErrors) -> P) -> AppResult<Response> {
+pub fn form_error<P: Template>(
+    err: AppError,
+    page: impl FnOnce(FieldErrors) -> P,
+) -> AppResult<Response> {
     match err {
         AppError::Validation(errors) => {
             let mut response = render(&page(errors));
@@ -413,8 +509,13 @@ pub async fn region_options(state: &AppState, lang: Lang) -> AppResult<Arc<Vec<(
         regions
             .into_iter()
             .map(|r| {
-                let name = if lang == Lang::Ar { r.name_ar } else { r.name_en };
-                let indent = "\u{00a0}\u{00a0}".repeat(usize::try_from(r.level).unwrap_or_default());
+                let name = if lang == Lang::Ar {
+                    r.name_ar
+                } else {
+                    r.name_en
+                };
+                let indent =
+                    "\u{00a0}\u{00a0}".repeat(usize::try_from(r.level).unwrap_or_default());
                 let label = format!("{indent}{name} ({})", r.code);
                 (r.code, label)
             })

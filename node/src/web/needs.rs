@@ -43,7 +43,15 @@ pub async fn list(
     let regions = region_options(&state, ctx.tr.lang).await?;
     let page = filter.page.unwrap_or(1).max(1);
     let pages = total.div_ceil(needs::PAGE_SIZE).max(1);
-    Ok(render(&ListPage { ctx, rows, total, filter, regions, page, pages }))
+    Ok(render(&ListPage {
+        ctx,
+        rows,
+        total,
+        filter,
+        regions,
+        page,
+        pages,
+    }))
 }
 
 #[derive(Template)]
@@ -78,7 +86,14 @@ async fn form_page(
         },
         Err(_) => String::new(),
     };
-    Ok(FormPage { ctx, need_id, case_label, draft, errors: FieldErrors::default(), regions })
+    Ok(FormPage {
+        ctx,
+        need_id,
+        case_label,
+        draft,
+        errors: FieldErrors::default(),
+        regions,
+    })
 }
 
 #[derive(Deserialize)]
@@ -96,7 +111,11 @@ pub async fn new_page(
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
     scope.require(Perm::WriteNeeds)?;
-    let mut draft = NeedDraft { urgency: "medium".into(), visibility: "private".into(), ..Default::default() };
+    let mut draft = NeedDraft {
+        urgency: "medium".into(),
+        visibility: "private".into(),
+        ..Default::default()
+    };
     if let Some(case_id) = q.case {
         let case = cases::get(&state.db, &scope, case_id).await?;
         draft.case_id = case.id.to_string();
@@ -168,7 +187,9 @@ pub async fn edit_page(
     let scope = ctx.scope(&state, &slug).await?;
     scope.require(Perm::WriteNeeds)?;
     let need = needs::get(&state.db, &scope, id).await?;
-    Ok(render(&form_page(&state, ctx, &scope, Some(id), draft_of(&need)).await?))
+    Ok(render(
+        &form_page(&state, ctx, &scope, Some(id), draft_of(&need)).await?,
+    ))
 }
 
 /// Saves changes to a need.
@@ -181,7 +202,10 @@ pub async fn update(
     let scope = ctx.scope(&state, &slug).await?;
     // The household of an existing need does not change through the form.
     let current = needs::get(&state.db, &scope, id).await?;
-    let draft = NeedDraft { case_id: current.case_id.map(|c| c.to_string()).unwrap_or_default(), ..draft };
+    let draft = NeedDraft {
+        case_id: current.case_id.map(|c| c.to_string()).unwrap_or_default(),
+        ..draft
+    };
     match needs::update(&state.db, &scope, id, &draft).await {
         Ok(_) => Ok(see_other(&format!("/o/{slug}/needs/{id}"))),
         Err(err) => {

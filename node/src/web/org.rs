@@ -11,9 +11,10 @@ use super::{CsrfForm, PageCtx, form_error, render, see_other};
 use crate::{
     accounts::{self, Member, MemberDraft, OrgDraft},
     app::AppState,
-    cases, needs,
+    cases,
     entities::organisation,
     error::{AppError, AppResult, FieldErrors},
+    needs,
     tenancy::Perm,
     vocab,
 };
@@ -30,7 +31,11 @@ struct DashboardPage {
 }
 
 /// The organisation's dashboard: open cases, and open needs by sector and urgency.
-pub async fn dashboard(State(state): State<AppState>, mut ctx: PageCtx, Path(slug): Path<String>) -> AppResult<Response> {
+pub async fn dashboard(
+    State(state): State<AppState>,
+    mut ctx: PageCtx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
     let open_cases = cases::count_open(&state.db, &scope).await?;
     let counts = needs::active_by_sector_and_urgency(&state.db, &scope).await?;
@@ -38,7 +43,13 @@ pub async fn dashboard(State(state): State<AppState>, mut ctx: PageCtx, Path(slu
     for sector in vocab::SECTORS {
         let row: Vec<i64> = vocab::URGENCIES
             .iter()
-            .map(|u| counts.iter().filter(|(s, cu, _)| s == sector && cu == u).map(|(_, _, n)| *n).sum())
+            .map(|u| {
+                counts
+                    .iter()
+                    .filter(|(s, cu, _)| s == sector && cu == u)
+                    .map(|(_, _, n)| *n)
+                    .sum()
+            })
             .collect();
         let total = row.iter().sum();
         if total > 0 {
@@ -46,7 +57,13 @@ pub async fn dashboard(State(state): State<AppState>, mut ctx: PageCtx, Path(slu
         }
     }
     let total_needs = table.iter().map(|(_, _, t)| t).sum();
-    Ok(render(&DashboardPage { ctx, slug, open_cases, table, total_needs }))
+    Ok(render(&DashboardPage {
+        ctx,
+        slug,
+        open_cases,
+        table,
+        total_needs,
+    }))
 }
 
 #[derive(Template)]
@@ -82,7 +99,13 @@ pub async fn settings_page(
         description: org.description.clone(),
     };
     let public_key = state.secrets.keys.public_multibase();
-    Ok(render(&SettingsPage { ctx, draft, errors: FieldErrors::default(), saved: q.saved.is_some(), public_key }))
+    Ok(render(&SettingsPage {
+        ctx,
+        draft,
+        errors: FieldErrors::default(),
+        saved: q.saved.is_some(),
+        public_key,
+    }))
 }
 
 /// Saves organisation settings.
@@ -97,7 +120,13 @@ pub async fn settings_submit(
         Ok(org) => Ok(see_other(&format!("/o/{}/settings?saved=1", org.slug))),
         Err(err) => {
             let public_key = state.secrets.keys.public_multibase();
-            form_error(err, |errors| SettingsPage { ctx, draft, errors, saved: false, public_key })
+            form_error(err, |errors| SettingsPage {
+                ctx,
+                draft,
+                errors,
+                saved: false,
+                public_key,
+            })
         }
     }
 }
@@ -123,13 +152,37 @@ async fn members_page_for(
     let scope = ctx.scope(state, slug).await?;
     scope.require(Perm::ManageOrg)?;
     let members = accounts::members(&state.db, &scope).await?;
-    let notice = if notice.is_empty() { String::new() } else { ctx.t(notice) };
-    Ok(MembersPage { ctx, members, draft, errors, notice })
+    let notice = if notice.is_empty() {
+        String::new()
+    } else {
+        ctx.t(notice)
+    };
+    Ok(MembersPage {
+        ctx,
+        members,
+        draft,
+        errors,
+        notice,
+    })
 }
 
 /// The members of the organisation (admins).
-pub async fn members_page(State(state): State<AppState>, ctx: PageCtx, Path(slug): Path<String>) -> AppResult<Response> {
-    Ok(render(&members_page_for(&state, ctx, &slug, MemberDraft::default(), FieldErrors::default(), "").await?))
+pub async fn members_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    Ok(render(
+        &members_page_for(
+            &state,
+            ctx,
+            &slug,
+            MemberDraft::default(),
+            FieldErrors::default(),
+            "",
+        )
+        .await?,
+    ))
 }
 
 /// Adds a member.
@@ -143,9 +196,16 @@ pub async fn members_add(
     match accounts::add_member(&state.db, &scope, &draft).await {
         Ok(()) => Ok(see_other(&format!("/o/{slug}/members"))),
         Err(AppError::Validation(errors)) => {
-            let draft = MemberDraft { password: String::new(), ..draft };
-            let page = members_page_for(&state, ctx, &slug, draft, FieldErrors::default(), "").await?;
-            form_error(AppError::Validation(errors), |errors| MembersPage { errors, ..page })
+            let draft = MemberDraft {
+                password: String::new(),
+                ..draft
+            };
+            let page =
+                members_page_for(&state, ctx, &slug, draft, FieldErrors::default(), "").await?;
+            form_error(AppError::Validation(errors), |errors| MembersPage {
+                errors,
+                ..page
+            })
         }
         Err(err) => Err(err),
     }
@@ -176,8 +236,15 @@ pub async fn members_role(
         Ok(()) => Ok(see_other(&format!("/o/{slug}/members"))),
         Err(err) => {
             let notice = conflict_notice(err)?;
-            let page =
-                members_page_for(&state, ctx, &slug, MemberDraft::default(), FieldErrors::default(), notice).await?;
+            let page = members_page_for(
+                &state,
+                ctx,
+                &slug,
+                MemberDraft::default(),
+                FieldErrors::default(),
+                notice,
+            )
+            .await?;
             let mut response = render(&page);
             *response.status_mut() = axum::http::StatusCode::CONFLICT;
             Ok(response)
@@ -200,8 +267,15 @@ pub async fn members_remove(
         Ok(()) => Ok(see_other(&format!("/o/{slug}/members"))),
         Err(err) => {
             let notice = conflict_notice(err)?;
-            let page =
-                members_page_for(&state, ctx, &slug, MemberDraft::default(), FieldErrors::default(), notice).await?;
+            let page = members_page_for(
+                &state,
+                ctx,
+                &slug,
+                MemberDraft::default(),
+                FieldErrors::default(),
+                notice,
+            )
+            .await?;
             let mut response = render(&page);
             *response.status_mut() = axum::http::StatusCode::CONFLICT;
             Ok(response)
@@ -219,14 +293,23 @@ struct OperatorPage {
 }
 
 fn require_operator(ctx: &PageCtx) -> AppResult<()> {
-    if ctx.require_user()?.is_operator { Ok(()) } else { Err(AppError::Forbidden) }
+    if ctx.require_user()?.is_operator {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 /// The operator's page: the node's organisations (names and member counts only, never their cases).
 pub async fn operator_page(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
     require_operator(&ctx)?;
     let orgs = accounts::all_orgs(&state.db).await?;
-    Ok(render(&OperatorPage { ctx, orgs, draft: OrgDraft::default(), errors: FieldErrors::default() }))
+    Ok(render(&OperatorPage {
+        ctx,
+        orgs,
+        draft: OrgDraft::default(),
+        errors: FieldErrors::default(),
+    }))
 }
 
 /// Creates an organisation (operators).
@@ -236,12 +319,20 @@ pub async fn operator_create_org(
     CsrfForm(draft): CsrfForm<OrgDraft>,
 ) -> AppResult<Response> {
     require_operator(&ctx)?;
-    let actor = ctx.user.as_ref().map(|u| crate::tenancy::Actor { user_id: u.id, token_id: None });
+    let actor = ctx.user.as_ref().map(|u| crate::tenancy::Actor {
+        user_id: u.id,
+        token_id: None,
+    });
     match accounts::create_org(&state.db, &draft, actor).await {
         Ok(_) => Ok(see_other("/operator")),
         Err(err) => {
             let orgs = accounts::all_orgs(&state.db).await?;
-            form_error(err, |errors| OperatorPage { ctx, orgs, draft, errors })
+            form_error(err, |errors| OperatorPage {
+                ctx,
+                orgs,
+                draft,
+                errors,
+            })
         }
     }
 }
