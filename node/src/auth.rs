@@ -70,6 +70,10 @@ pub async fn create_session(
 ) -> AppResult<String> {
     let token = new_token("s_")?;
     let now = Utc::now();
+    session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lt(now))
+        .exec(db)
+        .await?;
     session::ActiveModel {
         token_hash: Set(token_hash(&token)),
         user_id: Set(user_id),

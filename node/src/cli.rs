@@ -139,7 +139,12 @@ pub enum RegionsCommand {
 /// Runs the CLI with parsed arguments.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
-    crate::telemetry::init(&config.log);
+    let mut log = config.log.clone();
+    if !matches!(cli.command, Command::Serve) && log.level == crate::config::DEFAULT_LOG_LEVEL {
+        // One-off commands print their result; routine progress logs would only bury it.
+        log.level = "warn".into();
+    }
+    crate::telemetry::init(&log);
     let tr = Tr::new(
         std::sync::Arc::new(Catalogue::load()?),
         std::env::var("LANG")

@@ -62,6 +62,9 @@ pub struct LogConfig {
     pub level: String,
 }
 
+/// The default log filter: the node's own events at info, the database driver's only when they matter.
+pub const DEFAULT_LOG_LEVEL: &str = "info,sqlx=warn";
+
 /// Sign-in and session settings.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -109,7 +112,7 @@ impl Default for LogConfig {
     fn default() -> Self {
         Self {
             format: "plain".into(),
-            level: "info".into(),
+            level: DEFAULT_LOG_LEVEL.into(),
         }
     }
 }

@@ -142,14 +142,20 @@ async fn language_switch_sets_english_and_back_and_follows_accept_language() {
     app.org("amal", "جمعية الأمل").await;
     app.member("a@amal.org", "amal", Role::Admin).await;
     let browser = app.signed_in("a@amal.org").await;
-    let ar = browser
-        .get(app.url("/o/amal"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let response = browser.get(app.url("/o/amal")).send().await.unwrap();
+    assert_eq!(
+        response.headers()["cache-control"],
+        "no-store",
+        "pages with personal data are not cached"
+    );
+    assert_eq!(response.headers()["x-frame-options"], "DENY");
+    assert!(
+        response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    let ar = response.text().await.unwrap();
     assert!(ar.contains(r#"dir="rtl""#) && ar.contains("لوحة المتابعة"));
     let r = app
         .submit(

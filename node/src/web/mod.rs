@@ -288,7 +288,8 @@ fn form_urlencoded_byte_serialize(s: &str) -> String {
 /// Renders a template to an HTML response (a template error is an internal error, logged).
 pub fn render(template: &impl Template) -> Response {
     match template.render() {
-        Ok(html) => Html(html).into_response(),
+        // Pages show personal data: keep them out of shared caches and the browser's history cache.
+        Ok(html) => ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
         Err(err) => AppError::Internal(anyhow::anyhow!("template: {err}")).into_response(),
     }
 }
