@@ -309,6 +309,38 @@ mod tests {
     }
 
     #[test]
+    fn example_file_sets_every_option_and_parses() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/sanad.example.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let parsed: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file_exact(&path))
+            .extract()
+            .unwrap();
+        parsed.validated().unwrap();
+        fn keys(value: &serde_json::Value, out: &mut Vec<String>) {
+            if let Some(map) = value.as_object() {
+                for (k, v) in map {
+                    out.push(k.clone());
+                    keys(v, out);
+                }
+            }
+        }
+        let mut all = Vec::new();
+        keys(&serde_json::to_value(Config::default()).unwrap(), &mut all);
+        for key in all {
+            let documented = text.lines().any(|l| {
+                let l = l.trim_start_matches(['#', ' ']);
+                l.starts_with(&format!("{key} =")) || l.starts_with(&format!("[{key}]"))
+            });
+            assert!(
+                documented,
+                "deploy/sanad.example.toml does not document `{key}`"
+            );
+        }
+    }
+
+    #[test]
     #[allow(clippy::result_large_err)]
     fn toml_file_and_environment_are_layered() {
         figment::Jail::expect_with(|jail| {

@@ -430,6 +430,10 @@ impl FromRequestParts<AppState> for PageCtx {
         if let Some(token) = cookie(&parts.headers, SESSION_COOKIE)
             && let Some(user) = auth::session_user(&state.db, token).await?
         {
+            // A signed-in user's own setting wins over the cookie and the browser's languages.
+            if let Some(lang) = user.lang.as_deref().and_then(Lang::parse) {
+                ctx.tr = Tr::new(state.catalogue.clone(), lang);
+            }
             ctx.user = Some(user);
             ctx.session = Some(token.to_owned());
         }
