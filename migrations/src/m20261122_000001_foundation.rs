@@ -72,11 +72,13 @@ impl MigrationTrait for Migration {
                 .col(string_len("name_ar", 200))
                 .col(double_null("lat"))
                 .col(double_null("lon"))
+                .col(string_len("path", 1024))
                 .to_owned(),
         )
         .await?;
         m.create_index(index("regions", &["parent_code"], false))
             .await?;
+        m.create_index(index("regions", &["path"], false)).await?;
 
         m.create_table(
             Table::create()

@@ -3,13 +3,13 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 
 use crate::{
     audit,
-    auth::{self, hash_password, new_token, token_hash, verify_password},
+    auth::{self, new_token, token_hash},
     db,
     entities::{api_token, membership, organisation, user},
     error::{AppError, AppResult, FieldErrors},
@@ -81,11 +81,34 @@ pub async fn create_org(
     draft: &OrgDraft,
     by: Option<Actor>,
 ) -> AppResult<organisation::Model> {
+    create_org_with_admin(db, draft, None, by).await
+}
+
+/// Creates an organisation and, when `admin_email` names an existing account, makes it the first admin.
+pub async fn create_org_with_admin(
+    db: &DatabaseConnection,
+    draft: &OrgDraft,
+    admin_email: Option<&str>,
+    by: Option<Actor>,
+) -> AppResult<organisation::Model> {
     let mut errors = FieldErrors::default();
     let draft = check_org(&mut errors, draft);
+    let admin = match admin_email.map(str::trim).filter(|e| !e.is_empty()) {
+        Some(email) => {
+            let user = find_user(db, email).await?;
+            if user.is_none() {
+                errors.add("admin_email", "err-no-such-user");
+            }
+            user
+        }
+        None => None,
+    };
     errors.into_result(())?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let org = insert_org(&txn, &draft).await?;
+    if let Some(admin) = &admin {
+        grant(&txn, admin.id, org.id, Role::Admin).await?;
+    }
     audit::record_raw(
         &txn,
         Some(org.id),
@@ -134,7 +157,7 @@ pub async fn update_org(
         },
     );
     errors.into_result(())?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut active: organisation::ActiveModel = scope.org().clone().into();
     active.name_ar = Set(draft.name_ar);
     active.name_en = Set(draft.name_en);
@@ -160,7 +183,15 @@ fn check_user(errors: &mut FieldErrors, draft: &UserDraft) -> UserDraft {
     let email = validate::email(errors, "email", &draft.email);
     let display_name =
         validate::optional_text(errors, "display_name", Some(&draft.display_name), 200)
-            .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
+            .unwrap_or_else(|| {
+                email
+                    .split('@')
+                    .next()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(200)
+                    .collect()
+            });
     validate::new_password(errors, "password", &draft.password);
     UserDraft {
         email,
@@ -182,7 +213,7 @@ async fn insert_user(
     Ok(user::ActiveModel {
         email: Set(draft.email.clone()),
         display_name: Set(draft.display_name.clone()),
-        password_hash: Set(hash_password(&draft.password)?),
+        password_hash: Set(auth::hash_password_blocking(&draft.password).await?),
         lang: Set(None),
         is_operator: Set(operator),
         created_at: Set(Utc::now()),
@@ -205,7 +236,7 @@ pub async fn create_user(db: &DatabaseConnection, draft: &UserDraft) -> AppResul
     let mut errors = FieldErrors::default();
     let draft = check_user(&mut errors, draft);
     errors.into_result(())?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let user = insert_user(&txn, &draft, false).await?;
     audit::record_raw(
         &txn,
@@ -268,7 +299,7 @@ pub async fn grant_by_name(
     let org = find_org(db, slug)
         .await?
         .ok_or(AppError::BadRequest("err-no-such-org"))?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     grant(&txn, user.id, org.id, role).await?;
     audit::record_raw(
         &txn,
@@ -289,7 +320,7 @@ pub async fn make_operator(db: &DatabaseConnection, email: &str) -> AppResult<()
     let user = find_user(db, email)
         .await?
         .ok_or(AppError::BadRequest("err-no-such-user"))?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut active: user::ActiveModel = user.clone().into();
     active.is_operator = Set(true);
     active.update(&txn).await?;
@@ -337,7 +368,7 @@ pub async fn create_token(
         return Err(AppError::BadRequest("err-role-above-membership"));
     }
     let token = new_token("sanad_")?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let model = api_token::ActiveModel {
         token_hash: Set(token_hash(&token)),
         user_id: Set(user.id),
@@ -452,9 +483,21 @@ pub async fn add_member(
     let email = validate::email(&mut errors, "email", &draft.email);
     let role = validate::choice(&mut errors, "role", &draft.role, vocab::ROLES);
     errors.clone().into_result(())?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
+    lock_org(&txn, scope.org_id()).await?;
     let user = match find_user(&txn, &email).await? {
-        Some(user) => user,
+        Some(user) => {
+            let member = membership::Entity::find()
+                .filter(membership::Column::UserId.eq(user.id))
+                .filter(membership::Column::OrgId.eq(scope.org_id()))
+                .one(&txn)
+                .await?;
+            if member.is_some() {
+                // Changing a member's role goes through `set_member_role`, which guards the last admin.
+                return Err(AppError::Conflict("err-already-member"));
+            }
+            user
+        }
         None => {
             let new = check_user(
                 &mut errors,
@@ -480,6 +523,16 @@ pub async fn add_member(
     )
     .await?;
     txn.commit().await?;
+    Ok(())
+}
+
+/// Locks the organisation's row until the transaction ends, so that membership decisions (the last admin) are made
+/// one at a time on PostgreSQL (SQLite already serialises writers).
+async fn lock_org(txn: &impl ConnectionTrait, org_id: i64) -> AppResult<()> {
+    organisation::Entity::find_by_id(org_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?;
     Ok(())
 }
 
@@ -515,7 +568,8 @@ pub async fn set_member_role(
     let mut errors = FieldErrors::default();
     let role = validate::choice(&mut errors, "role", role, vocab::ROLES);
     errors.into_result(())?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
+    lock_org(&txn, scope.org_id()).await?;
     let member = scoped_membership(&txn, scope, id).await?;
     if member.role == "admin" && role != "admin" && other_admins(&txn, scope, id).await? == 0 {
         return Err(AppError::Conflict("err-last-admin"));
@@ -540,7 +594,8 @@ pub async fn set_member_role(
 /// Removes a member and revokes their tokens for this organisation; the last admin cannot be removed.
 pub async fn remove_member(db: &DatabaseConnection, scope: &OrgScope, id: i64) -> AppResult<()> {
     scope.require(Perm::ManageOrg)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
+    lock_org(&txn, scope.org_id()).await?;
     let member = scoped_membership(&txn, scope, id).await?;
     if member.role == "admin" && other_admins(&txn, scope, id).await? == 0 {
         return Err(AppError::Conflict("err-last-admin"));
@@ -580,14 +635,14 @@ pub async fn change_password(
     keep_session: Option<&str>,
 ) -> AppResult<()> {
     let mut errors = FieldErrors::default();
-    if !verify_password(current, &user.password_hash) {
+    if !auth::verify_password_blocking(current, &user.password_hash).await {
         errors.add("current_password", "err-wrong-password");
     }
     validate::new_password(&mut errors, "new_password", new);
     errors.into_result(())?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut active: user::ActiveModel = user.clone().into();
-    active.password_hash = Set(hash_password(new)?);
+    active.password_hash = Set(auth::hash_password_blocking(new).await?);
     active.update(&txn).await?;
     auth::end_other_sessions(&txn, user.id, keep_session).await?;
     audit::record_raw(
@@ -679,7 +734,7 @@ pub async fn complete_setup(db: &DatabaseConnection, draft: &SetupDraft) -> AppR
         },
     );
     errors.into_result(())?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if !setup_token_valid(&txn, &draft.token).await? {
         return Err(AppError::NotFound);
     }

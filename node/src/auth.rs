@@ -47,6 +47,20 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("hashing password: {e}"))
 }
 
+/// Hashes a password on a blocking thread (argon2 is deliberately slow; it must not stall the async workers).
+pub async fn hash_password_blocking(password: &str) -> anyhow::Result<String> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || hash_password(&password)).await?
+}
+
+/// Checks a password on a blocking thread.
+pub async fn verify_password_blocking(password: &str, stored: &str) -> bool {
+    let (password, stored) = (password.to_owned(), stored.to_owned());
+    tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        .await
+        .unwrap_or(false)
+}
+
 /// Whether `password` matches the stored hash.
 pub fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|hash| {
@@ -174,18 +188,20 @@ impl SigninLimiter {
         })
     }
 
-    /// Counts an attempt; `Err(RateLimited)` when the client or the account is over its quota.
+    /// Counts an attempt; `Err(RateLimited)` when the client or the account is over its quota. Keys are bounded
+    /// in size and stale ones are dropped, so a flood of made-up accounts cannot grow memory without end.
     pub fn check(&self, client: &str, email: &str) -> AppResult<()> {
-        let by_client = self.limiter.check_key(&format!("ip:{client}")).is_ok();
-        let by_account = self
-            .limiter
-            .check_key(&format!("email:{}", email.trim().to_lowercase()))
-            .is_ok();
-        if by_client && by_account {
-            Ok(())
-        } else {
-            Err(AppError::RateLimited)
+        if self.limiter.len() > 50_000 {
+            self.limiter.retain_recent();
         }
+        if self.limiter.check_key(&format!("ip:{client}")).is_err() {
+            return Err(AppError::RateLimited);
+        }
+        let email: String = email.trim().to_lowercase().chars().take(254).collect();
+        if self.limiter.check_key(&format!("email:{email}")).is_err() {
+            return Err(AppError::RateLimited);
+        }
+        Ok(())
     }
 }
 

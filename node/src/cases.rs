@@ -2,8 +2,6 @@
 //!
 //! Case rows hold personal data; they never leave the node (see `docs/ARCHITECTURE.md`).
 
-use std::collections::HashSet;
-
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
@@ -14,7 +12,7 @@ use serde_json::json;
 
 use crate::{
     audit,
-    entities::{case, case_note, membership, need, region},
+    entities::{case, case_note, membership, need},
     error::{AppError, AppResult, FieldErrors},
     tenancy::{OrgScope, Perm},
     validate, vocab,
@@ -157,9 +155,9 @@ pub async fn create(
     draft: &CaseDraft,
 ) -> AppResult<case::Model> {
     scope.require(Perm::WriteCases)?;
-    let input = check(db, scope, draft).await?;
+    let txn = crate::db::begin_write(db).await?;
+    let input = check(&txn, scope, draft).await?;
     let now = Utc::now();
-    let txn = sea_orm::TransactionTrait::begin(db).await?;
     let model = case::ActiveModel {
         org_id: Set(scope.org_id()),
         search_text: Set(search_text(&input)),
@@ -194,8 +192,10 @@ pub async fn update(
     draft: &CaseDraft,
 ) -> AppResult<case::Model> {
     scope.require(Perm::WriteCases)?;
-    let current = get(db, scope, id).await?;
-    let input = check(db, scope, draft).await?;
+    let txn = crate::db::begin_write(db).await?;
+    // Read and decide under the row lock: concurrent edits, and needs checking this household's consent, wait.
+    let current = get_for_update(&txn, scope, id).await?;
+    let input = check(&txn, scope, draft).await?;
     let now = Utc::now();
     let mut changed = Vec::new();
     macro_rules! diff {
@@ -212,7 +212,6 @@ pub async fn update(
         consent_share,
         assigned_to
     );
-    let txn = sea_orm::TransactionTrait::begin(db).await?;
     let consent_at = match (current.consent_share, input.consent_share) {
         (false, true) => Some(now),
         (true, true) => current.consent_at,
@@ -265,6 +264,20 @@ pub async fn get(db: &impl ConnectionTrait, scope: &OrgScope, id: i64) -> AppRes
         .ok_or(AppError::NotFound)
 }
 
+/// Reads a case of the scope's organisation and locks its row until the transaction ends (PostgreSQL).
+pub async fn get_for_update(
+    db: &impl ConnectionTrait,
+    scope: &OrgScope,
+    id: i64,
+) -> AppResult<case::Model> {
+    case::Entity::find_by_id(id)
+        .filter(case::Column::OrgId.eq(scope.org_id()))
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 /// Reads a case for display, recording the view in the audit log.
 pub async fn view(db: &DatabaseConnection, scope: &OrgScope, id: i64) -> AppResult<case::Model> {
     scope.require(Perm::Read)?;
@@ -284,8 +297,8 @@ pub async fn set_status(
     if !vocab::contains(vocab::CASE_STATUSES, status) {
         return Err(AppError::BadRequest("err-unknown-choice"));
     }
-    let current = get(db, scope, id).await?;
-    let txn = sea_orm::TransactionTrait::begin(db).await?;
+    let txn = crate::db::begin_write(db).await?;
+    let current = get_for_update(&txn, scope, id).await?;
     let mut active: case::ActiveModel = current.into();
     active.status = Set(status.to_owned());
     active.updated_at = Set(Utc::now());
@@ -318,7 +331,8 @@ pub struct CaseFilter {
     pub page: Option<u64>,
 }
 
-/// A page of the scope's cases, newest first, and the total count.
+/// A page of the scope's cases, newest first, and the total count. Listing shows personal data, so the cases
+/// listed are recorded in the audit log as one `case.list` entry.
 pub async fn list(
     db: &DatabaseConnection,
     scope: &OrgScope,
@@ -330,8 +344,10 @@ pub async fn list(
         cond = cond.add(case::Column::Status.eq(filter.status.trim()));
     }
     if !filter.region.trim().is_empty() {
-        cond = cond
-            .add(case::Column::RegionCode.is_in(region_and_below(db, filter.region.trim()).await?));
+        cond = cond.add(
+            case::Column::RegionCode
+                .in_subquery(crate::regions::within(db, filter.region.trim()).await?),
+        );
     }
     for term in sanad_search::normalize(&filter.q)
         .split_whitespace()
@@ -348,29 +364,20 @@ pub async fn list(
         .limit(PAGE_SIZE)
         .all(db)
         .await?;
-    Ok((rows, total))
-}
-
-/// The code and every code below it in the gazetteer.
-pub async fn region_and_below(db: &impl ConnectionTrait, code: &str) -> AppResult<Vec<String>> {
-    let mut all = vec![code.to_owned()];
-    let mut frontier = vec![code.to_owned()];
-    let mut seen: HashSet<String> = frontier.iter().cloned().collect();
-    while !frontier.is_empty() && all.len() < 10_000 {
-        let children: Vec<String> = region::Entity::find()
-            .select_only()
-            .column(region::Column::Code)
-            .filter(region::Column::ParentCode.is_in(frontier.clone()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        frontier = children
-            .into_iter()
-            .filter(|c| seen.insert(c.clone()))
-            .collect();
-        all.extend(frontier.iter().cloned());
+    let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
+    if !ids.is_empty() {
+        audit::record_raw(
+            db,
+            Some(scope.org_id()),
+            Some(scope.actor()),
+            "case.list",
+            "case",
+            None,
+            json!({ "cases": ids }),
+        )
+        .await?;
     }
-    Ok(all)
+    Ok((rows, total))
 }
 
 /// Adds a note to a case.
@@ -384,8 +391,8 @@ pub async fn add_note(
     let mut errors = FieldErrors::default();
     let body = validate::required_text(&mut errors, "body", body, 5000);
     errors.into_result(())?;
-    get(db, scope, id).await?;
-    let txn = sea_orm::TransactionTrait::begin(db).await?;
+    let txn = crate::db::begin_write(db).await?;
+    get_for_update(&txn, scope, id).await?;
     let note = case_note::ActiveModel {
         org_id: Set(scope.org_id()),
         case_id: Set(id),
@@ -422,6 +429,16 @@ pub async fn notes(
         .order_by_asc(case_note::Column::Id)
         .all(db)
         .await?)
+}
+
+/// The notes of a case for a client that reads only them: recorded in the audit log as a view of the case.
+pub async fn view_notes(
+    db: &DatabaseConnection,
+    scope: &OrgScope,
+    id: i64,
+) -> AppResult<Vec<case_note::Model>> {
+    view(db, scope, id).await?;
+    notes(db, scope, id).await
 }
 
 /// How many of the scope's cases are open.

@@ -62,6 +62,19 @@ pub async fn migrations_current(db: &DatabaseConnection) -> anyhow::Result<bool>
     Ok(Migrator::get_pending_migrations(db).await?.is_empty())
 }
 
+/// Starts a transaction that will write. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
+/// concurrent writers queue on the busy timeout instead of failing on a stale read snapshot; on PostgreSQL it is a
+/// plain `BEGIN` (row locks are taken where a decision depends on a read).
+pub async fn begin_write(
+    db: &DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
 /// Reads a node setting.
 pub async fn setting(db: &impl ConnectionTrait, key: &str) -> anyhow::Result<Option<String>> {
     Ok(node_setting::Entity::find_by_id(key.to_owned())
@@ -114,7 +127,7 @@ impl std::fmt::Debug for NodeSecrets {
 
 /// Loads the node's secrets, generating and storing them the first time.
 pub async fn node_secrets(db: &DatabaseConnection) -> anyhow::Result<NodeSecrets> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let hmac_hex = match setting(&txn, "hmac_key").await? {
         Some(v) => v,
         None => {

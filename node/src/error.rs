@@ -89,7 +89,13 @@ pub enum AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
-        AppError::Internal(err.into())
+        // Two requests racing to create the same unique thing: the loser gets a conflict, not a 500.
+        match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                AppError::Conflict("err-conflict")
+            }
+            _ => AppError::Internal(err.into()),
+        }
     }
 }
 

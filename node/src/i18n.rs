@@ -152,6 +152,19 @@ impl Tr {
         self.catalogue.format(self.lang, key, Some(&args))
     }
 
+    /// The message for `key` with two arguments.
+    pub fn t2(
+        &self,
+        key: &str,
+        a: (&str, impl std::fmt::Display),
+        b: (&str, impl std::fmt::Display),
+    ) -> String {
+        let mut args = FluentArgs::new();
+        args.set(a.0, FluentValue::from(a.1.to_string()));
+        args.set(b.0, FluentValue::from(b.1.to_string()));
+        self.catalogue.format(self.lang, key, Some(&args))
+    }
+
     /// The language code, for `lang` attributes.
     pub fn code(&self) -> &'static str {
         self.lang.code()
@@ -205,9 +218,25 @@ mod tests {
                     continue;
                 }
                 let text = std::fs::read_to_string(&path).unwrap();
-                for marker in [".t(\"", ".t1(\""] {
+                // Keys passed to the translator, and error keys written anywhere (`errors.add(…, "err-…")`).
+                let markers = [
+                    (".t(\"", ""),
+                    (".t1(\"", ""),
+                    (".t2(\"", ""),
+                    ("\"err-", "err-"),
+                ];
+                for (marker, prefix) in markers {
                     for chunk in text.split(marker).skip(1) {
-                        let key = chunk.split('"').next().unwrap_or_default();
+                        let rest = chunk.split('"').next().unwrap_or_default();
+                        if rest.is_empty()
+                            || !rest
+                                .chars()
+                                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                        {
+                            continue;
+                        }
+                        let key = format!("{prefix}{rest}");
+                        let key = key.as_str();
                         if !key.is_empty() && !known.contains(key) {
                             missing.insert(format!(
                                 "{}: {key}",

@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod needs;
 pub mod ops;
 pub mod regions;
+pub mod stock;
 pub mod telemetry;
 pub mod tenancy;
 pub mod validate;

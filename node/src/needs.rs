@@ -102,7 +102,7 @@ async fn check(
     let case = match sanad_search::fold_digits(draft.case_id.trim()).as_str() {
         "" => None,
         raw => match raw.parse::<i64>() {
-            Ok(id) => match cases::get(db, scope, id).await {
+            Ok(id) => match cases::get_for_update(db, scope, id).await {
                 Ok(case) => Some(case),
                 Err(AppError::NotFound) => {
                     errors.add("case_id", "err-unknown-case");
@@ -225,7 +225,8 @@ pub async fn create(
     draft: &NeedDraft,
 ) -> AppResult<need::Model> {
     scope.require(Perm::WriteNeeds)?;
-    let input = check(db, scope, draft).await?;
+    let txn = crate::db::begin_write(db).await?;
+    let input = check(&txn, scope, draft).await?;
     let now = Utc::now();
     let mut active = need::ActiveModel {
         org_id: Set(scope.org_id()),
@@ -234,7 +235,6 @@ pub async fn create(
         ..Default::default()
     };
     apply(&mut active, input);
-    let txn = sea_orm::TransactionTrait::begin(db).await?;
     let model = active.insert(&txn).await?;
     audit::record(
         &txn,
@@ -257,11 +257,16 @@ pub async fn update(
     draft: &NeedDraft,
 ) -> AppResult<need::Model> {
     scope.require(Perm::WriteNeeds)?;
-    let current = get(db, scope, id).await?;
-    let input = check(db, scope, draft).await?;
+    let txn = crate::db::begin_write(db).await?;
+    let current = need::Entity::find_by_id(id)
+        .filter(need::Column::OrgId.eq(scope.org_id()))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let input = check(&txn, scope, draft).await?;
     let mut active: need::ActiveModel = current.into();
     apply(&mut active, input);
-    let txn = sea_orm::TransactionTrait::begin(db).await?;
     let model = active.update(&txn).await?;
     audit::record(
         &txn,
@@ -332,7 +337,7 @@ pub async fn list(
     if !filter.region.trim().is_empty() {
         cond = cond.add(
             need::Column::RegionCode
-                .is_in(cases::region_and_below(db, filter.region.trim()).await?),
+                .in_subquery(crate::regions::within(db, filter.region.trim()).await?),
         );
     }
     if let Some(case_id) = filter.case_id {

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait, sea_query::OnConflict,
+    QueryOrder, sea_query::OnConflict,
 };
 
 use crate::entities::region;
@@ -34,11 +34,28 @@ pub struct RegionRow {
     pub lat: Option<f64>,
     /// Approximate centroid longitude.
     pub lon: Option<f64>,
+    /// The codes from the country down to this region, as `/PS/PS-GZA/PS0101/`: a region's descendants are the
+    /// regions whose path starts with its own.
+    pub path: String,
+}
+
+/// What the database already holds about a code.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Known {
+    /// Its level.
+    pub level: i16,
+    /// Its parent.
+    pub parent: Option<String>,
+    /// Its path.
+    pub path: String,
 }
 
 /// Parses a gazetteer CSV (`code,parent_code,level,name_en,name_ar[,lat,lon]`, header required), checking every row,
 /// duplicate codes and that every parent is known (in `known` or earlier or later in the file).
-pub fn parse(csv_text: &str, known: &HashMap<String, i16>) -> Result<Vec<RegionRow>, ImportError> {
+pub fn parse(
+    csv_text: &str,
+    known: &HashMap<String, Known>,
+) -> Result<Vec<RegionRow>, ImportError> {
     let text = csv_text.strip_prefix('\u{feff}').unwrap_or(csv_text);
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -129,8 +146,21 @@ pub fn parse(csv_text: &str, known: &HashMap<String, i16>) -> Result<Vec<RegionR
             name_ar,
             lat,
             lon,
+            path: String::new(),
         });
         lines.push(line);
+    }
+    for (row, line) in rows.iter().zip(&lines) {
+        if let Some(k) = known.get(&row.code)
+            && (k.level != row.level || k.parent != row.parent_code)
+        {
+            return Err(ImportError(format!(
+                "line {line}: {} already exists at level {} under {}; its place in the tree cannot change",
+                row.code,
+                k.level,
+                k.parent.as_deref().unwrap_or("nothing")
+            )));
+        }
     }
     let levels: HashMap<&str, i16> = rows.iter().map(|r| (r.code.as_str(), r.level)).collect();
     for (row, line) in rows.iter().zip(&lines) {
@@ -138,7 +168,7 @@ pub fn parse(csv_text: &str, known: &HashMap<String, i16>) -> Result<Vec<RegionR
             let parent_level = levels
                 .get(parent.as_str())
                 .copied()
-                .or_else(|| known.get(parent).copied());
+                .or_else(|| known.get(parent).map(|k| k.level));
             match parent_level {
                 None => {
                     return Err(ImportError(format!(
@@ -158,15 +188,39 @@ pub fn parse(csv_text: &str, known: &HashMap<String, i16>) -> Result<Vec<RegionR
     if rows.is_empty() {
         return Err(ImportError("the file has no regions".into()));
     }
+    // Parents sit at lower levels, so in level order every parent's path is known before its children's.
+    rows.sort_by_key(|r| r.level);
+    let mut paths: HashMap<String, String> = HashMap::new();
+    for row in &mut rows {
+        let parent_path = match &row.parent_code {
+            Some(p) => paths
+                .get(p)
+                .cloned()
+                .or_else(|| known.get(p).map(|k| k.path.clone()))
+                .unwrap_or_default(),
+            None => "/".to_owned(),
+        };
+        row.path = format!("{parent_path}{}/", row.code);
+        paths.insert(row.code.clone(), row.path.clone());
+    }
     Ok(rows)
 }
 
-async fn known_levels(db: &impl ConnectionTrait) -> Result<HashMap<String, i16>, sea_orm::DbErr> {
+async fn known_levels(db: &impl ConnectionTrait) -> Result<HashMap<String, Known>, sea_orm::DbErr> {
     Ok(region::Entity::find()
         .all(db)
         .await?
         .into_iter()
-        .map(|r| (r.code, r.level))
+        .map(|r| {
+            (
+                r.code,
+                Known {
+                    level: r.level,
+                    parent: r.parent_code,
+                    path: r.path,
+                },
+            )
+        })
         .collect())
 }
 
@@ -179,18 +233,16 @@ fn active(row: RegionRow) -> region::ActiveModel {
         name_ar: Set(row.name_ar),
         lat: Set(row.lat),
         lon: Set(row.lon),
+        path: Set(row.path),
     }
 }
 
 /// Imports a gazetteer file in one transaction: all rows or none. Existing codes are updated, so re-importing is
 /// harmless. Returns the number of rows loaded.
 pub async fn import(db: &DatabaseConnection, csv_text: &str) -> anyhow::Result<usize> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let rows = parse(csv_text, &known_levels(&txn).await?)?;
     let count = rows.len();
-    // Parents first, so foreign keys and readers always see a tree.
-    let mut rows = rows;
-    rows.sort_by_key(|r| r.level);
     for chunk in rows.chunks(200) {
         region::Entity::insert_many(chunk.iter().cloned().map(active))
             .on_conflict(
@@ -214,7 +266,7 @@ pub async fn import(db: &DatabaseConnection, csv_text: &str) -> anyhow::Result<u
 
 /// Adds the shipped gazetteer's regions that the database lacks (operators' edits are kept).
 pub async fn seed_builtin(db: &DatabaseConnection) -> anyhow::Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let existing: HashSet<String> = known_levels(&txn).await?.into_keys().collect();
     let rows: Vec<_> = parse(BUILTIN, &HashMap::new())?
         .into_iter()
@@ -238,6 +290,33 @@ pub async fn all(db: &DatabaseConnection) -> Result<Vec<region::Model>, sea_orm:
         .await
 }
 
+/// A sub-query of the code and every code below it in the gazetteer, for `column IN (…)` filters.
+pub async fn within(
+    db: &impl ConnectionTrait,
+    code: &str,
+) -> Result<sea_orm::sea_query::SelectStatement, sea_orm::DbErr> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    let path = region::Entity::find_by_id(code.to_owned())
+        .one(db)
+        .await?
+        .map(|r| r.path);
+    let mut query = Query::select();
+    query.column(region::Column::Code).from(region::Entity);
+    match path {
+        // Paths end in '/', and '0' is the character after '/': the range holds exactly the paths below this one.
+        Some(path) => {
+            let upper = format!("{}0", &path[..path.len().saturating_sub(1)]);
+            query
+                .and_where(Expr::col(region::Column::Path).gte(path))
+                .and_where(Expr::col(region::Column::Path).lt(upper));
+        }
+        None => {
+            query.and_where(Expr::col(region::Column::Code).eq(code));
+        }
+    }
+    Ok(query)
+}
+
 /// Whether a region code exists.
 pub async fn exists(db: &impl ConnectionTrait, code: &str) -> Result<bool, sea_orm::DbErr> {
     Ok(region::Entity::find()
@@ -254,7 +333,16 @@ mod tests {
     const HEADER: &str = "code,parent_code,level,name_en,name_ar,lat,lon\n";
 
     fn check(body: &str, expected: Result<usize, &str>) {
-        let known: HashMap<String, i16> = [("SY".to_owned(), 0), ("SY-HL".to_owned(), 1)].into();
+        let k = |level, parent: Option<&str>, path: &str| Known {
+            level,
+            parent: parent.map(str::to_owned),
+            path: path.into(),
+        };
+        let known: HashMap<String, Known> = [
+            ("SY".to_owned(), k(0, None, "/SY/")),
+            ("SY-HL".to_owned(), k(1, Some("SY"), "/SY/SY-HL/")),
+        ]
+        .into();
         let got = parse(&format!("{HEADER}{body}"), &known);
         match (got, expected) {
             (Ok(rows), Ok(n)) => assert_eq!(rows.len(), n),
@@ -284,12 +372,38 @@ mod tests {
         check("A1,SY,1,,ا,,\n", Err("name_en and name_ar"));
         check("A1,SY,1,a,ا,95,0\n", Err("not a valid coordinate"));
         check("", Err("no regions"));
+        check(
+            "SY-HL,SY,2,Aleppo,حلب,,\n",
+            Err("line 2: SY-HL already exists at level 1 under SY"),
+        );
+        check(
+            "SY-HL,SY,1,Aleppo governorate,محافظة حلب,36.2,37.1\n",
+            Ok(1),
+        );
         assert!(
             parse("code,name\nX,y\n", &HashMap::new())
                 .unwrap_err()
                 .0
                 .contains("missing column")
         );
+    }
+
+    #[test]
+    fn paths_run_from_the_country_down() {
+        let k = Known {
+            level: 1,
+            parent: Some("SY".into()),
+            path: "/SY/SY-HL/".into(),
+        };
+        let known: HashMap<String, Known> = [("SY-HL".to_owned(), k)].into();
+        let rows = parse(
+            &format!("{HEADER}SY020000,SY0200,3,a,ا,,\nSY0200,SY-HL,2,b,ب,,\n"),
+            &known,
+        )
+        .unwrap();
+        let path = |code: &str| rows.iter().find(|r| r.code == code).unwrap().path.clone();
+        assert_eq!(path("SY0200"), "/SY/SY-HL/SY0200/");
+        assert_eq!(path("SY020000"), "/SY/SY-HL/SY0200/SY020000/");
     }
 
     #[test]

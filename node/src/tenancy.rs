@@ -50,6 +50,8 @@ impl Role {
         match perm {
             Perm::Read => true,
             Perm::WriteCases | Perm::WriteNeeds => matches!(self, Role::Admin | Role::Caseworker),
+            Perm::ManageStock => matches!(self, Role::Admin | Role::Storekeeper),
+            Perm::Distribute => matches!(self, Role::Admin | Role::Caseworker),
             Perm::ManageOrg => self == Role::Admin,
         }
     }
@@ -64,6 +66,10 @@ pub enum Perm {
     WriteCases,
     /// Create and change needs.
     WriteNeeds,
+    /// Keep the catalogue, warehouses, receipts, transfers, adjustments, losses and offers.
+    ManageStock,
+    /// Record and reverse distributions to households.
+    Distribute,
     /// Change settings and members.
     ManageOrg,
 }
@@ -191,19 +197,21 @@ mod tests {
     #[test]
     fn roles_grant_what_the_guide_says() {
         let table = [
-            (Role::Admin, [true, true, true, true]),
-            (Role::Caseworker, [true, true, true, false]),
-            (Role::Storekeeper, [true, false, false, false]),
-            (Role::Viewer, [true, false, false, false]),
+            (Role::Admin, [true, true, true, true, true, true]),
+            (Role::Caseworker, [true, true, true, false, true, false]),
+            (Role::Storekeeper, [true, false, false, true, false, false]),
+            (Role::Viewer, [true, false, false, false, false, false]),
+        ];
+        let perms = [
+            Perm::Read,
+            Perm::WriteCases,
+            Perm::WriteNeeds,
+            Perm::ManageStock,
+            Perm::Distribute,
+            Perm::ManageOrg,
         ];
         for (role, expected) in table {
-            let got = [
-                Perm::Read,
-                Perm::WriteCases,
-                Perm::WriteNeeds,
-                Perm::ManageOrg,
-            ]
-            .map(|p| role.allows(p));
+            let got = perms.map(|p| role.allows(p));
             assert_eq!(got, expected, "{role:?}");
             assert_eq!(Role::parse(role.as_str()), Some(role));
         }

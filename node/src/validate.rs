@@ -40,7 +40,11 @@ fn check_len(errors: &mut FieldErrors, field: &str, value: &str, max: usize) {
 
 /// An integer in `min..=max`; Arabic-Indic digits and surrounding spaces are accepted.
 pub fn integer(errors: &mut FieldErrors, field: &str, raw: &str, min: i64, max: i64) -> i64 {
-    let folded = sanad_search::fold_digits(raw.trim());
+    // Thousands separators (1,000 · ١٬٠٠٠ · 1 000) are accepted: quantities are whole numbers.
+    let folded: String = sanad_search::fold_digits(raw.trim())
+        .chars()
+        .filter(|c| !matches!(c, ',' | '_' | ' ' | '\u{a0}' | '\u{202f}'))
+        .collect();
     if folded.is_empty() {
         errors.add(field, "err-required");
         return 0;
@@ -185,6 +189,10 @@ mod tests {
         check_int("99999999999999999999", Err("err-out-of-range"));
         check_int("twelve", Err("err-not-a-number"));
         check_int("1.5", Err("err-not-a-number"));
+        check_int("١٬٠٠٠", Ok(1000));
+        check_int("1,000", Ok(1000));
+        check_int("1,001", Err("err-out-of-range"));
+        check_int("٩٠٠", Ok(900));
     }
 
     #[test]

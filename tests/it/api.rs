@@ -3,6 +3,7 @@
 use reqwest::{Client, StatusCode};
 use sanad_node::tenancy::Role;
 use sanad_tests::{TestApp, spawn_app};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 async fn two_orgs() -> (TestApp, String, String, String) {
@@ -88,6 +89,13 @@ async fn a_token_creates_and_lists_cases_and_needs_and_a_viewer_cannot_write() {
     assert_eq!(status, 200);
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["head_name"], "أحمد محمود");
+    let listed = sanad_node::entities::audit_entry::Entity::find()
+        .filter(sanad_node::entities::audit_entry::Column::Action.eq("case.list"))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1, "listing households is audited");
+    assert!(listed[0].detail.contains(&case["id"].to_string()));
     let (_, needs) = call(
         &app,
         "GET",
@@ -402,8 +410,19 @@ async fn removing_a_member_revokes_their_tokens() {
     sanad_node::accounts::remove_member(&app.state.db, &scope, cw.membership_id)
         .await
         .unwrap();
+    // Even when the person is made a member again, the old token stays revoked.
+    sanad_node::accounts::grant_by_name(&app.state.db, "cw@amal.org", "amal", "caseworker")
+        .await
+        .unwrap();
     let (status, _) = call(&app, "GET", "/api/v1/orgs/amal/cases", &writer, None).await;
     assert_eq!(status, 401);
+    let fresh = app.token("cw@amal.org", "amal").await;
+    assert_eq!(
+        call(&app, "GET", "/api/v1/orgs/amal/cases", &fresh, None)
+            .await
+            .0,
+        200
+    );
 }
 
 #[tokio::test]

@@ -138,6 +138,35 @@ async fn a_member_of_one_organisation_gets_404_on_every_case_and_need_page_of_an
             ],
         ),
     ];
+    let posts: Vec<(String, Vec<(&str, &str)>)> = posts
+        .into_iter()
+        .chain([
+            (
+                "/o/amal/needs/new".to_owned(),
+                vec![
+                    ("sector", "food"),
+                    ("item", "x"),
+                    ("quantity", "1"),
+                    ("unit", "u"),
+                    ("urgency", "low"),
+                    ("region_code", "PS"),
+                ],
+            ),
+            (
+                "/o/amal/members".to_owned(),
+                vec![("email", "n@nour.org"), ("role", "admin")],
+            ),
+            (
+                "/o/amal/members/1/role".to_owned(),
+                vec![("role", "viewer")],
+            ),
+            ("/o/amal/members/1/remove".to_owned(), vec![]),
+            (
+                "/o/amal/settings".to_owned(),
+                vec![("name_ar", "x"), ("name_en", "x")],
+            ),
+        ])
+        .collect();
     for (path, fields) in &posts {
         let mut form = vec![("csrf", csrf.as_str())];
         form.extend(fields.iter().copied());

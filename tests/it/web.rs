@@ -1001,7 +1001,47 @@ async fn the_operator_sees_organisations_but_not_their_cases() {
         "operating is not membership"
     );
     app.member("x@amal.org", "amal", Role::Admin).await;
+    let fields = [
+        ("name_ar", "جمعية الرحمة"),
+        ("name_en", "Ar Rahma"),
+        ("slug", "rahma"),
+        ("admin_email", "nobody@x.org"),
+    ];
+    let r = app.submit(&op, "/operator", "/operator", &fields).await;
+    assert_eq!(
+        r.status(),
+        422,
+        "the first admin must be an existing account"
+    );
+    assert!(
+        accounts::find_org(&app.state.db, "rahma")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let fields = [
+        ("name_ar", "جمعية الرحمة"),
+        ("name_en", "Ar Rahma"),
+        ("slug", "rahma"),
+        ("admin_email", "x@amal.org"),
+    ];
+    assert_eq!(
+        app.submit(&op, "/operator", "/operator", &fields)
+            .await
+            .status(),
+        303
+    );
     let not_op = app.signed_in("x@amal.org").await;
+    assert_eq!(
+        not_op
+            .get(app.url("/o/rahma/members"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "admin of the new organisation"
+    );
     assert_eq!(
         not_op
             .get(app.url("/operator"))

@@ -264,9 +264,8 @@ pub async fn notes(
     Path((slug, id)): Path<(String, i64)>,
 ) -> AppResult<Json<Vec<NoteResponse>>> {
     let scope = token.scope(&state, &slug).await?;
-    cases::get(&state.db, &scope, id).await?;
     Ok(Json(
-        cases::notes(&state.db, &scope, id)
+        cases::view_notes(&state.db, &scope, id)
             .await?
             .into_iter()
             .map(Into::into)

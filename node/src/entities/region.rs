@@ -13,6 +13,7 @@ pub struct Model {
     pub name_ar: String,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+    pub path: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

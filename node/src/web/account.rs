@@ -94,7 +94,7 @@ pub async fn setup_submit(
 ) -> AppResult<Response> {
     match accounts::complete_setup(&state.db, &draft).await {
         Ok(user) => {
-            tracing::info!(email = %user.email, "node set up");
+            tracing::info!(user = user.id, "node set up");
             start_session(&state, user.id, None, "/").await
         }
         Err(err) => form_error(err, |errors| SetupPage {
@@ -149,7 +149,9 @@ pub struct NextQuery {
 
 /// Only local paths are followed after sign-in.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+    // Only visible ASCII: browsers drop tabs and newlines from URLs, which would turn "/\t/x" into "//x".
+    if local && next.len() <= 2000 && next.bytes().all(|b| b.is_ascii_graphic()) {
         next.to_owned()
     } else {
         "/".into()
@@ -367,6 +369,9 @@ mod tests {
             ("https://evil.example", "/"),
             ("//evil.example", "/"),
             ("/\\evil", "/"),
+            ("/\t/evil.example", "/"),
+            ("/\n", "/"),
+            ("/o/amal/cases?q=%D8%A7", "/o/amal/cases?q=%D8%A7"),
             ("", "/"),
         ] {
             assert_eq!(super::safe_next(next), expected, "{next}");

@@ -33,6 +33,16 @@ struct ListPage {
     pages: u64,
 }
 
+impl ListPage {
+    fn region_label(&self, code: &str) -> String {
+        self.regions
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, l)| l.trim_start_matches('\u{a0}').to_owned())
+            .unwrap_or_else(|| code.to_owned())
+    }
+}
+
 /// The case list with filters.
 pub async fn list(
     State(state): State<AppState>,

@@ -350,6 +350,26 @@ impl PageCtx {
         self.tr.t1(key, name, value)
     }
 
+    /// The message for `key` with two arguments.
+    pub fn t2(
+        &self,
+        key: &str,
+        a: &str,
+        a_value: impl std::fmt::Display,
+        b: &str,
+        b_value: impl std::fmt::Display,
+    ) -> String {
+        self.tr.t2(key, (a, a_value), (b, b_value))
+    }
+
+    /// The path of the organisation in view, e.g. `/o/al-amal` (empty outside an organisation).
+    pub fn base(&self) -> String {
+        self.org
+            .as_ref()
+            .map(|o| format!("/o/{}", o.slug))
+            .unwrap_or_default()
+    }
+
     /// The translation of a vocabulary value, e.g. `term("sector", "food")`.
     pub fn term(&self, prefix: &str, value: impl AsRef<str>) -> String {
         self.tr.term(prefix, value.as_ref())
@@ -420,11 +440,16 @@ impl FromRequestParts<AppState> for PageCtx {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let path = parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_else(|| "/".into());
+        // Where the language switch returns to: this page, unless it answers a form (a POST URL cannot be reloaded).
+        let path = if parts.method == axum::http::Method::GET {
+            parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "/".into())
+        } else {
+            "/".into()
+        };
         let tr = Tr::new(state.catalogue.clone(), request_lang(&parts.headers));
         let mut ctx = PageCtx::anonymous(tr, state, &parts.headers, &path);
         if let Some(token) = cookie(&parts.headers, SESSION_COOKIE)

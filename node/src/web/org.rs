@@ -289,7 +289,17 @@ struct OperatorPage {
     ctx: PageCtx,
     orgs: Vec<(organisation::Model, u64)>,
     draft: OrgDraft,
+    admin_email: String,
     errors: FieldErrors,
+}
+
+/// The operator's new-organisation form: the organisation and, optionally, an existing account as its first admin.
+#[derive(Deserialize)]
+pub struct OperatorOrgForm {
+    #[serde(flatten)]
+    org: OrgDraft,
+    #[serde(default)]
+    admin_email: String,
 }
 
 fn require_operator(ctx: &PageCtx) -> AppResult<()> {
@@ -308,6 +318,7 @@ pub async fn operator_page(State(state): State<AppState>, ctx: PageCtx) -> AppRe
         ctx,
         orgs,
         draft: OrgDraft::default(),
+        admin_email: String::new(),
         errors: FieldErrors::default(),
     }))
 }
@@ -316,21 +327,28 @@ pub async fn operator_page(State(state): State<AppState>, ctx: PageCtx) -> AppRe
 pub async fn operator_create_org(
     State(state): State<AppState>,
     ctx: PageCtx,
-    CsrfForm(draft): CsrfForm<OrgDraft>,
+    CsrfForm(form): CsrfForm<OperatorOrgForm>,
 ) -> AppResult<Response> {
     require_operator(&ctx)?;
     let actor = ctx.user.as_ref().map(|u| crate::tenancy::Actor {
         user_id: u.id,
         token_id: None,
     });
-    match accounts::create_org(&state.db, &draft, actor).await {
+    match accounts::create_org_with_admin(&state.db, &form.org, Some(&form.admin_email), actor)
+        .await
+    {
         Ok(_) => Ok(see_other("/operator")),
         Err(err) => {
             let orgs = accounts::all_orgs(&state.db).await?;
+            let OperatorOrgForm {
+                org: draft,
+                admin_email,
+            } = form;
             form_error(err, |errors| OperatorPage {
                 ctx,
                 orgs,
                 draft,
+                admin_email,
                 errors,
             })
         }

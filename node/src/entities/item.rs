@@ -1,0 +1,27 @@
+//! The `items` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "items")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub org_id: i64,
+    pub name_ar: String,
+    pub name_en: String,
+    pub sector: String,
+    pub kind: String,
+    pub unit: String,
+    pub currency: Option<String>,
+    pub pack_size: i32,
+    pub sku: Option<String>,
+    pub expires: bool,
+    pub low_stock_threshold: i64,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
