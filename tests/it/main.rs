@@ -5,5 +5,6 @@ mod api;
 mod cli;
 mod migrations;
 mod ops;
+mod stock;
 mod tenancy;
 mod web;

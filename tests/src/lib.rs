@@ -227,6 +227,28 @@ impl TestApp {
         client
     }
 
+    /// Calls the JSON API with a bearer token; returns the status and the JSON body.
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let mut req = Client::new()
+            .request(method.parse().unwrap(), self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        let value = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("{method} {path}: not JSON: {text}"));
+        (status, value)
+    }
+
     /// Fetches a page and submits a form to `action` with the page's CSRF token and `fields`.
     pub async fn submit(
         &self,

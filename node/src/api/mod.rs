@@ -4,6 +4,7 @@
 mod cases;
 mod needs;
 mod orgs;
+mod stock;
 
 use std::collections::BTreeMap;
 
@@ -54,6 +55,46 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/orgs/{slug}/needs/{id}",
             get(needs::show).put(needs::update),
         )
+        .route(
+            "/orgs/{slug}/items",
+            get(stock::list_items).post(stock::create_item),
+        )
+        .route(
+            "/orgs/{slug}/items/{id}",
+            axum::routing::put(stock::update_item),
+        )
+        .route("/orgs/{slug}/items/{id}/card", get(stock::card))
+        .route(
+            "/orgs/{slug}/warehouses",
+            get(stock::list_warehouses).post(stock::create_warehouse),
+        )
+        .route("/orgs/{slug}/stock", get(stock::balances))
+        .route("/orgs/{slug}/movements", post(stock::record_movement))
+        .route(
+            "/orgs/{slug}/distributions",
+            get(stock::list_distributions).post(stock::create_distribution),
+        )
+        .route(
+            "/orgs/{slug}/distributions/bulk",
+            post(stock::bulk_distribute),
+        )
+        .route(
+            "/orgs/{slug}/distributions/{id}",
+            get(stock::show_distribution),
+        )
+        .route(
+            "/orgs/{slug}/distributions/{id}/reverse",
+            post(stock::reverse_distribution),
+        )
+        .route(
+            "/orgs/{slug}/offers",
+            get(stock::list_offers).post(stock::create_offer),
+        )
+        .route(
+            "/orgs/{slug}/offers/{id}/withdraw",
+            post(stock::withdraw_offer),
+        )
+        .route("/orgs/{slug}/reports/monthly", get(stock::monthly_report))
         .fallback(|| async { AppError::NotFound })
         .layer(axum::middleware::from_fn_with_state(state, render_errors))
 }
@@ -67,6 +108,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         cases::list, cases::create, cases::show, cases::update, cases::close, cases::reopen, cases::notes,
         cases::add_note,
         needs::list, needs::create, needs::show, needs::update,
+        stock::list_items, stock::create_item, stock::update_item, stock::card,
+        stock::list_warehouses, stock::create_warehouse, stock::balances, stock::record_movement,
+        stock::create_distribution, stock::list_distributions, stock::show_distribution, stock::reverse_distribution,
+        stock::bulk_distribute, stock::list_offers, stock::create_offer, stock::withdraw_offer, stock::monthly_report,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),

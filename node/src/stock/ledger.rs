@@ -579,7 +579,7 @@ pub struct BalanceRow {
     pub reserved: i64,
 }
 
-/// Balances by item and warehouse, with totals per item for low-stock warnings and per currency for cash.
+/// Balances by item and warehouse (an empty shelf that once held the item shows 0).
 pub async fn overview(db: &DatabaseConnection, scope: &OrgScope) -> AppResult<Vec<BalanceRow>> {
     scope.require(Perm::Read)?;
     let sums: Vec<(i64, i64, Option<i64>)> = stock_balance::Entity::find()
@@ -626,7 +626,6 @@ pub async fn overview(db: &DatabaseConnection, scope: &OrgScope) -> AppResult<Ve
         .filter_map(|(i, w, s)| {
             let on_hand = s.unwrap_or(0);
             let reserved = reserved.get(&(i, w)).copied().unwrap_or(0);
-            (on_hand != 0 || reserved != 0).then_some(())?;
             Some(BalanceRow {
                 item: items.get(&i)?.clone(),
                 warehouse: warehouses.get(&w)?.clone(),
