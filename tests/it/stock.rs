@@ -758,3 +758,250 @@ async fn roles_decide_who_keeps_stock_and_who_distributes_and_tenants_see_nothin
         .await;
     assert_eq!(s, 200);
 }
+
+#[tokio::test]
+async fn storekeepers_and_caseworkers_do_it_all_through_the_web_pages() {
+    let app = spawn_app().await;
+    app.org("amal", "جمعية الأمل").await;
+    app.member("store@amal.org", "amal", Role::Storekeeper)
+        .await;
+    app.member("cw@amal.org", "amal", Role::Caseworker).await;
+    let store = app.signed_in("store@amal.org").await;
+    let r = app
+        .submit(
+            &store,
+            "/o/amal/stock/items",
+            "/o/amal/stock/items",
+            &[
+                ("name_ar", "طرد غذائي"),
+                ("name_en", "Food parcel"),
+                ("sector", "food"),
+                ("kind", "goods"),
+                ("unit", "طرد"),
+                ("expires", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let item_page = r.headers()["location"].to_str().unwrap().to_owned();
+    let item = item_page.rsplit('/').next().unwrap().to_owned();
+    let r = app
+        .submit(
+            &store,
+            "/o/amal/stock/warehouses",
+            "/o/amal/stock/warehouses",
+            &[
+                ("name", "المستودع الرئيسي"),
+                ("kind", "warehouse"),
+                ("region_code", "PS-GZA"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let user = sanad_node::accounts::find_user(&app.state.db, "store@amal.org")
+        .await
+        .unwrap()
+        .unwrap();
+    let scope = OrgScope::for_user(&app.state.db, &user, "amal")
+        .await
+        .unwrap();
+    let warehouse = sanad_node::stock::warehouses(&app.state.db, &scope)
+        .await
+        .unwrap()[0]
+        .id
+        .to_string();
+    let expiry = (chrono::Utc::now().date_naive() + chrono::Duration::days(20)).to_string();
+    let arabic_expiry: String = expiry
+        .chars()
+        .map(|c| {
+            c.to_digit(10)
+                .map_or(c, |d| char::from_u32(0x0660 + d).unwrap())
+        })
+        .collect();
+    let receipt = [
+        ("kind", "receipt"),
+        ("item_id", item.as_str()),
+        ("warehouse_id", warehouse.as_str()),
+        ("quantity", "١٠٠"),
+        ("lot", "L-7"),
+        ("expiry", arabic_expiry.as_str()),
+        ("source_kind", "donor"),
+        ("counterparty", "برنامج الأغذية العالمي"),
+    ];
+    let r = app
+        .submit(
+            &store,
+            "/o/amal/stock/movements/new?kind=receipt",
+            "/o/amal/stock/movements/new",
+            &receipt,
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let bad = [
+        ("kind", "loss"),
+        ("item_id", item.as_str()),
+        ("warehouse_id", warehouse.as_str()),
+        ("quantity", "500"),
+        ("reason", "damaged"),
+    ];
+    let r = app
+        .submit(
+            &store,
+            "/o/amal/stock/movements/new?kind=loss",
+            "/o/amal/stock/movements/new",
+            &bad,
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    assert!(
+        r.text().await.unwrap().contains("المخزون غير كافٍ"),
+        "the refusal is explained on the form"
+    );
+
+    let cw = app.signed_in("cw@amal.org").await;
+    let r = app
+        .submit(
+            &cw,
+            "/o/amal/cases/new",
+            "/o/amal/cases/new",
+            &[
+                ("head_name", "أسرة سالم"),
+                ("region_code", "PS-GZA"),
+                ("household_size", "4"),
+            ],
+        )
+        .await;
+    let case = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .submit(
+            &cw,
+            "/o/amal/needs/new",
+            "/o/amal/needs/new",
+            &[
+                ("case_id", case.as_str()),
+                ("sector", "food"),
+                ("item", "طرد غذائي"),
+                ("quantity", "3"),
+                ("unit", "طرد"),
+                ("urgency", "high"),
+            ],
+        )
+        .await;
+    let need = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let form = format!("/o/amal/distributions/new?case={case}&need={need}");
+    let page = cw
+        .get(app.url(&form))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("طرد غذائي") && page.contains("أسرة سالم"));
+    let lines = [
+        ("case_id", case.as_str()),
+        ("need_id", need.as_str()),
+        ("item_id", item.as_str()),
+        ("warehouse_id", warehouse.as_str()),
+        ("quantity", "٣"),
+        ("lot", ""),
+        ("item_id", ""),
+        ("warehouse_id", ""),
+        ("quantity", ""),
+        ("lot", ""),
+    ];
+    let r = app
+        .submit(&cw, &form, "/o/amal/distributions/new", &lines)
+        .await;
+    assert_eq!(r.status(), 303);
+    let distribution = r.headers()["location"].to_str().unwrap().to_owned();
+    let need_page = cw
+        .get(app.url(&format!("/o/amal/needs/{need}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(need_page.contains(">ملبّى</span>") && need_page.contains(&distribution));
+    let card = store
+        .get(app.url(&item_page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        card.contains(r#"<td class="num">97</td>"#) && card.contains(r#"<td class="num">100</td>"#),
+        "running balance 100 then 97"
+    );
+    assert!(card.contains("توزيع") && card.contains("استلام مخزون"));
+    assert_eq!(
+        store.get(app.url(&form)).send().await.unwrap().status(),
+        403,
+        "storekeepers do not distribute"
+    );
+
+    for page in [
+        "/o/amal/stock",
+        "/o/amal/stock/items",
+        "/o/amal/stock/warehouses",
+        "/o/amal/stock/offers",
+        "/o/amal/stock/report",
+        "/o/amal/stock/movements/new?kind=transfer",
+        "/o/amal/stock/movements/new?kind=transfer-out",
+        "/o/amal/stock/movements/new?kind=transfer-in",
+        "/o/amal/stock/movements/new?kind=adjustment",
+        "/o/amal/stock/movements/new?kind=loss",
+    ] {
+        let r = store.get(app.url(page)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{page}");
+    }
+    assert_eq!(
+        cw.get(app.url("/o/amal/distributions/bulk"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let overview = store
+        .get(app.url("/o/amal/stock"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        overview.contains("97 طرد") && overview.contains("L-7"),
+        "balance and the lot expiring within 30 days are listed"
+    );
+    let csv = store
+        .get(app.url("/o/amal/stock/report?format=csv"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        csv.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let bytes = csv.bytes().await.unwrap();
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
+    assert!(String::from_utf8_lossy(&bytes).contains("طرد غذائي,طرد,100,3,0,0,0"));
+}

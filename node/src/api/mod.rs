@@ -6,6 +6,8 @@ mod needs;
 mod orgs;
 mod stock;
 
+pub use stock::csv_response;
+
 use std::collections::BTreeMap;
 
 use axum::{

@@ -22,8 +22,8 @@ pub use distributions::{
     distributions_for, get_distribution, record_distribution, reverse_distribution,
 };
 pub use ledger::{
-    BalanceRow, CardRow, ExpiringRow, MovementDraft, card, expiring, free_quantity, lot_balances,
-    overview, record, verify_balances,
+    BalanceRow, CARD_PAGE, CardRow, ExpiringRow, MovementDraft, card, expiring, free_quantity,
+    lot_balances, overview, record, verify_balances,
 };
 pub use offers::{OfferDraft, create_offer, offers, withdraw_offer};
 pub use report::{MonthlyReport, ReportRow, monthly_report, report_csv};

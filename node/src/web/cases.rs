@@ -206,6 +206,7 @@ struct ShowPage {
     needs: Vec<need::Model>,
     notes: Vec<(case_note::Model, String)>,
     history: Vec<(audit_entry::Model, String)>,
+    distributions: Vec<crate::entities::distribution::Model>,
     errors: FieldErrors,
 }
 
@@ -257,6 +258,7 @@ async fn show_page(
             (e, who)
         })
         .collect();
+    let distributions = crate::stock::distributions_for(&state.db, &scope, Some(id), None).await?;
     Ok(ShowPage {
         ctx,
         case,
@@ -267,6 +269,7 @@ async fn show_page(
         notes,
         history,
         errors: note_errors,
+        distributions,
     })
 }
 

@@ -4,6 +4,7 @@ mod account;
 mod cases;
 mod needs;
 mod org;
+mod stock;
 
 use std::sync::Arc;
 
@@ -89,6 +90,45 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/o/{slug}/needs/{id}/edit",
             get(needs::edit_page).post(needs::update),
+        )
+        .route("/o/{slug}/stock", get(stock::overview))
+        .route(
+            "/o/{slug}/stock/items",
+            get(stock::items).post(stock::create_item),
+        )
+        .route("/o/{slug}/stock/items/{id}", get(stock::card))
+        .route(
+            "/o/{slug}/stock/warehouses",
+            get(stock::warehouses).post(stock::create_warehouse),
+        )
+        .route(
+            "/o/{slug}/stock/movements/new",
+            get(stock::movement_form).post(stock::record_movement),
+        )
+        .route(
+            "/o/{slug}/stock/offers",
+            get(stock::offers).post(stock::create_offer),
+        )
+        .route(
+            "/o/{slug}/stock/offers/{id}/withdraw",
+            post(stock::withdraw_offer),
+        )
+        .route("/o/{slug}/stock/report", get(stock::report))
+        .route(
+            "/o/{slug}/distributions/new",
+            get(stock::new_distribution).post(stock::create_distribution),
+        )
+        .route(
+            "/o/{slug}/distributions/bulk",
+            get(stock::bulk_form).post(stock::bulk_submit),
+        )
+        .route(
+            "/o/{slug}/distributions/{id}",
+            get(stock::show_distribution),
+        )
+        .route(
+            "/o/{slug}/distributions/{id}/reverse",
+            post(stock::reverse_distribution),
         )
         .route("/static/sanad.css", get(stylesheet))
         .fallback(|| async { AppError::NotFound })
@@ -323,6 +363,10 @@ pub struct OrgNav {
     pub can_write_cases: bool,
     /// Whether the user may change needs.
     pub can_write_needs: bool,
+    /// Whether the user keeps stock.
+    pub can_manage_stock: bool,
+    /// Whether the user records distributions.
+    pub can_distribute: bool,
 }
 
 impl PageCtx {
@@ -405,6 +449,8 @@ impl PageCtx {
             can_manage: scope.can(Perm::ManageOrg),
             can_write_cases: scope.can(Perm::WriteCases),
             can_write_needs: scope.can(Perm::WriteNeeds),
+            can_manage_stock: scope.can(Perm::ManageStock),
+            can_distribute: scope.can(Perm::Distribute),
         });
         Ok(scope)
     }
@@ -412,6 +458,16 @@ impl PageCtx {
     /// Whether two values are equal (for `selected` and `checked` in templates).
     pub fn same(&self, a: impl AsRef<str>, b: impl AsRef<str>) -> bool {
         a.as_ref() == b.as_ref()
+    }
+
+    /// Whether the user keeps stock in the organisation in view.
+    pub fn can_manage_stock(&self) -> bool {
+        self.org.as_ref().is_some_and(|o| o.can_manage_stock)
+    }
+
+    /// Whether the user records distributions in the organisation in view.
+    pub fn can_distribute(&self) -> bool {
+        self.org.as_ref().is_some_and(|o| o.can_distribute)
     }
 
     /// Whether `lang` is the page's language (for the switcher).

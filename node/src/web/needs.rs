@@ -157,6 +157,7 @@ struct ShowPage {
     ctx: PageCtx,
     need: need::Model,
     region: String,
+    distributions: Vec<crate::entities::distribution::Model>,
 }
 
 /// One need.
@@ -168,7 +169,13 @@ pub async fn show(
     let scope = ctx.scope(&state, &slug).await?;
     let need = needs::get(&state.db, &scope, id).await?;
     let region = region_name(&state, &ctx, &need.region_code).await?;
-    Ok(render(&ShowPage { ctx, need, region }))
+    let distributions = crate::stock::distributions_for(&state.db, &scope, None, Some(id)).await?;
+    Ok(render(&ShowPage {
+        ctx,
+        need,
+        region,
+        distributions,
+    }))
 }
 
 fn draft_of(need: &need::Model) -> NeedDraft {
