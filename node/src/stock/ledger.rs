@@ -679,15 +679,22 @@ pub async fn card(
     let Some(first) = rows.first() else {
         return Ok((Vec::new(), total));
     };
-    // The balance after the newest row of this page: the sum of every movement up to it.
-    let upto: Option<i64> = filter(stock_movement::Entity::find())
-        .select_only()
-        .column_as(sum_of(stock_movement::Column::Quantity), "s")
-        .filter(stock_movement::Column::Id.lte(first.id))
-        .into_tuple()
-        .one(db)
+    // The balance after the newest row of this page: the current balance minus every newer movement, read in one
+    // statement (one snapshot) so that a movement committed meanwhile cannot skew it. Both sums use indexes and
+    // touch only the lots and the rows newer than this page, however long the item's history.
+    let warehouse_filter = |col: &str| warehouse_id.map(|w| format!(" AND {col} = {w}")).unwrap_or_default();
+    let sql = format!(
+        "SELECT CAST((SELECT COALESCE(SUM(quantity), 0) FROM stock_balances WHERE item_id = {item_id}{}) \
+         - (SELECT COALESCE(SUM(quantity), 0) FROM stock_movements WHERE item_id = {item_id} AND id > {}{}) AS BIGINT) AS s",
+        warehouse_filter("warehouse_id"),
+        first.id,
+        warehouse_filter("warehouse_id"),
+    );
+    let upto: Option<i64> = db
+        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
         .await?
-        .flatten();
+        .map(|row| row.try_get::<i64>("", "s"))
+        .transpose()?;
     let mut balance = upto.unwrap_or(0);
     let mut out = Vec::with_capacity(rows.len());
     for movement in rows {
