@@ -135,7 +135,11 @@ async fn main() {
     let load = load_ledger(&db, scope.org_id(), user.id, &items, &warehouses, movements).await;
     eprintln!("      loaded in {:.1} s", started.elapsed().as_secs_f64());
     // Measure the steady state: statistics gathered and (PostgreSQL) the visibility map set, as autovacuum does.
-    let maintenance = if backend == "PostgreSQL" { "VACUUM ANALYZE" } else { "ANALYZE" };
+    let maintenance = if backend == "PostgreSQL" {
+        "VACUUM ANALYZE"
+    } else {
+        "ANALYZE"
+    };
     db.execute_unprepared(maintenance).await.unwrap();
     let busy = items[0];
 
@@ -251,7 +255,9 @@ async fn main() {
     {
         let conn = sea_orm::Database::connect(admin.trim()).await.unwrap();
         let name = format!("sanad_bench_{}", std::process::id());
-        conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\"")).await.ok();
+        conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\""))
+            .await
+            .ok();
     }
 }
 
@@ -279,7 +285,7 @@ async fn load_ledger(
             rows.clear();
             for _ in 0..1000.min(movements - done) {
                 // One movement in ten is of the busiest item, the rest spread evenly.
-                let item = if rng.next() % 10 == 0 {
+                let item = if rng.next().is_multiple_of(10) {
                     items[0]
                 } else {
                     items[(rng.next() as usize) % items.len()]

@@ -426,6 +426,9 @@ async fn openapi_document_is_served_and_describes_the_routes() {
         "/api/v1/orgs/{slug}/cases",
         "/api/v1/orgs/{slug}/needs/{id}",
         "/api/v1/orgs/{slug}/cases/{id}/notes",
+        "/api/v1/orgs/{slug}/movements",
+        "/api/v1/orgs/{slug}/distributions/{id}/reverse",
+        "/api/v1/orgs/{slug}/reports/monthly",
     ] {
         assert!(doc["paths"][path].is_object(), "{path}");
     }

@@ -682,7 +682,11 @@ pub async fn card(
     // The balance after the newest row of this page: the current balance minus every newer movement, read in one
     // statement (one snapshot) so that a movement committed meanwhile cannot skew it. Both sums use indexes and
     // touch only the lots and the rows newer than this page, however long the item's history.
-    let warehouse_filter = |col: &str| warehouse_id.map(|w| format!(" AND {col} = {w}")).unwrap_or_default();
+    let warehouse_filter = |col: &str| {
+        warehouse_id
+            .map(|w| format!(" AND {col} = {w}"))
+            .unwrap_or_default()
+    };
     let sql = format!(
         "SELECT CAST((SELECT COALESCE(SUM(quantity), 0) FROM stock_balances WHERE item_id = {item_id}{}) \
          - (SELECT COALESCE(SUM(quantity), 0) FROM stock_movements WHERE item_id = {item_id} AND id > {}{}) AS BIGINT) AS s",
@@ -691,7 +695,10 @@ pub async fn card(
         warehouse_filter("warehouse_id"),
     );
     let upto: Option<i64> = db
-        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql,
+        ))
         .await?
         .map(|row| row.try_get::<i64>("", "s"))
         .transpose()?;
