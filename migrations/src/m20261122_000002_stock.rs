@@ -150,6 +150,12 @@ impl MigrationTrait for Migration {
         .await?;
         m.create_index(index("stock_movements", &["item_id", "id"], false))
             .await?;
+        m.create_index(index(
+            "stock_movements",
+            &["item_id", "warehouse_id", "id"],
+            false,
+        ))
+        .await?;
         m.create_index(index("stock_movements", &["org_id", "occurred_on"], false))
             .await?;
         m.create_index(index("stock_movements", &["distribution_id"], false))

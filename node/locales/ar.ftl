@@ -367,3 +367,7 @@ loss-reason-other = آخر
 offer-status-active = قائم
 offer-status-withdrawn = مسحوب
 offer-status-expired = منتهٍ
+err-item-other-sector = هذا الصنف من قطاع غير قطاع الاحتياج.
+err-met-below-distributed = لا يمكن أن تقل الكمية المقدَّمة عمّا سلّمته التوزيعات؛ اعكس التوزيع بدلاً من ذلك.
+stock-distributed = وُزّع على { $count } أسرة.
+stock-lots-fefo = الدفعات الموجودة، الأقرب انتهاءً أولاً

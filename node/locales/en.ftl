@@ -367,3 +367,7 @@ loss-reason-other = Other
 offer-status-active = Active
 offer-status-withdrawn = Withdrawn
 offer-status-expired = Expired
+err-item-other-sector = This item is of another sector than the need.
+err-met-below-distributed = The quantity provided cannot be less than what distributions have delivered; reverse a distribution instead.
+stock-distributed = Distributed to { $count } households.
+stock-lots-fefo = Lots on hand, soonest expiry first

@@ -329,6 +329,9 @@ pub struct CaseFilter {
     /// Page number, from 1.
     #[serde(default)]
     pub page: Option<u64>,
+    /// Cases per page (default 50, at most 500).
+    #[serde(default)]
+    pub per_page: Option<u64>,
 }
 
 /// A page of the scope's cases, newest first, and the total count. Listing shows personal data, so the cases
@@ -358,10 +361,11 @@ pub async fn list(
     let query = case::Entity::find().filter(cond);
     let total = query.clone().count(db).await?;
     let page = filter.page.unwrap_or(1).clamp(1, 100_000);
+    let per_page = filter.per_page.unwrap_or(PAGE_SIZE).clamp(1, 500);
     let rows = query
         .order_by_desc(case::Column::Id)
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
         .all(db)
         .await?;
     let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();

@@ -75,6 +75,22 @@ pub async fn begin_write(
     .await
 }
 
+/// Starts a read-only transaction in which several statements see one snapshot (PostgreSQL `REPEATABLE READ`;
+/// a SQLite read transaction already does).
+pub async fn begin_snapshot(
+    db: &DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.begin_with_config(
+            Some(sea_orm::IsolationLevel::RepeatableRead),
+            Some(sea_orm::AccessMode::ReadOnly),
+        )
+        .await
+    } else {
+        db.begin().await
+    }
+}
+
 /// Reads a node setting.
 pub async fn setting(db: &impl ConnectionTrait, key: &str) -> anyhow::Result<Option<String>> {
     Ok(node_setting::Entity::find_by_id(key.to_owned())

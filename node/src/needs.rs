@@ -97,6 +97,7 @@ async fn check(
     db: &impl ConnectionTrait,
     scope: &OrgScope,
     draft: &NeedDraft,
+    current: Option<&need::Model>,
 ) -> AppResult<NeedInput> {
     let mut errors = FieldErrors::default();
     let case = match sanad_search::fold_digits(draft.case_id.trim()).as_str() {
@@ -120,8 +121,9 @@ async fn check(
     let item = validate::required_text(&mut errors, "item", &draft.item, 200);
     let quantity = validate::integer(&mut errors, "quantity", &draft.quantity, 1, MAX_QUANTITY);
     let unit = validate::required_text(&mut errors, "unit", &draft.unit, 32);
+    // Left empty, the quantity met stays what it is (0 for a new need): distributions move it.
     let quantity_met = if draft.quantity_met.trim().is_empty() {
-        0
+        current.map_or(0, |c| c.quantity_met)
     } else {
         validate::integer(
             &mut errors,
@@ -133,6 +135,13 @@ async fn check(
     };
     if errors.get("quantity").is_none() && quantity_met > quantity {
         errors.add("quantity_met", "err-met-above-quantity");
+    }
+    if let Some(current) = current
+        && errors.get("quantity_met").is_none()
+        && quantity_met < crate::stock::distributed_for_need(db, current.id).await?
+    {
+        // What was handed out stays counted: undo a distribution by reversing it.
+        errors.add("quantity_met", "err-met-below-distributed");
     }
     let urgency = validate::choice(&mut errors, "urgency", &draft.urgency, vocab::URGENCIES);
     let mut region_code = draft.region_code.trim().to_owned();
@@ -226,7 +235,7 @@ pub async fn create(
 ) -> AppResult<need::Model> {
     scope.require(Perm::WriteNeeds)?;
     let txn = crate::db::begin_write(db).await?;
-    let input = check(&txn, scope, draft).await?;
+    let input = check(&txn, scope, draft, None).await?;
     let now = Utc::now();
     let mut active = need::ActiveModel {
         org_id: Set(scope.org_id()),
@@ -264,7 +273,7 @@ pub async fn update(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let input = check(&txn, scope, draft).await?;
+    let input = check(&txn, scope, draft, Some(&current)).await?;
     let mut active: need::ActiveModel = current.into();
     apply(&mut active, input);
     let model = active.update(&txn).await?;

@@ -1005,3 +1005,260 @@ async fn storekeepers_and_caseworkers_do_it_all_through_the_web_pages() {
     assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
     assert!(String::from_utf8_lossy(&bytes).contains("طرد غذائي,طرد,100,3,0,0,0"));
 }
+
+#[tokio::test]
+async fn lines_see_each_other_lots_keep_their_dates_and_needs_keep_what_was_delivered() {
+    let o = org().await;
+    // Two lots: the one expiring first is taken first, and two lines of one item see each other.
+    o.receive(o.main, 5, "X", &days(20)).await;
+    o.receive(o.main, 5, "Y", &days(90)).await;
+    let (case, need) = o.household(10).await;
+    let two_lines = |a: i64, b: i64| {
+        json!({ "case_id": case, "need_id": need, "lines": [
+            { "item_id": o.parcel, "warehouse_id": o.main, "quantity": a },
+            { "item_id": o.parcel, "warehouse_id": o.main, "quantity": b }] })
+    };
+    let (s, d) = o
+        .app
+        .api(
+            "POST",
+            "/api/v1/orgs/amal/distributions",
+            &o.cw,
+            Some(two_lines(5, 5)),
+        )
+        .await;
+    assert_eq!(s, 201, "{d}");
+    let lots: Vec<&str> = d["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["lot"].as_str().unwrap())
+        .collect();
+    assert_eq!(lots, vec!["X", "Y"]);
+    // A reservation is weighed against all the lines together.
+    o.receive(o.main, 10, "Z", &days(60)).await;
+    let offer = json!({ "item_id": o.parcel, "warehouse_id": o.main, "quantity": 6, "available_until": days(7) });
+    assert_eq!(
+        o.app
+            .api("POST", "/api/v1/orgs/amal/offers", &o.store, Some(offer))
+            .await
+            .0,
+        201
+    );
+    let (case2, need2) = o.household(8).await;
+    let body = json!({ "case_id": case2, "need_id": need2, "lines": [
+        { "item_id": o.parcel, "warehouse_id": o.main, "quantity": 4 },
+        { "item_id": o.parcel, "warehouse_id": o.main, "quantity": 4 }] });
+    let (s, err) = o
+        .app
+        .api("POST", "/api/v1/orgs/amal/distributions", &o.cw, Some(body))
+        .await;
+    assert_eq!(s, 409, "8 asked, 4 free: {err}");
+    let (_, balances) = o
+        .app
+        .api("GET", "/api/v1/orgs/amal/stock", &o.viewer, None)
+        .await;
+    assert_eq!(
+        balances[0]["on_hand"], 10,
+        "the refused distribution took nothing"
+    );
+
+    // Stock received without a lot number is kept apart by expiry date, also across transfers.
+    let lotless = |warehouse: i64, date: String| json!({ "kind": "receipt", "item_id": o.parcel, "warehouse_id": warehouse, "quantity": 10, "expiry": date, "source_kind": "purchase" });
+    let (early, late) = (days(40), days(120));
+    assert_eq!(
+        o.app
+            .api(
+                "POST",
+                "/api/v1/orgs/amal/movements",
+                &o.store,
+                Some(lotless(o.point, late.clone()))
+            )
+            .await
+            .0,
+        201
+    );
+    assert_eq!(
+        o.app
+            .api(
+                "POST",
+                "/api/v1/orgs/amal/movements",
+                &o.store,
+                Some(lotless(o.main, early.clone()))
+            )
+            .await
+            .0,
+        201
+    );
+    let transfer = json!({ "kind": "transfer", "item_id": o.parcel, "warehouse_id": o.main, "to_warehouse_id": o.point, "quantity": 10, "lot": early });
+    let (s, moved) = o
+        .app
+        .api(
+            "POST",
+            "/api/v1/orgs/amal/movements",
+            &o.store,
+            Some(transfer),
+        )
+        .await;
+    assert_eq!(s, 201, "{moved}");
+    let (_, lots) = o
+        .app
+        .api(
+            "GET",
+            &format!("/api/v1/orgs/amal/items/{}/lots", o.parcel),
+            &o.viewer,
+            None,
+        )
+        .await;
+    let at_point: Vec<(String, String)> = lots
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["warehouse_id"] == o.point)
+        .map(|l| {
+            (
+                l["lot"].as_str().unwrap().to_owned(),
+                l["expiry"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        at_point,
+        vec![(early.clone(), early.clone()), (late.clone(), late.clone())],
+        "two dates, two lots, soonest first"
+    );
+    let (_, soon) = o
+        .app
+        .api(
+            "GET",
+            "/api/v1/orgs/amal/stock/expiring?days=45",
+            &o.viewer,
+            None,
+        )
+        .await;
+    assert!(
+        soon.as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["lot"] == early.as_str()),
+        "{soon}"
+    );
+
+    // A need keeps what distributions delivered: an edit cannot lower it, and leaving it out keeps it.
+    let need_url = format!("/api/v1/orgs/amal/needs/{need}");
+    let edit = |met: Option<i64>| json!({ "case_id": case, "sector": "food", "item": "طرد غذائي", "quantity": 10, "unit": "طرد", "urgency": "low", "quantity_met": met });
+    let (s, n) = o.app.api("PUT", &need_url, &o.cw, Some(edit(None))).await;
+    assert_eq!(
+        (s, n["quantity_met"].as_i64(), n["urgency"].as_str()),
+        (StatusCode::OK, Some(10), Some("low"))
+    );
+    let (s, err) = o
+        .app
+        .api("PUT", &need_url, &o.cw, Some(edit(Some(2))))
+        .await;
+    assert_eq!(s, 422);
+    assert!(err["error"]["fields"]["quantity_met"].is_string());
+
+    // Items of another sector do not meet a need.
+    let (_, blanket) = o
+        .app
+        .api("POST", "/api/v1/orgs/amal/items", &o.store, Some(json!({ "name_ar": "بطانية", "name_en": "Blanket", "sector": "shelter", "unit": "piece" })))
+        .await;
+    let (case3, need3) = o.household(3).await;
+    let body = json!({ "case_id": case3, "need_id": need3, "lines": [{ "item_id": blanket["id"], "warehouse_id": o.main, "quantity": 1 }] });
+    let (s, err) = o
+        .app
+        .api("POST", "/api/v1/orgs/amal/distributions", &o.cw, Some(body))
+        .await;
+    assert_eq!(s, 422);
+    assert!(
+        err["error"]["fields"]["lines[0].item_id"].is_string(),
+        "{err}"
+    );
+
+    let (_, low) = o
+        .app
+        .api("GET", "/api/v1/orgs/amal/stock/low", &o.viewer, None)
+        .await;
+    assert!(
+        low.as_array().unwrap().is_empty() || low[0]["item_id"] != o.parcel,
+        "the parcels are above their threshold: {low}"
+    );
+    assert!(o.balances_match_ledger().await);
+}
+
+#[tokio::test]
+async fn another_organisation_cannot_use_our_items_warehouses_cases_or_needs() {
+    let o = org().await;
+    o.receive(o.main, 10, "L", &days(30)).await;
+    let (case, need) = o.household(2).await;
+    let (_, theirs) = o
+        .app
+        .api(
+            "POST",
+            "/api/v1/orgs/nour/warehouses",
+            &o.other,
+            Some(json!({ "name": "x", "region_code": "PS" })),
+        )
+        .await;
+    let their_warehouse = theirs["id"].as_i64().unwrap();
+    let (_, their_item) = o
+        .app
+        .api(
+            "POST",
+            "/api/v1/orgs/nour/items",
+            &o.other,
+            Some(json!({ "name_ar": "x", "name_en": "x", "sector": "food", "unit": "u" })),
+        )
+        .await;
+    let attempts = [
+        (
+            "/api/v1/orgs/nour/distributions",
+            json!({ "case_id": case, "need_id": need, "lines": [{ "item_id": their_item["id"], "warehouse_id": their_warehouse, "quantity": 1 }] }),
+            "case_id",
+        ),
+        (
+            "/api/v1/orgs/nour/distributions/bulk",
+            json!({ "item_id": o.parcel, "warehouse_id": o.main, "quantity": 1, "case_ids": [case] }),
+            "item_id",
+        ),
+        (
+            "/api/v1/orgs/nour/offers",
+            json!({ "item_id": o.parcel, "warehouse_id": o.main, "quantity": 1, "available_until": days(3) }),
+            "item_id",
+        ),
+        (
+            "/api/v1/orgs/nour/movements",
+            json!({ "kind": "transfer", "item_id": their_item["id"], "warehouse_id": their_warehouse, "to_warehouse_id": o.main, "quantity": 1 }),
+            "to_warehouse_id",
+        ),
+        (
+            "/api/v1/orgs/nour/movements",
+            json!({ "kind": "loss", "item_id": o.parcel, "warehouse_id": o.main, "quantity": 1, "reason": "stolen" }),
+            "item_id",
+        ),
+    ];
+    for (path, body, field) in attempts {
+        let (s, err) = o.app.api("POST", path, &o.other, Some(body)).await;
+        assert_eq!(s, 422, "{path}: {err}");
+        assert!(
+            err["error"]["fields"][field].is_string(),
+            "{path} should name {field}: {err}"
+        );
+    }
+    let (_, balances) = o
+        .app
+        .api("GET", "/api/v1/orgs/amal/stock", &o.viewer, None)
+        .await;
+    assert_eq!(balances[0]["on_hand"], 10);
+    let (_, n) = o
+        .app
+        .api(
+            "GET",
+            &format!("/api/v1/orgs/amal/needs/{need}"),
+            &o.viewer,
+            None,
+        )
+        .await;
+    assert_eq!(n["quantity_met"], 0);
+}

@@ -66,6 +66,9 @@ pub fn router(state: AppState) -> Router<AppState> {
             axum::routing::put(stock::update_item),
         )
         .route("/orgs/{slug}/items/{id}/card", get(stock::card))
+        .route("/orgs/{slug}/items/{id}/lots", get(stock::lots))
+        .route("/orgs/{slug}/stock/expiring", get(stock::expiring))
+        .route("/orgs/{slug}/stock/low", get(stock::low_stock))
         .route(
             "/orgs/{slug}/warehouses",
             get(stock::list_warehouses).post(stock::create_warehouse),
@@ -110,7 +113,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         cases::list, cases::create, cases::show, cases::update, cases::close, cases::reopen, cases::notes,
         cases::add_note,
         needs::list, needs::create, needs::show, needs::update,
-        stock::list_items, stock::create_item, stock::update_item, stock::card,
+        stock::list_items, stock::create_item, stock::update_item, stock::card, stock::lots, stock::expiring,
+        stock::low_stock,
         stock::list_warehouses, stock::create_warehouse, stock::balances, stock::record_movement,
         stock::create_distribution, stock::list_distributions, stock::show_distribution, stock::reverse_distribution,
         stock::bulk_distribute, stock::list_offers, stock::create_offer, stock::withdraw_offer, stock::monthly_report,

@@ -414,6 +414,116 @@ pub async fn balances(
     ))
 }
 
+/// A lot with stock.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LotResponse {
+    /// Item.
+    pub item_id: i64,
+    /// Warehouse.
+    pub warehouse_id: i64,
+    /// Lot (for stock received without one: its expiry date).
+    pub lot: String,
+    /// Expiry date.
+    pub expiry: Option<NaiveDate>,
+    /// Quantity on hand.
+    pub quantity: i64,
+}
+
+/// Lots of an item on hand, soonest expiry first (the order distributions take them in).
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/items/{id}/lots", tag = "stock",
+    params(("slug" = String, Path, description = "organisation slug"), ("id" = i64, Path, description = "item id")),
+    responses((status = 200, body = Vec<LotResponse>), (status = 404, body = ErrorBody)))]
+pub async fn lots(
+    State(state): State<AppState>,
+    token: ApiToken,
+    Path((slug, id)): Path<(String, i64)>,
+) -> AppResult<Json<Vec<LotResponse>>> {
+    let scope = token.scope(&state, &slug).await?;
+    stock::get_item(&state.db, &scope, id).await?;
+    Ok(Json(
+        stock::lot_balances(&state.db, &scope, id, None)
+            .await?
+            .into_iter()
+            .map(|b| LotResponse {
+                item_id: b.item_id,
+                warehouse_id: b.warehouse_id,
+                lot: b.lot,
+                expiry: b.expiry,
+                quantity: b.quantity,
+            })
+            .collect(),
+    ))
+}
+
+/// Expiry window.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DaysQuery {
+    /// Days ahead (default 30).
+    #[serde(default)]
+    pub days: Option<i64>,
+}
+
+/// Lots with stock that expire within the window (or already have), soonest first.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/stock/expiring", tag = "stock",
+    params(("slug" = String, Path, description = "organisation slug"), DaysQuery),
+    responses((status = 200, body = Vec<LotResponse>), (status = 404, body = ErrorBody)))]
+pub async fn expiring(
+    State(state): State<AppState>,
+    token: ApiToken,
+    Path(slug): Path<String>,
+    Query(q): Query<DaysQuery>,
+) -> AppResult<Json<Vec<LotResponse>>> {
+    let scope = token.scope(&state, &slug).await?;
+    Ok(Json(
+        stock::expiring(&state.db, &scope, q.days.unwrap_or(30))
+            .await?
+            .into_iter()
+            .map(|e| LotResponse {
+                item_id: e.item.id,
+                warehouse_id: e.warehouse.id,
+                lot: e.lot,
+                expiry: Some(e.expiry),
+                quantity: e.quantity,
+            })
+            .collect(),
+    ))
+}
+
+/// An item below its low-stock threshold.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LowStockResponse {
+    /// Item.
+    pub item_id: i64,
+    /// Total on hand in all warehouses.
+    pub on_hand: i64,
+    /// Its threshold.
+    pub threshold: i64,
+}
+
+/// Items whose total on hand is below their low-stock threshold.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/stock/low", tag = "stock",
+    params(("slug" = String, Path, description = "organisation slug")),
+    responses((status = 200, body = Vec<LowStockResponse>), (status = 404, body = ErrorBody)))]
+pub async fn low_stock(
+    State(state): State<AppState>,
+    token: ApiToken,
+    Path(slug): Path<String>,
+) -> AppResult<Json<Vec<LowStockResponse>>> {
+    let scope = token.scope(&state, &slug).await?;
+    Ok(Json(
+        stock::low_stock(&state.db, &scope)
+            .await?
+            .into_iter()
+            .map(|(item, on_hand)| LowStockResponse {
+                item_id: item.id,
+                on_hand,
+                threshold: item.low_stock_threshold,
+            })
+            .collect(),
+    ))
+}
+
 /// A movement recorded by hand.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MovementRequest {
@@ -611,7 +721,7 @@ pub struct DistributionQuery {
     pub need_id: Option<i64>,
 }
 
-/// Distribution history, newest first.
+/// Distribution history, newest first (the latest 200).
 #[utoipa::path(get, path = "/api/v1/orgs/{slug}/distributions", tag = "distributions",
     params(("slug" = String, Path, description = "organisation slug"), DistributionQuery),
     responses((status = 200, body = Vec<DistributionResponse>), (status = 404, body = ErrorBody)))]
@@ -623,11 +733,7 @@ pub async fn list_distributions(
 ) -> AppResult<Json<Vec<DistributionResponse>>> {
     let scope = token.scope(&state, &slug).await?;
     let mut out = Vec::new();
-    for d in stock::distributions_for(&state.db, &scope, q.case_id, q.need_id)
-        .await?
-        .into_iter()
-        .take(200)
-    {
+    for d in stock::distributions_for(&state.db, &scope, q.case_id, q.need_id, 200).await? {
         out.push(distribution_response(&state, &scope, d).await?);
     }
     Ok(Json(out))
@@ -707,6 +813,7 @@ pub async fn bulk_distribute(
         case_ids: b.case_ids.iter().map(i64::to_string).collect(),
         delivered_on: b.delivered_on.unwrap_or_default(),
         note: b.note.unwrap_or_default(),
+        region: String::new(),
     };
     let mut out = Vec::new();
     for d in stock::bulk_distribute(&state.db, &scope, &draft).await? {

@@ -3,7 +3,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -165,12 +165,18 @@ pub async fn update_item(
     draft: &ItemDraft,
 ) -> AppResult<item::Model> {
     scope.require(Perm::ManageStock)?;
-    let current = get_item(db, scope, id).await?;
     let input = check_item(draft)?;
+    let txn = crate::db::begin_write(db).await?;
+    let current = item::Entity::find_by_id(id)
+        .filter(item::Column::OrgId.eq(scope.org_id()))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if input.kind != current.kind || input.unit != current.unit {
         let used = crate::entities::stock_movement::Entity::find()
             .filter(crate::entities::stock_movement::Column::ItemId.eq(id))
-            .one(db)
+            .one(&txn)
             .await?
             .is_some();
         if used {
@@ -188,7 +194,6 @@ pub async fn update_item(
     }
     let mut active: item::ActiveModel = current.into();
     apply(&mut active, input);
-    let txn = crate::db::begin_write(db).await?;
     let model = active.update(&txn).await?;
     audit::record(&txn, scope, "item.update", "item", id, json!({})).await?;
     txn.commit().await?;

@@ -6,7 +6,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder,
+    QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 use serde::Deserialize;
@@ -210,6 +210,10 @@ async fn check(
         if let Some(line) =
             check_line(db, scope, &mut errors, &format!("lines[{i}]."), line).await?
         {
+            // A need is met only by items of its own sector: blankets do not meet a food need.
+            if need.as_ref().is_some_and(|n| n.sector != line.item.sector) {
+                errors.add(&format!("lines[{i}].item_id"), "err-item-other-sector");
+            }
             lines.push(line);
         }
     }
@@ -234,12 +238,17 @@ async fn check(
     })
 }
 
-/// Records one distribution inside an open stock transaction.
+/// Records one distribution inside an open stock transaction. Locks are taken in one order everywhere: items (by
+/// the caller), then the case, then the need.
 async fn record_in(
     txn: &DatabaseTransaction,
     scope: &OrgScope,
     c: Checked,
 ) -> AppResult<distribution::Model> {
+    let case = cases::get_for_update(txn, scope, c.case.id).await?;
+    if case.status != "open" {
+        return Err(AppError::Conflict("err-case-closed"));
+    }
     let total: i64 = c.lines.iter().map(|l| l.quantity).sum();
     if let Some(need) = &c.need {
         // Atomic and conditional, so that concurrent distributions cannot meet a need more than once over.
@@ -260,8 +269,9 @@ async fn record_in(
     }
     .insert(txn)
     .await?;
-    let mut posts = Vec::new();
+    let batch = ledger::new_batch()?;
     for line in &c.lines {
+        // Each line is posted before the next is allocated, so two lines of one item see each other.
         let lots = ledger::allocate(
             txn,
             line.item.id,
@@ -271,21 +281,24 @@ async fn record_in(
             Take::Usable,
         )
         .await?;
-        for (lot, expiry, n) in lots {
-            let mut p = Post::new(
-                "distribution",
-                line.item.id,
-                line.warehouse.id,
-                -n,
-                c.delivered_on,
-            );
-            p.lot = lot;
-            p.expiry = expiry;
-            p.distribution_id = Some(record.id);
-            posts.push(p);
-        }
+        let posts = lots
+            .into_iter()
+            .map(|(lot, expiry, n)| {
+                let mut p = Post::new(
+                    "distribution",
+                    line.item.id,
+                    line.warehouse.id,
+                    -n,
+                    c.delivered_on,
+                );
+                p.lot = lot;
+                p.expiry = expiry;
+                p.distribution_id = Some(record.id);
+                p
+            })
+            .collect();
+        ledger::post(txn, scope, &batch, posts).await?;
     }
-    ledger::post(txn, scope, &ledger::new_batch()?, posts).await?;
     let detail =
         json!({ "case": c.case.id, "need": c.need.as_ref().map(|n| n.id), "quantity": total });
     audit::record(
@@ -311,11 +324,13 @@ async fn move_need(txn: &DatabaseTransaction, need_id: i64, delta: i64) -> AppRe
         .col_expr(need::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(need::Column::Id.eq(need_id));
     if delta > 0 {
-        update = update.filter(
-            Expr::col(need::Column::QuantityMet)
-                .add(delta)
-                .lte(Expr::col(need::Column::Quantity)),
-        );
+        update = update
+            .filter(
+                Expr::col(need::Column::QuantityMet)
+                    .add(delta)
+                    .lte(Expr::col(need::Column::Quantity)),
+            )
+            .filter(need::Column::Status.ne("cancelled"));
     }
     if update.exec(txn).await?.rows_affected != 1 {
         return Err(AppError::Conflict("err-exceeds-need"));
@@ -376,6 +391,9 @@ pub struct BulkDraft {
     /// Receipt note.
     #[serde(default)]
     pub note: String,
+    /// For forms: the region the list of households was narrowed to (not used when distributing).
+    #[serde(default)]
+    pub region: String,
 }
 
 /// Distributes one item to every selected household in one transaction: all of them or none. Each household's
@@ -403,6 +421,10 @@ pub async fn bulk_distribute(
     let delivered_on = past_date(&mut errors, "delivered_on", &draft.delivered_on);
     let note =
         validate::optional_text(&mut errors, "note", Some(&draft.note), 1000).unwrap_or_default();
+    if draft.case_ids.len() > 1000 {
+        errors.add("case_ids", "err-too-many");
+        return Err(AppError::Validation(errors));
+    }
     let mut case_list = Vec::new();
     for raw in draft
         .case_ids
@@ -423,9 +445,8 @@ pub async fn bulk_distribute(
     if case_list.is_empty() && errors.get("case_ids").is_none() {
         errors.add("case_ids", "err-no-cases");
     }
-    if case_list.len() > 1000 {
-        errors.add("case_ids", "err-too-many");
-    }
+    // Households in id order, so that two bulk distributions lock them in the same order.
+    case_list.sort_by_key(|c| c.id);
     errors.clone().into_result(())?;
     let Some(line) = line else {
         return Err(AppError::Validation(errors));
@@ -554,12 +575,13 @@ pub async fn distribution_lines(
         .await?)
 }
 
-/// The distribution history of a case or of a need, newest first.
+/// The distribution history of a case or of a need, newest first, at most `limit` of them.
 pub async fn distributions_for(
     db: &DatabaseConnection,
     scope: &OrgScope,
     case_id: Option<i64>,
     need_id: Option<i64>,
+    limit: u64,
 ) -> AppResult<Vec<distribution::Model>> {
     scope.require(Perm::Read)?;
     let mut query =
@@ -572,6 +594,27 @@ pub async fn distributions_for(
     }
     Ok(query
         .order_by_desc(distribution::Column::Id)
+        .limit(limit)
         .all(db)
         .await?)
+}
+
+/// How much of a need its distributions (not reversed) have delivered.
+pub async fn distributed_for_need(db: &impl ConnectionTrait, need_id: i64) -> AppResult<i64> {
+    // `need_id` is an integer, so formatting it into the statement cannot inject anything.
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(-m.quantity), 0) AS BIGINT) AS s FROM stock_movements m \
+         JOIN distributions d ON d.id = m.distribution_id \
+         WHERE d.need_id = {need_id} AND d.reversed_at IS NULL AND m.kind = 'distribution'"
+    );
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql,
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "s"))
+        .transpose()?
+        .unwrap_or(0))
 }

@@ -124,18 +124,39 @@ pub(super) async fn post(
             if changed != 1 {
                 return Err(AppError::Conflict("err-insufficient-stock"));
             }
-        } else if same_bucket().exec(txn).await?.rows_affected == 0 {
-            stock_balance::ActiveModel {
-                org_id: Set(scope.org_id()),
-                item_id: Set(p.item_id),
-                warehouse_id: Set(p.warehouse_id),
-                lot: Set(p.lot.clone()),
-                expiry: Set(p.expiry),
-                quantity: Set(p.quantity),
-                ..Default::default()
+        } else {
+            let existing = stock_balance::Entity::find()
+                .filter(stock_balance::Column::ItemId.eq(p.item_id))
+                .filter(stock_balance::Column::WarehouseId.eq(p.warehouse_id))
+                .filter(stock_balance::Column::Lot.eq(p.lot.as_str()))
+                .one(txn)
+                .await?;
+            match existing {
+                // One lot, one expiry: stock of another date never merges into it while it holds any.
+                Some(b) if b.quantity > 0 && b.expiry != p.expiry => {
+                    return Err(AppError::Conflict("err-lot-expiry-mismatch"));
+                }
+                Some(b) => {
+                    let mut active: stock_balance::ActiveModel = b.into();
+                    let quantity = active.quantity.take().unwrap_or(0) + p.quantity;
+                    active.quantity = Set(quantity);
+                    active.expiry = Set(p.expiry);
+                    active.update(txn).await?;
+                }
+                None => {
+                    stock_balance::ActiveModel {
+                        org_id: Set(scope.org_id()),
+                        item_id: Set(p.item_id),
+                        warehouse_id: Set(p.warehouse_id),
+                        lot: Set(p.lot.clone()),
+                        expiry: Set(p.expiry),
+                        quantity: Set(p.quantity),
+                        ..Default::default()
+                    }
+                    .insert(txn)
+                    .await?;
+                }
             }
-            .insert(txn)
-            .await?;
         }
         let movement = stock_movement::ActiveModel {
             org_id: Set(scope.org_id()),
@@ -184,7 +205,8 @@ pub(super) fn new_batch() -> AppResult<String> {
     Ok(crate::auth::new_token("")?.chars().take(32).collect())
 }
 
-/// Quantity on hand and quantity reserved by live offers, for an item in a warehouse.
+/// Usable quantity on hand (lots not past their expiry) and quantity reserved by live offers, for an item in a
+/// warehouse: what reservations and distributions are weighed against.
 pub async fn free_quantity(
     db: &impl ConnectionTrait,
     item_id: i64,
@@ -195,6 +217,11 @@ pub async fn free_quantity(
         .column_as(sum_of(stock_balance::Column::Quantity), "s")
         .filter(stock_balance::Column::ItemId.eq(item_id))
         .filter(stock_balance::Column::WarehouseId.eq(warehouse_id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(stock_balance::Column::Expiry.is_null())
+                .add(stock_balance::Column::Expiry.gte(Utc::now().date_naive())),
+        )
         .into_tuple()
         .one(db)
         .await?
@@ -495,19 +522,20 @@ pub async fn record(
         .copied()
         .unwrap_or("adjustment");
     if inbound {
-        let existing = stock_balance::Entity::find()
-            .filter(stock_balance::Column::ItemId.eq(item.id))
-            .filter(stock_balance::Column::WarehouseId.eq(warehouse.id))
-            .filter(stock_balance::Column::Lot.eq(lot.as_str()))
-            .one(&txn)
-            .await?;
-        if let Some(existing) = &existing {
-            if expiry.is_some() && existing.expiry != expiry {
-                let mut errors = FieldErrors::default();
-                errors.add("expiry", "err-lot-expiry-mismatch");
-                return Err(AppError::Validation(errors));
-            }
-            expiry = existing.expiry;
+        // Stock without a lot number is kept apart by its expiry date, so deliveries of different dates never merge.
+        let lot = match (lot.is_empty(), expiry) {
+            (true, Some(date)) => date.to_string(),
+            _ => lot.clone(),
+        };
+        if expiry.is_none() && !lot.is_empty() {
+            // A count correction upwards of a known lot keeps that lot's date.
+            expiry = stock_balance::Entity::find()
+                .filter(stock_balance::Column::ItemId.eq(item.id))
+                .filter(stock_balance::Column::WarehouseId.eq(warehouse.id))
+                .filter(stock_balance::Column::Lot.eq(lot.as_str()))
+                .one(&txn)
+                .await?
+                .and_then(|b| b.expiry);
         }
         let mut p = base(kind_static, warehouse.id, quantity);
         p.lot = lot.clone();
@@ -560,6 +588,32 @@ pub async fn lot_balances(
         query = query.filter(stock_balance::Column::WarehouseId.eq(w));
     }
     let mut rows = query.all(db).await?;
+    rows.sort_by(|a, b| {
+        (a.expiry.is_none(), a.expiry, &a.lot).cmp(&(b.expiry.is_none(), b.expiry, &b.lot))
+    });
+    Ok(rows)
+}
+
+/// Usable lots with stock (not past expiry), soonest expiry first: the order distributions take them in.
+pub async fn usable_lots(
+    db: &DatabaseConnection,
+    scope: &OrgScope,
+    limit: u64,
+) -> AppResult<Vec<stock_balance::Model>> {
+    scope.require(Perm::Read)?;
+    let today = Utc::now().date_naive();
+    let mut rows = stock_balance::Entity::find()
+        .filter(stock_balance::Column::OrgId.eq(scope.org_id()))
+        .filter(stock_balance::Column::Quantity.gt(0))
+        .filter(
+            sea_orm::Condition::any()
+                .add(stock_balance::Column::Expiry.is_null())
+                .add(stock_balance::Column::Expiry.gte(today)),
+        )
+        .order_by_asc(stock_balance::Column::Expiry)
+        .limit(limit)
+        .all(db)
+        .await?;
     rows.sort_by(|a, b| {
         (a.expiry.is_none(), a.expiry, &a.lot).cmp(&(b.expiry.is_none(), b.expiry, &b.lot))
     });
@@ -640,6 +694,25 @@ pub async fn overview(db: &DatabaseConnection, scope: &OrgScope) -> AppResult<Ve
     Ok(rows)
 }
 
+/// Items whose total on hand (all warehouses) is below their low-stock threshold, with that total.
+pub async fn low_stock(
+    db: &DatabaseConnection,
+    scope: &OrgScope,
+) -> AppResult<Vec<(item::Model, i64)>> {
+    let mut totals: BTreeMap<i64, i64> = BTreeMap::new();
+    for row in overview(db, scope).await? {
+        *totals.entry(row.item.id).or_default() += row.on_hand;
+    }
+    Ok(catalogue::items(db, scope)
+        .await?
+        .into_iter()
+        .filter_map(|i| {
+            let total = totals.get(&i.id).copied().unwrap_or(0);
+            (i.low_stock_threshold > 0 && total < i.low_stock_threshold).then_some((i, total))
+        })
+        .collect())
+}
+
 /// One line of a stock card: a movement and the balance right after it.
 #[derive(Clone, Debug)]
 pub struct CardRow {
@@ -661,6 +734,9 @@ pub async fn card(
     page: u64,
 ) -> AppResult<(Vec<CardRow>, u64)> {
     catalogue::get_item(db, scope, item_id).await?;
+    // The count, the page and the running balance come from one snapshot.
+    let snapshot = crate::db::begin_snapshot(db).await?;
+    let db = &snapshot;
     let filter = |q: sea_orm::Select<stock_movement::Entity>| {
         let q = q.filter(stock_movement::Column::ItemId.eq(item_id));
         match warehouse_id {
@@ -679,9 +755,8 @@ pub async fn card(
     let Some(first) = rows.first() else {
         return Ok((Vec::new(), total));
     };
-    // The balance after the newest row of this page: the current balance minus every newer movement, read in one
-    // statement (one snapshot) so that a movement committed meanwhile cannot skew it. Both sums use indexes and
-    // touch only the lots and the rows newer than this page, however long the item's history.
+    // The balance after the newest row of this page: the current balance minus every newer movement. Both sums use
+    // indexes and touch only the lots and the rows newer than this page, however long the item's history.
     let warehouse_filter = |col: &str| {
         warehouse_id
             .map(|w| format!(" AND {col} = {w}"))

@@ -18,12 +18,13 @@ pub use catalogue::{
     update_item, warehouses,
 };
 pub use distributions::{
-    BulkDraft, DistributionDraft, LineDraft, bulk_distribute, distribution_lines,
-    distributions_for, get_distribution, record_distribution, reverse_distribution,
+    BulkDraft, DistributionDraft, LineDraft, bulk_distribute, distributed_for_need,
+    distribution_lines, distributions_for, get_distribution, record_distribution,
+    reverse_distribution,
 };
 pub use ledger::{
     BalanceRow, CARD_PAGE, CardRow, ExpiringRow, MovementDraft, card, expiring, free_quantity,
-    lot_balances, overview, record, verify_balances,
+    lot_balances, low_stock, overview, record, usable_lots, verify_balances,
 };
 pub use offers::{OfferDraft, create_offer, offers, withdraw_offer};
 pub use report::{MonthlyReport, ReportRow, monthly_report, report_csv};

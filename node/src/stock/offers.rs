@@ -4,7 +4,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, QuerySelect,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -150,15 +150,16 @@ pub async fn withdraw_offer(
     id: i64,
 ) -> AppResult<offer::Model> {
     scope.require(Perm::ManageStock)?;
+    let txn = crate::db::begin_write(db).await?;
     let current = offer::Entity::find_by_id(id)
         .filter(offer::Column::OrgId.eq(scope.org_id()))
-        .one(db)
+        .lock_exclusive()
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
     if current.status != "active" {
         return Err(AppError::Conflict("err-offer-not-active"));
     }
-    let txn = crate::db::begin_write(db).await?;
     let mut active: offer::ActiveModel = current.into();
     active.status = Set("withdrawn".into());
     let model = active.update(&txn).await?;

@@ -136,6 +136,16 @@ pub async fn monthly_report(
     })
 }
 
+/// A cell a spreadsheet will not run as a formula: text starting with `=`, `+`, `-`, `@`, tab or carriage return
+/// gets a leading apostrophe (OWASP's advice against CSV injection).
+fn cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
 /// The report as CSV in the page's language: UTF-8 with a byte-order mark, so spreadsheets keep Arabic intact.
 pub async fn report_csv(
     db: &DatabaseConnection,
@@ -182,9 +192,9 @@ pub async fn report_csv(
             .write_record([
                 report.month.clone(),
                 tr.term("sector", &row.sector),
-                region,
-                item.clone(),
-                row.unit.clone(),
+                cell(&region),
+                cell(item),
+                cell(&row.unit),
                 row.received.to_string(),
                 row.distributed.to_string(),
                 row.transferred_out.to_string(),
@@ -204,6 +214,13 @@ pub async fn report_csv(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_that_look_like_formulas_are_neutralised() {
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(cell("-2+3"), "'-2+3");
+        assert_eq!(cell("طرد غذائي"), "طرد غذائي");
+    }
 
     #[test]
     fn months_are_parsed_with_either_digits_and_bad_ones_refused() {

@@ -258,7 +258,8 @@ async fn show_page(
             (e, who)
         })
         .collect();
-    let distributions = crate::stock::distributions_for(&state.db, &scope, Some(id), None).await?;
+    let distributions =
+        crate::stock::distributions_for(&state.db, &scope, Some(id), None, 100).await?;
     Ok(ShowPage {
         ctx,
         case,

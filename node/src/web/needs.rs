@@ -169,7 +169,8 @@ pub async fn show(
     let scope = ctx.scope(&state, &slug).await?;
     let need = needs::get(&state.db, &scope, id).await?;
     let region = region_name(&state, &ctx, &need.region_code).await?;
-    let distributions = crate::stock::distributions_for(&state.db, &scope, None, Some(id)).await?;
+    let distributions =
+        crate::stock::distributions_for(&state.db, &scope, None, Some(id), 100).await?;
     Ok(render(&ShowPage {
         ctx,
         need,

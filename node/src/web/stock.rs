@@ -85,6 +85,8 @@ fn item_name(lang: Lang, item: &item::Model) -> String {
 pub struct DaysQuery {
     #[serde(default)]
     days: Option<i64>,
+    #[serde(default)]
+    distributed: Option<usize>,
 }
 
 #[derive(Template)]
@@ -97,6 +99,7 @@ struct OverviewPage {
     expiring: Vec<ExpiringRow>,
     days: i64,
     can_manage: bool,
+    distributed: Option<usize>,
 }
 
 impl OverviewPage {
@@ -115,23 +118,15 @@ pub async fn overview(
     let scope = ctx.scope(&state, &slug).await?;
     let rows = stock::overview(&state.db, &scope).await?;
     let mut cash: BTreeMap<String, i64> = BTreeMap::new();
-    let mut totals: BTreeMap<i64, (item::Model, i64)> = BTreeMap::new();
     for r in &rows {
         if let Some(currency) = &r.item.currency {
             *cash.entry(currency.clone()).or_default() += r.on_hand;
         }
-        totals
-            .entry(r.item.id)
-            .or_insert_with(|| (r.item.clone(), 0))
-            .1 += r.on_hand;
-    }
-    for i in stock::items(&state.db, &scope).await? {
-        totals.entry(i.id).or_insert_with(|| (i.clone(), 0));
     }
     let lang = ctx.tr.lang;
-    let low = totals
-        .into_values()
-        .filter(|(i, total)| i.low_stock_threshold > 0 && *total < i.low_stock_threshold)
+    let low = stock::low_stock(&state.db, &scope)
+        .await?
+        .into_iter()
         .map(|(i, total)| (item_name(lang, &i), total, i.low_stock_threshold))
         .collect();
     let days = q.days.unwrap_or(30).clamp(0, 3650);
@@ -145,6 +140,7 @@ pub async fn overview(
         expiring,
         days,
         can_manage,
+        distributed: q.distributed,
     }))
 }
 
@@ -279,6 +275,16 @@ struct WarehousesPage {
     errors: FieldErrors,
     regions: Arc<Vec<(String, String)>>,
     can_manage: bool,
+}
+
+impl WarehousesPage {
+    fn region_label(&self, code: &str) -> String {
+        self.regions
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, l)| l.trim_start_matches('\u{a0}').to_owned())
+            .unwrap_or_else(|| code.to_owned())
+    }
 }
 
 async fn warehouses_page(
@@ -444,6 +450,8 @@ struct DistributionPage {
     items: Vec<item::Model>,
     warehouses: Vec<warehouse::Model>,
     members: Vec<Member>,
+    lots: Vec<stock_balance::Model>,
+    names: Names,
 }
 
 impl DistributionPage {
@@ -527,6 +535,8 @@ async fn distribution_page(
         items: stock::items(&state.db, &scope).await?,
         warehouses: stock::warehouses(&state.db, &scope).await?,
         members: accounts::members(&state.db, &scope).await?,
+        lots: stock::usable_lots(&state.db, &scope, 30).await?,
+        names: Names::load(state, &scope, ctx.tr.lang).await?,
         ctx,
     })
 }
@@ -758,14 +768,16 @@ pub async fn bulk_submit(
             done.len()
         ))),
         Err(AppError::Conflict(key)) => {
-            let mut page = bulk_page(&state, ctx, &slug, String::new(), draft).await?;
+            let region = draft.region.clone();
+            let mut page = bulk_page(&state, ctx, &slug, region, draft).await?;
             page.notice = page.ctx.t(key);
             let mut response = render(&page);
             *response.status_mut() = axum::http::StatusCode::CONFLICT;
             Ok(response)
         }
         Err(err) => {
-            let page = bulk_page(&state, ctx, &slug, String::new(), draft).await?;
+            let region = draft.region.clone();
+            let page = bulk_page(&state, ctx, &slug, region, draft).await?;
             form_error(err, |errors| BulkPage { errors, ..page })
         }
     }
