@@ -6,6 +6,7 @@
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
 
+mod helpers;
 mod m20261122_000001_foundation;
 mod m20261122_000002_stock;
 

@@ -2,6 +2,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::{drop_all, fk, index, ts};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -19,36 +21,6 @@ const TABLES: &[&str] = &[
     "needs",
     "audit_log",
 ];
-
-fn ts(name: &'static str) -> ColumnDef {
-    timestamp_with_time_zone(name)
-}
-
-fn fk(
-    from_table: &'static str,
-    from_col: &'static str,
-    to_table: &'static str,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from_table}_{from_col}"))
-        .from(from_table, from_col)
-        .to(to_table, "id")
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
-}
-
-fn index(table: &'static str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
-    let mut stmt = Index::create();
-    stmt.name(format!("ix_{table}_{}", cols.join("_")))
-        .table(table);
-    for col in cols {
-        stmt.col(*col);
-    }
-    if unique {
-        stmt.unique();
-    }
-    stmt.to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -116,8 +88,8 @@ impl MigrationTrait for Migration {
                 .col(big_integer("org_id"))
                 .col(string_len("role", 16))
                 .col(ts("created_at"))
-                .foreign_key(&mut fk("memberships", "user_id", "users"))
-                .foreign_key(&mut fk("memberships", "org_id", "organisations"))
+                .foreign_key(&mut fk("memberships", "user_id", "users", true))
+                .foreign_key(&mut fk("memberships", "org_id", "organisations", true))
                 .to_owned(),
         )
         .await?;
@@ -134,7 +106,7 @@ impl MigrationTrait for Migration {
                 .col(big_integer("user_id"))
                 .col(ts("created_at"))
                 .col(ts("expires_at"))
-                .foreign_key(&mut fk("sessions", "user_id", "users"))
+                .foreign_key(&mut fk("sessions", "user_id", "users", true))
                 .to_owned(),
         )
         .await?;
@@ -152,8 +124,8 @@ impl MigrationTrait for Migration {
                 .col(string_len("label", 200))
                 .col(ts("created_at"))
                 .col(timestamp_with_time_zone_null("revoked_at"))
-                .foreign_key(&mut fk("api_tokens", "user_id", "users"))
-                .foreign_key(&mut fk("api_tokens", "org_id", "organisations"))
+                .foreign_key(&mut fk("api_tokens", "user_id", "users", true))
+                .foreign_key(&mut fk("api_tokens", "org_id", "organisations", true))
                 .to_owned(),
         )
         .await?;
@@ -178,7 +150,7 @@ impl MigrationTrait for Migration {
                 .col(big_integer("created_by"))
                 .col(ts("created_at"))
                 .col(ts("updated_at"))
-                .foreign_key(&mut fk("cases", "org_id", "organisations"))
+                .foreign_key(&mut fk("cases", "org_id", "organisations", true))
                 .foreign_key(
                     ForeignKey::create()
                         .name("fk_cases_region_code")
@@ -202,7 +174,7 @@ impl MigrationTrait for Migration {
                 .col(big_integer("author_id"))
                 .col(text("body"))
                 .col(ts("created_at"))
-                .foreign_key(&mut fk("case_notes", "case_id", "cases"))
+                .foreign_key(&mut fk("case_notes", "case_id", "cases", true))
                 .to_owned(),
         )
         .await?;
@@ -229,8 +201,8 @@ impl MigrationTrait for Migration {
                 .col(big_integer("created_by"))
                 .col(ts("created_at"))
                 .col(ts("updated_at"))
-                .foreign_key(&mut fk("needs", "org_id", "organisations"))
-                .foreign_key(&mut fk("needs", "case_id", "cases"))
+                .foreign_key(&mut fk("needs", "org_id", "organisations", true))
+                .foreign_key(&mut fk("needs", "case_id", "cases", true))
                 .foreign_key(
                     ForeignKey::create()
                         .name("fk_needs_region_code")
@@ -269,9 +241,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for table in TABLES.iter().rev() {
-            m.drop_table(Table::drop().table(*table).to_owned()).await?;
-        }
-        Ok(())
+        drop_all(m, TABLES).await
     }
 }

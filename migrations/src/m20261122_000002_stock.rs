@@ -2,6 +2,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::{drop_all, fk, index, ts};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -14,35 +16,6 @@ const TABLES: &[&str] = &[
     "stock_balances",
     "offers",
 ];
-
-fn ts(name: &'static str) -> ColumnDef {
-    timestamp_with_time_zone(name)
-}
-
-fn fk(
-    from_table: &'static str,
-    from_col: &'static str,
-    to_table: &'static str,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from_table}_{from_col}"))
-        .from(from_table, from_col)
-        .to(to_table, "id")
-        .to_owned()
-}
-
-fn index(table: &'static str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
-    let mut stmt = Index::create();
-    stmt.name(format!("ix_{table}_{}", cols.join("_")))
-        .table(table);
-    for col in cols {
-        stmt.col(*col);
-    }
-    if unique {
-        stmt.unique();
-    }
-    stmt.to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -63,7 +36,7 @@ impl MigrationTrait for Migration {
                 .col(boolean("expires"))
                 .col(big_integer("low_stock_threshold"))
                 .col(ts("created_at"))
-                .foreign_key(&mut fk("items", "org_id", "organisations"))
+                .foreign_key(&mut fk("items", "org_id", "organisations", false))
                 .to_owned(),
         )
         .await?;
@@ -78,7 +51,7 @@ impl MigrationTrait for Migration {
                 .col(string_len("kind", 32))
                 .col(string_len("region_code", 32))
                 .col(ts("created_at"))
-                .foreign_key(&mut fk("warehouses", "org_id", "organisations"))
+                .foreign_key(&mut fk("warehouses", "org_id", "organisations", false))
                 .foreign_key(
                     ForeignKey::create()
                         .name("fk_warehouses_region_code")
@@ -105,9 +78,9 @@ impl MigrationTrait for Migration {
                 .col(string_len_null("reversal_reason", 500))
                 .col(big_integer("created_by"))
                 .col(ts("created_at"))
-                .foreign_key(&mut fk("distributions", "org_id", "organisations"))
-                .foreign_key(&mut fk("distributions", "case_id", "cases"))
-                .foreign_key(&mut fk("distributions", "need_id", "needs"))
+                .foreign_key(&mut fk("distributions", "org_id", "organisations", false))
+                .foreign_key(&mut fk("distributions", "case_id", "cases", false))
+                .foreign_key(&mut fk("distributions", "need_id", "needs", false))
                 .to_owned(),
         )
         .await?;
@@ -137,13 +110,19 @@ impl MigrationTrait for Migration {
                 .col(date("occurred_on"))
                 .col(big_integer("created_by"))
                 .col(ts("created_at"))
-                .foreign_key(&mut fk("stock_movements", "org_id", "organisations"))
-                .foreign_key(&mut fk("stock_movements", "item_id", "items"))
-                .foreign_key(&mut fk("stock_movements", "warehouse_id", "warehouses"))
+                .foreign_key(&mut fk("stock_movements", "org_id", "organisations", false))
+                .foreign_key(&mut fk("stock_movements", "item_id", "items", false))
+                .foreign_key(&mut fk(
+                    "stock_movements",
+                    "warehouse_id",
+                    "warehouses",
+                    false,
+                ))
                 .foreign_key(&mut fk(
                     "stock_movements",
                     "distribution_id",
                     "distributions",
+                    false,
                 ))
                 .to_owned(),
         )
@@ -171,8 +150,13 @@ impl MigrationTrait for Migration {
                 .col(string_len("lot", 64))
                 .col(date_null("expiry"))
                 .col(big_integer("quantity").check(Expr::col("quantity").gte(0)))
-                .foreign_key(&mut fk("stock_balances", "item_id", "items"))
-                .foreign_key(&mut fk("stock_balances", "warehouse_id", "warehouses"))
+                .foreign_key(&mut fk("stock_balances", "item_id", "items", false))
+                .foreign_key(&mut fk(
+                    "stock_balances",
+                    "warehouse_id",
+                    "warehouses",
+                    false,
+                ))
                 .to_owned(),
         )
         .await?;
@@ -199,9 +183,9 @@ impl MigrationTrait for Migration {
                 .col(string_len("status", 16))
                 .col(big_integer("created_by"))
                 .col(ts("created_at"))
-                .foreign_key(&mut fk("offers", "org_id", "organisations"))
-                .foreign_key(&mut fk("offers", "item_id", "items"))
-                .foreign_key(&mut fk("offers", "warehouse_id", "warehouses"))
+                .foreign_key(&mut fk("offers", "org_id", "organisations", false))
+                .foreign_key(&mut fk("offers", "item_id", "items", false))
+                .foreign_key(&mut fk("offers", "warehouse_id", "warehouses", false))
                 .foreign_key(
                     ForeignKey::create()
                         .name("fk_offers_region_code")
@@ -221,9 +205,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for table in TABLES.iter().rev() {
-            m.drop_table(Table::drop().table(*table).to_owned()).await?;
-        }
-        Ok(())
+        drop_all(m, TABLES).await
     }
 }

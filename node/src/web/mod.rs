@@ -334,6 +334,13 @@ pub fn render(template: &impl Template) -> Response {
     }
 }
 
+/// Renders a template with a status other than 200 (a refused form shown again, say).
+pub fn render_status(template: &impl Template, status: StatusCode) -> Response {
+    let mut response = render(template);
+    *response.status_mut() = status;
+    response
+}
+
 /// What every page needs: the translator, the signed-in user, the CSRF token and the organisation in view.
 #[derive(Clone, Debug)]
 pub struct PageCtx {
@@ -579,11 +586,10 @@ pub fn form_error<P: Template>(
     page: impl FnOnce(FieldErrors) -> P,
 ) -> AppResult<Response> {
     match err {
-        AppError::Validation(errors) => {
-            let mut response = render(&page(errors));
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
-        }
+        AppError::Validation(errors) => Ok(render_status(
+            &page(errors),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )),
         other => Err(other),
     }
 }

@@ -7,7 +7,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{CsrfForm, PageCtx, form_error, render, see_other};
+use super::{CsrfForm, PageCtx, form_error, render, render_status, see_other};
 use crate::{
     accounts::{self, Member, MemberDraft, OrgDraft},
     app::AppState,
@@ -245,9 +245,7 @@ pub async fn members_role(
                 notice,
             )
             .await?;
-            let mut response = render(&page);
-            *response.status_mut() = axum::http::StatusCode::CONFLICT;
-            Ok(response)
+            Ok(render_status(&page, axum::http::StatusCode::CONFLICT))
         }
     }
 }
@@ -276,9 +274,7 @@ pub async fn members_remove(
                 notice,
             )
             .await?;
-            let mut response = render(&page);
-            *response.status_mut() = axum::http::StatusCode::CONFLICT;
-            Ok(response)
+            Ok(render_status(&page, axum::http::StatusCode::CONFLICT))
         }
     }
 }

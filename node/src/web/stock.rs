@@ -10,7 +10,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{CsrfForm, PageCtx, form_error, region_options, render, see_other};
+use super::{CsrfForm, PageCtx, form_error, region_options, render, render_status, see_other};
 use crate::{
     accounts::{self, Member},
     app::AppState,
@@ -423,9 +423,7 @@ pub async fn record_movement(
         Err(AppError::Conflict(key)) => {
             let mut page = movement_page(&state, ctx, &slug, draft).await?;
             page.notice = page.ctx.t(key);
-            let mut response = render(&page);
-            *response.status_mut() = axum::http::StatusCode::CONFLICT;
-            Ok(response)
+            Ok(render_status(&page, axum::http::StatusCode::CONFLICT))
         }
         Err(err) => {
             let page = movement_page(&state, ctx, &slug, draft).await?;
@@ -591,9 +589,7 @@ pub async fn create_distribution(
         Err(AppError::Conflict(key)) => {
             let mut page = distribution_page(&state, ctx, &slug, case_id, &form).await?;
             page.notice = page.ctx.t(key);
-            let mut response = render(&page);
-            *response.status_mut() = axum::http::StatusCode::CONFLICT;
-            Ok(response)
+            Ok(render_status(&page, axum::http::StatusCode::CONFLICT))
         }
         Err(err) => {
             let page = distribution_page(&state, ctx, &slug, case_id, &form).await?;
@@ -771,9 +767,7 @@ pub async fn bulk_submit(
             let region = draft.region.clone();
             let mut page = bulk_page(&state, ctx, &slug, region, draft).await?;
             page.notice = page.ctx.t(key);
-            let mut response = render(&page);
-            *response.status_mut() = axum::http::StatusCode::CONFLICT;
-            Ok(response)
+            Ok(render_status(&page, axum::http::StatusCode::CONFLICT))
         }
         Err(err) => {
             let region = draft.region.clone();
@@ -849,9 +843,7 @@ pub async fn create_offer(
         Err(AppError::Conflict(key)) => {
             let mut page = offers_page(&state, ctx, &slug, draft).await?;
             page.notice = page.ctx.t(key);
-            let mut response = render(&page);
-            *response.status_mut() = axum::http::StatusCode::CONFLICT;
-            Ok(response)
+            Ok(render_status(&page, axum::http::StatusCode::CONFLICT))
         }
         Err(err) => {
             let page = offers_page(&state, ctx, &slug, draft).await?;
