@@ -371,3 +371,4 @@ err-item-other-sector = هذا الصنف من قطاع غير قطاع الاح
 err-met-below-distributed = لا يمكن أن تقل الكمية المقدَّمة عمّا سلّمته التوزيعات؛ اعكس التوزيع بدلاً من ذلك.
 stock-distributed = وُزّع على { $count } أسرة.
 stock-lots-fefo = الدفعات الموجودة، الأقرب انتهاءً أولاً
+stock-edit-item = تعديل الصنف

@@ -371,3 +371,4 @@ err-item-other-sector = This item is of another sector than the need.
 err-met-below-distributed = The quantity provided cannot be less than what distributions have delivered; reverse a distribution instead.
 stock-distributed = Distributed to { $count } households.
 stock-lots-fefo = Lots on hand, soonest expiry first
+stock-edit-item = Edit item

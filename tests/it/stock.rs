@@ -978,6 +978,44 @@ async fn storekeepers_and_caseworkers_do_it_all_through_the_web_pages() {
             .status(),
         200
     );
+    let edit = format!("{item_page}/edit");
+    let renamed = [
+        ("name_ar", "طرد غذائي عائلي"),
+        ("name_en", "Family food parcel"),
+        ("sector", "food"),
+        ("kind", "goods"),
+        ("unit", "طرد"),
+        ("expires", "on"),
+    ];
+    assert_eq!(
+        app.submit(&store, &edit, &edit, &renamed).await.status(),
+        303
+    );
+    assert!(
+        store
+            .get(app.url(&item_page))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("طرد غذائي عائلي")
+    );
+    let recounted = [
+        ("name_ar", "طرد"),
+        ("name_en", "Parcel"),
+        ("sector", "food"),
+        ("kind", "goods"),
+        ("unit", "kg"),
+    ];
+    let r = app.submit(&store, &edit, &edit, &recounted).await;
+    assert_eq!(
+        r.status(),
+        422,
+        "the unit of an item with movements cannot change"
+    );
+    assert!(r.text().await.unwrap().contains("لهذا الصنف حركات مخزون"));
     let overview = store
         .get(app.url("/o/amal/stock"))
         .send()
@@ -1003,7 +1041,7 @@ async fn storekeepers_and_caseworkers_do_it_all_through_the_web_pages() {
     );
     let bytes = csv.bytes().await.unwrap();
     assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
-    assert!(String::from_utf8_lossy(&bytes).contains("طرد غذائي,طرد,100,3,0,0,0"));
+    assert!(String::from_utf8_lossy(&bytes).contains("طرد غذائي عائلي,طرد,100,3,0,0,0"));
 }
 
 #[tokio::test]

@@ -98,6 +98,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/o/{slug}/stock/items/{id}", get(stock::card))
         .route(
+            "/o/{slug}/stock/items/{id}/edit",
+            get(stock::edit_item).post(stock::update_item),
+        )
+        .route(
             "/o/{slug}/stock/warehouses",
             get(stock::warehouses).post(stock::create_warehouse),
         )

@@ -208,6 +208,73 @@ pub async fn create_item(
     }
 }
 
+#[derive(Template)]
+#[template(path = "stock/item_edit.html")]
+struct ItemEditPage {
+    ctx: PageCtx,
+    id: i64,
+    draft: ItemDraft,
+    errors: FieldErrors,
+}
+
+impl ItemEditPage {
+    fn expires(&self) -> bool {
+        self.draft.expires.is_some()
+    }
+}
+
+/// The form to change an item.
+pub async fn edit_item(
+    State(state): State<AppState>,
+    mut ctx: PageCtx,
+    Path((slug, id)): Path<(String, i64)>,
+) -> AppResult<Response> {
+    let scope = ctx.scope(&state, &slug).await?;
+    scope.require(Perm::ManageStock)?;
+    let item = stock::get_item(&state.db, &scope, id).await?;
+    let draft = ItemDraft {
+        name_ar: item.name_ar,
+        name_en: item.name_en,
+        sector: item.sector,
+        kind: item.kind,
+        unit: if item.currency.is_some() {
+            String::new()
+        } else {
+            item.unit
+        },
+        currency: item.currency.unwrap_or_default(),
+        pack_size: item.pack_size.to_string(),
+        sku: item.sku.unwrap_or_default(),
+        expires: item.expires.then(|| "on".to_owned()),
+        low_stock_threshold: item.low_stock_threshold.to_string(),
+    };
+    Ok(render(&ItemEditPage {
+        ctx,
+        id,
+        draft,
+        errors: FieldErrors::default(),
+    }))
+}
+
+/// Saves changes to an item.
+pub async fn update_item(
+    State(state): State<AppState>,
+    mut ctx: PageCtx,
+    Path((slug, id)): Path<(String, i64)>,
+    CsrfForm(draft): CsrfForm<ItemDraft>,
+) -> AppResult<Response> {
+    let scope = ctx.scope(&state, &slug).await?;
+    match stock::update_item(&state.db, &scope, id, &draft).await {
+        Ok(_) => Ok(see_other(&format!("/o/{slug}/stock/items/{id}"))),
+        Err(err) => form_error(err, |errors| ItemEditPage {
+            ctx,
+            id,
+            draft,
+            errors,
+        }),
+    }
+}
+
 #[derive(Deserialize)]
 pub struct CardQuery {
     #[serde(default)]
