@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{
-    MAX_QUANTITY, catalogue,
+    MAX_QUANTITY,
     ledger::{self, Post, Take, id_field, past_date, scoped},
 };
 use crate::{
@@ -97,31 +97,15 @@ async fn check_line(
     line: &LineDraft,
 ) -> AppResult<Option<Line>> {
     let field = |name: &str| format!("{prefix}{name}");
-    let item = match id_field(errors, &field("item_id"), &line.item_id) {
-        Some(id) => {
-            scoped(
-                errors,
-                &field("item_id"),
-                catalogue::get_item(db, scope, id).await,
-                "err-unknown-item",
-            )
-            .await?
-        }
-        None => None,
-    };
-    let warehouse = match id_field(errors, &field("warehouse_id"), &line.warehouse_id) {
-        Some(id) => {
-            let found = catalogue::get_warehouse(db, scope, id).await;
-            scoped(
-                errors,
-                &field("warehouse_id"),
-                found,
-                "err-unknown-warehouse",
-            )
-            .await?
-        }
-        None => None,
-    };
+    let item = ledger::item_field(db, scope, errors, &field("item_id"), &line.item_id).await?;
+    let warehouse = ledger::warehouse_field(
+        db,
+        scope,
+        errors,
+        &field("warehouse_id"),
+        &line.warehouse_id,
+    )
+    .await?;
     let quantity = validate::integer(errors, &field("quantity"), &line.quantity, 1, MAX_QUANTITY);
     let lot = validate::optional_text(errors, &field("lot"), Some(&line.lot), 64);
     Ok(item.zip(warehouse).map(|(item, warehouse)| Line {

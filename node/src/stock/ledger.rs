@@ -385,6 +385,50 @@ pub(super) async fn scoped<T>(
     }
 }
 
+/// The item named by form field `field`, or a field error when it is missing, malformed or not the scope's.
+pub(super) async fn item_field(
+    db: &DatabaseConnection,
+    scope: &OrgScope,
+    errors: &mut FieldErrors,
+    field: &str,
+    raw: &str,
+) -> AppResult<Option<item::Model>> {
+    match id_field(errors, field, raw) {
+        Some(id) => {
+            scoped(
+                errors,
+                field,
+                catalogue::get_item(db, scope, id).await,
+                "err-unknown-item",
+            )
+            .await
+        }
+        None => Ok(None),
+    }
+}
+
+/// The warehouse named by form field `field`, or a field error when it is missing, malformed or not the scope's.
+pub(super) async fn warehouse_field(
+    db: &DatabaseConnection,
+    scope: &OrgScope,
+    errors: &mut FieldErrors,
+    field: &str,
+    raw: &str,
+) -> AppResult<Option<warehouse::Model>> {
+    match id_field(errors, field, raw) {
+        Some(id) => {
+            scoped(
+                errors,
+                field,
+                catalogue::get_warehouse(db, scope, id).await,
+                "err-unknown-warehouse",
+            )
+            .await
+        }
+        None => Ok(None),
+    }
+}
+
 /// Records a receipt, transfer, transfer to or from another organisation, adjustment or loss.
 pub async fn record(
     db: &DatabaseConnection,
@@ -394,30 +438,9 @@ pub async fn record(
     scope.require(Perm::ManageStock)?;
     let mut errors = FieldErrors::default();
     let kind = validate::choice(&mut errors, "kind", &draft.kind, super::MANUAL_KINDS);
-    let item = match id_field(&mut errors, "item_id", &draft.item_id) {
-        Some(id) => {
-            scoped(
-                &mut errors,
-                "item_id",
-                catalogue::get_item(db, scope, id).await,
-                "err-unknown-item",
-            )
-            .await?
-        }
-        None => None,
-    };
-    let warehouse = match id_field(&mut errors, "warehouse_id", &draft.warehouse_id) {
-        Some(id) => {
-            scoped(
-                &mut errors,
-                "warehouse_id",
-                catalogue::get_warehouse(db, scope, id).await,
-                "err-unknown-warehouse",
-            )
-            .await?
-        }
-        None => None,
-    };
+    let item = item_field(db, scope, &mut errors, "item_id", &draft.item_id).await?;
+    let warehouse =
+        warehouse_field(db, scope, &mut errors, "warehouse_id", &draft.warehouse_id).await?;
     let signed = kind == "adjustment";
     let quantity = validate::integer(
         &mut errors,
@@ -477,26 +500,22 @@ pub async fn record(
         errors.add("note", "err-required");
     }
     let to_warehouse = if kind == "transfer" {
-        match id_field(&mut errors, "to_warehouse_id", &draft.to_warehouse_id) {
-            Some(id) => {
-                let to = scoped(
-                    &mut errors,
-                    "to_warehouse_id",
-                    catalogue::get_warehouse(db, scope, id).await,
-                    "err-unknown-warehouse",
-                )
-                .await?;
-                if to
-                    .as_ref()
-                    .zip(warehouse.as_ref())
-                    .is_some_and(|(t, f)| t.id == f.id)
-                {
-                    errors.add("to_warehouse_id", "err-same-warehouse");
-                }
-                to
-            }
-            None => None,
+        let to = warehouse_field(
+            db,
+            scope,
+            &mut errors,
+            "to_warehouse_id",
+            &draft.to_warehouse_id,
+        )
+        .await?;
+        if to
+            .as_ref()
+            .zip(warehouse.as_ref())
+            .is_some_and(|(t, f)| t.id == f.id)
+        {
+            errors.add("to_warehouse_id", "err-same-warehouse");
         }
+        to
     } else {
         None
     };

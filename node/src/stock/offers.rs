@@ -9,10 +9,7 @@ use sea_orm::{
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{
-    MAX_QUANTITY, catalogue,
-    ledger::{self, id_field, scoped},
-};
+use super::{MAX_QUANTITY, ledger};
 use crate::{
     audit,
     entities::offer,
@@ -52,30 +49,10 @@ pub async fn create_offer(
 ) -> AppResult<offer::Model> {
     scope.require(Perm::ManageStock)?;
     let mut errors = FieldErrors::default();
-    let item = match id_field(&mut errors, "item_id", &draft.item_id) {
-        Some(id) => {
-            scoped(
-                &mut errors,
-                "item_id",
-                catalogue::get_item(db, scope, id).await,
-                "err-unknown-item",
-            )
-            .await?
-        }
-        None => None,
-    };
-    let warehouse = match id_field(&mut errors, "warehouse_id", &draft.warehouse_id) {
-        Some(id) => {
-            scoped(
-                &mut errors,
-                "warehouse_id",
-                catalogue::get_warehouse(db, scope, id).await,
-                "err-unknown-warehouse",
-            )
-            .await?
-        }
-        None => None,
-    };
+    let item = ledger::item_field(db, scope, &mut errors, "item_id", &draft.item_id).await?;
+    let warehouse =
+        ledger::warehouse_field(db, scope, &mut errors, "warehouse_id", &draft.warehouse_id)
+            .await?;
     let quantity = validate::integer(&mut errors, "quantity", &draft.quantity, 1, MAX_QUANTITY);
     let available_until =
         validate::optional_date(&mut errors, "available_until", Some(&draft.available_until));
