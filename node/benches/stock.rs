@@ -14,12 +14,14 @@ use std::{
 };
 
 use sanad_node::{
-    accounts::{self, OrgDraft, UserDraft},
-    cases::{self, CaseDraft},
     config::Config,
-    needs::{self, NeedDraft},
-    stock::{self, DistributionDraft, ItemDraft, LineDraft, WarehouseDraft},
-    tenancy::OrgScope,
+    domain::{
+        accounts::{self, OrgDraft, UserDraft},
+        cases::{self, CaseDraft},
+        needs::{self, NeedDraft},
+        stock::{self, DistributionDraft, ItemDraft, LineDraft, WarehouseDraft},
+        tenancy::OrgScope,
+    },
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
@@ -87,8 +89,9 @@ async fn main() {
     let samples = env("SANAD_BENCH_SAMPLES", 1_000);
     let dir = tempfile::tempdir().unwrap();
     let (config, backend) = database(dir.path()).await;
-    let db = sanad_node::db::connect(&config).await.unwrap();
-    sanad_node::db::migrate(&db).await.unwrap();
+    let db = sanad_node::app::bootstrap::open_database(&config)
+        .await
+        .unwrap();
 
     let draft = OrgDraft {
         slug: "bench".into(),

@@ -6,12 +6,12 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::{
-    accounts::{self, OrgDraft, UserDraft},
     app::{Application, shutdown_signal},
     config::Config,
-    db,
-    error::AppError,
+    domain::accounts::{self, OrgDraft, UserDraft},
+    domain::error::AppError,
     i18n::{Catalogue, Lang, Tr},
+    infra::db,
 };
 
 /// Sanad: a federated aid-coordination node.
@@ -157,8 +157,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => serve(config).await,
         Command::Migrate => {
-            let conn = db::connect(&config).await?;
-            db::migrate(&conn).await?;
+            crate::app::bootstrap::open_database(&config).await?;
             println!(
                 "database is up to date ({})",
                 db::redact(&config.database.url)
@@ -260,7 +259,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             eprintln!("checking {} ...", file.display());
-            let n = crate::regions::import(&conn, &text)
+            let n = crate::domain::regions::import(&conn, &text)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             println!("loaded {n} regions from {}", file.display());
@@ -285,9 +284,7 @@ fn explain(tr: &Tr, err: AppError) -> anyhow::Error {
 }
 
 async fn open(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    let conn = db::connect(config).await?;
-    db::migrate(&conn).await?;
-    Ok(conn)
+    crate::app::bootstrap::open_database(config).await
 }
 
 fn read_password(file: Option<&std::path::Path>) -> anyhow::Result<String> {

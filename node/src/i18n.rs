@@ -258,16 +258,16 @@ mod tests {
         let catalogue = Arc::new(Catalogue::load().unwrap());
         let known = keys(EN_FTL);
         let stock: &[(&str, &[&str])] = &[
-            ("item-kind", crate::stock::ITEM_KINDS),
-            ("warehouse-kind", crate::stock::WAREHOUSE_KINDS),
-            ("movement", crate::stock::MANUAL_KINDS),
+            ("item-kind", crate::domain::stock::ITEM_KINDS),
+            ("warehouse-kind", crate::domain::stock::WAREHOUSE_KINDS),
+            ("movement", crate::domain::stock::MANUAL_KINDS),
             ("movement", &["distribution", "reversal"]),
-            ("movement-help", crate::stock::MANUAL_KINDS),
-            ("source", crate::stock::SOURCE_KINDS),
-            ("loss-reason", crate::stock::LOSS_REASONS),
+            ("movement-help", crate::domain::stock::MANUAL_KINDS),
+            ("source", crate::domain::stock::SOURCE_KINDS),
+            ("loss-reason", crate::domain::stock::LOSS_REASONS),
             ("offer-status", &["active", "withdrawn", "expired"]),
         ];
-        for (prefix, values) in crate::vocab::ALL.iter().chain(stock) {
+        for (prefix, values) in crate::domain::vocab::ALL.iter().chain(stock) {
             for value in *values {
                 let key = format!("{prefix}-{value}");
                 assert!(known.contains(&key), "missing {key}");

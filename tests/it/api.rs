@@ -1,7 +1,7 @@
 //! The JSON API: tokens, cases and needs, errors as JSON with the right status.
 
 use reqwest::{Client, StatusCode};
-use sanad_node::tenancy::Role;
+use sanad_node::domain::tenancy::Role;
 use sanad_tests::{TestApp, spawn_app};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -76,8 +76,8 @@ async fn a_token_creates_and_lists_cases_and_needs_and_a_viewer_cannot_write() {
     assert_eq!(status, 200);
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["head_name"], "أحمد محمود");
-    let listed = sanad_node::entities::audit_entry::Entity::find()
-        .filter(sanad_node::entities::audit_entry::Column::Action.eq("case.list"))
+    let listed = sanad_node::infra::entities::audit_entry::Entity::find()
+        .filter(sanad_node::infra::entities::audit_entry::Column::Action.eq("case.list"))
         .all(&app.state.db)
         .await
         .unwrap();
@@ -383,22 +383,22 @@ async fn removing_a_member_revokes_their_tokens() {
     let (app, writer, _, _) = two_orgs().await;
     let admin_email = "boss@amal.org";
     app.member(admin_email, "amal", Role::Admin).await;
-    let user = sanad_node::accounts::find_user(&app.state.db, admin_email)
+    let user = sanad_node::domain::accounts::find_user(&app.state.db, admin_email)
         .await
         .unwrap()
         .unwrap();
-    let scope = sanad_node::tenancy::OrgScope::for_user(&app.state.db, &user, "amal")
+    let scope = sanad_node::domain::tenancy::OrgScope::for_user(&app.state.db, &user, "amal")
         .await
         .unwrap();
-    let members = sanad_node::accounts::members(&app.state.db, &scope)
+    let members = sanad_node::domain::accounts::members(&app.state.db, &scope)
         .await
         .unwrap();
     let cw = members.iter().find(|m| m.email == "cw@amal.org").unwrap();
-    sanad_node::accounts::remove_member(&app.state.db, &scope, cw.membership_id)
+    sanad_node::domain::accounts::remove_member(&app.state.db, &scope, cw.membership_id)
         .await
         .unwrap();
     // Even when the person is made a member again, the old token stays revoked.
-    sanad_node::accounts::grant_by_name(&app.state.db, "cw@amal.org", "amal", "caseworker")
+    sanad_node::domain::accounts::grant_by_name(&app.state.db, "cw@amal.org", "amal", "caseworker")
         .await
         .unwrap();
     let (status, _) = call(&app, "GET", "/api/v1/orgs/amal/cases", &writer, None).await;

@@ -1,7 +1,10 @@
 //! The operator CLI, run in-process against the suite's database.
 
 use clap::Parser;
-use sanad_node::{accounts, cli::Cli, tenancy::OrgScope};
+use sanad_node::{
+    cli::Cli,
+    domain::{accounts, tenancy::OrgScope},
+};
 use sanad_tests::spawn_app;
 
 async fn sanad(
@@ -104,12 +107,15 @@ async fn operators_create_orgs_users_roles_and_tokens_idempotently() {
         .unwrap();
     assert!(
         user.is_operator
-            && sanad_node::auth::verify_password("a long enough password", &user.password_hash)
+            && sanad_node::domain::auth::verify_password(
+                "a long enough password",
+                &user.password_hash
+            )
     );
     let scope = OrgScope::for_user(&app.state.db, &user, "amal")
         .await
         .unwrap();
-    assert_eq!(scope.role(), sanad_node::tenancy::Role::Caseworker);
+    assert_eq!(scope.role(), sanad_node::domain::tenancy::Role::Caseworker);
     assert_eq!(
         accounts::members(&app.state.db, &scope)
             .await
@@ -213,7 +219,7 @@ async fn regions_import_loads_a_valid_file_and_rejects_a_bad_one_naming_the_line
     .await
     .unwrap();
     assert!(
-        sanad_node::regions::exists(&app.state.db, "PS010101")
+        sanad_node::domain::regions::exists(&app.state.db, "PS010101")
             .await
             .unwrap()
     );
@@ -240,7 +246,7 @@ async fn regions_import_loads_a_valid_file_and_rejects_a_bad_one_naming_the_line
         "{e}"
     );
     assert!(
-        !sanad_node::regions::exists(&app.state.db, "SY0101")
+        !sanad_node::domain::regions::exists(&app.state.db, "SY0101")
             .await
             .unwrap(),
         "nothing of a bad file is loaded"
@@ -264,7 +270,7 @@ async fn regions_import_loads_a_valid_file_and_rejects_a_bad_one_naming_the_line
         "{e}"
     );
     assert!(
-        !sanad_node::regions::exists(&app.state.db, "JO0101")
+        !sanad_node::domain::regions::exists(&app.state.db, "JO0101")
             .await
             .unwrap()
     );
@@ -280,8 +286,12 @@ trait NewOrg {
 impl NewOrg for sanad_tests::TestApp {
     async fn member_of_new_org(&self) {
         self.org("amal", "جمعية الأمل").await;
-        self.member("a@amal.org", "amal", sanad_node::tenancy::Role::Caseworker)
-            .await;
+        self.member(
+            "a@amal.org",
+            "amal",
+            sanad_node::domain::tenancy::Role::Caseworker,
+        )
+        .await;
         let user = accounts::find_user(&self.state.db, "a@amal.org")
             .await
             .unwrap()
@@ -289,21 +299,21 @@ impl NewOrg for sanad_tests::TestApp {
         let scope = OrgScope::for_user(&self.state.db, &user, "amal")
             .await
             .unwrap();
-        let draft = sanad_node::cases::CaseDraft {
+        let draft = sanad_node::domain::cases::CaseDraft {
             head_name: "x".into(),
             region_code: "PS010101".into(),
             household_size: "2".into(),
             ..Default::default()
         };
-        sanad_node::cases::create(&self.state.db, &scope, &draft)
+        sanad_node::domain::cases::create(&self.state.db, &scope, &draft)
             .await
             .unwrap();
-        let filter = sanad_node::cases::CaseFilter {
+        let filter = sanad_node::domain::cases::CaseFilter {
             region: "PS-GZA".into(),
             ..Default::default()
         };
         assert_eq!(
-            sanad_node::cases::list(&self.state.db, &scope, &filter)
+            sanad_node::domain::cases::list(&self.state.db, &scope, &filter)
                 .await
                 .unwrap()
                 .1,

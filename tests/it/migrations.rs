@@ -48,8 +48,12 @@ async fn migrations_go_up_down_and_up_again() {
                 .unwrap()
         ) >= 11
     );
-    sanad_node::db::migrate(db)
+    sanad_node::app::bootstrap::migrate(db)
         .await
         .expect("the gazetteer reloads onto the new schema");
-    assert!(sanad_node::regions::exists(db, "PS-GZA").await.unwrap());
+    assert!(
+        sanad_node::domain::regions::exists(db, "PS-GZA")
+            .await
+            .unwrap()
+    );
 }

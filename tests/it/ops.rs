@@ -61,7 +61,7 @@ async fn a_stopped_node_answers_nothing_and_restarts_on_the_same_data() {
         );
     }
     assert!(
-        sanad_node::accounts::find_org(&app.state.db, "amal")
+        sanad_node::domain::accounts::find_org(&app.state.db, "amal")
             .await
             .unwrap()
             .is_some()

@@ -1,7 +1,7 @@
 //! Stock: the ledger, distributions that meet needs, concurrency, offers, reports, bad input and roles.
 
 use reqwest::StatusCode;
-use sanad_node::tenancy::{OrgScope, Role};
+use sanad_node::domain::tenancy::{OrgScope, Role};
 use sanad_tests::{TestApp, spawn_app};
 use serde_json::{Value, json};
 
@@ -133,7 +133,7 @@ impl Org {
     }
 
     async fn scope(&self) -> OrgScope {
-        let user = sanad_node::accounts::find_user(&self.app.state.db, "view@amal.org")
+        let user = sanad_node::domain::accounts::find_user(&self.app.state.db, "view@amal.org")
             .await
             .unwrap()
             .unwrap();
@@ -143,7 +143,7 @@ impl Org {
     }
 
     async fn balances_match_ledger(&self) -> bool {
-        sanad_node::stock::verify_balances(&self.app.state.db, &self.scope().await)
+        sanad_node::domain::stock::verify_balances(&self.app.state.db, &self.scope().await)
             .await
             .unwrap()
     }
@@ -192,7 +192,7 @@ async fn a_receipt_of_100_and_a_distribution_of_3_meet_the_need_and_the_card_sho
         .await;
     assert_eq!(history.as_array().unwrap().len(), 1);
     assert!(o.balances_match_ledger().await);
-    let audit = sanad_node::audit::for_subject(
+    let audit = sanad_node::domain::audit::for_subject(
         &o.app.state.db,
         &o.scope().await,
         "stock_movement",
@@ -798,14 +798,14 @@ async fn storekeepers_and_caseworkers_do_it_all_through_the_web_pages() {
         )
         .await;
     assert_eq!(r.status(), 303);
-    let user = sanad_node::accounts::find_user(&app.state.db, "store@amal.org")
+    let user = sanad_node::domain::accounts::find_user(&app.state.db, "store@amal.org")
         .await
         .unwrap()
         .unwrap();
     let scope = OrgScope::for_user(&app.state.db, &user, "amal")
         .await
         .unwrap();
-    let warehouse = sanad_node::stock::warehouses(&app.state.db, &scope)
+    let warehouse = sanad_node::domain::stock::warehouses(&app.state.db, &scope)
         .await
         .unwrap()[0]
         .id

@@ -1,6 +1,6 @@
 //! Tenant isolation on the web: a member of one organisation finds nothing of another.
 
-use sanad_node::tenancy::Role;
+use sanad_node::domain::tenancy::Role;
 use sanad_tests::spawn_app;
 
 #[tokio::test]

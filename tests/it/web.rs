@@ -1,6 +1,6 @@
 //! The web interface: setup, sign-in, language, cases and needs through forms.
 
-use sanad_node::{accounts, tenancy::Role};
+use sanad_node::domain::{accounts, tenancy::Role};
 use sanad_tests::{PASSWORD, csrf_of, spawn_app};
 
 #[tokio::test]
@@ -321,7 +321,7 @@ impl FreshLimiter for sanad_tests::TestApp {
             .await
             .unwrap()
             .unwrap();
-        let token = sanad_node::auth::create_session(&self.state.db, user.id, 1)
+        let token = sanad_node::domain::auth::create_session(&self.state.db, user.id, 1)
             .await
             .unwrap();
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
@@ -365,7 +365,7 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
         .await
         .unwrap();
     assert_eq!(r.status(), 415);
-    let (rows, _) = sanad_node::cases::list(
+    let (rows, _) = sanad_node::domain::cases::list(
         &app.state.db,
         &scope(&app, "a@amal.org", "amal").await,
         &Default::default(),
@@ -379,12 +379,12 @@ async fn scope(
     app: &sanad_tests::TestApp,
     email: &str,
     slug: &str,
-) -> sanad_node::tenancy::OrgScope {
+) -> sanad_node::domain::tenancy::OrgScope {
     let user = accounts::find_user(&app.state.db, email)
         .await
         .unwrap()
         .unwrap();
-    sanad_node::tenancy::OrgScope::for_user(&app.state.db, &user, slug)
+    sanad_node::domain::tenancy::OrgScope::for_user(&app.state.db, &user, slug)
         .await
         .unwrap()
 }
@@ -521,7 +521,7 @@ async fn case_form_errors_name_each_field_in_the_page_language_and_write_nothing
         html.contains("اختر أحد الخيارات المعروضة."),
         "unknown vulnerability"
     );
-    let (rows, total) = sanad_node::cases::list(
+    let (rows, total) = sanad_node::domain::cases::list(
         &app.state.db,
         &scope(&app, "a@amal.org", "amal").await,
         &Default::default(),
@@ -573,7 +573,7 @@ async fn cases_are_filtered_edited_closed_noted_and_every_touch_is_audited() {
     );
 
     let s = scope(&app, "a@amal.org", "amal").await;
-    let (rows, _) = sanad_node::cases::list(&app.state.db, &s, &Default::default())
+    let (rows, _) = sanad_node::domain::cases::list(&app.state.db, &s, &Default::default())
         .await
         .unwrap();
     let sara = rows
@@ -629,7 +629,7 @@ async fn cases_are_filtered_edited_closed_noted_and_every_touch_is_audited() {
     let closed = list("status=closed").await;
     assert!(closed.contains("Sara Haddad") && !closed.contains("فاطمة الزهراء"));
 
-    let history = sanad_node::audit::for_subject(&app.state.db, &s, "case", sara, 50)
+    let history = sanad_node::domain::audit::for_subject(&app.state.db, &s, "case", sara, 50)
         .await
         .unwrap();
     let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();

@@ -6,10 +6,13 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use reqwest::{Client, redirect::Policy};
 use sanad_node::{
-    accounts::{self, OrgDraft, UserDraft},
-    app::{AppState, Application},
+    app::Application,
     config::Config,
-    tenancy::Role,
+    domain::{
+        accounts::{self, OrgDraft, UserDraft},
+        tenancy::Role,
+    },
+    state::AppState,
 };
 use sea_orm::{ConnectionTrait, Database};
 use tokio::{sync::oneshot, task::JoinHandle};

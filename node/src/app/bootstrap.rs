@@ -1,0 +1,22 @@
+//! Bringing a node's database to a usable state: connect, migrate, load the built-in gazetteer.
+
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+
+use crate::{config::Config, domain::regions, infra::db};
+
+/// Connects to the configured database and brings it up to date.
+pub async fn open_database(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let conn = db::connect(config).await?;
+    migrate(&conn).await?;
+    Ok(conn)
+}
+
+/// Brings the schema up to date and loads the built-in gazetteer (missing codes only).
+pub async fn migrate(conn: &DatabaseConnection) -> anyhow::Result<()> {
+    db::migrate(conn).await?;
+    regions::seed_builtin(conn)
+        .await
+        .context("loading the built-in gazetteer")?;
+    Ok(())
+}

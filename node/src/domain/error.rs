@@ -1,0 +1,144 @@
+//! The domain's error type. `crate::http::error::status` maps it to HTTP statuses, in one place.
+
+use serde::Serialize;
+
+/// One invalid field: its name and the catalogue key of the message explaining what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The field's name as in the form and the JSON body.
+    pub field: String,
+    /// Catalogue key of the message.
+    pub code: &'static str,
+}
+
+/// Everything wrong with one submission.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    /// Records a problem with `field` (the first problem per field wins).
+    pub fn add(&mut self, field: &str, code: &'static str) {
+        if self.get(field).is_none() {
+            self.0.push(FieldError {
+                field: field.to_owned(),
+                code,
+            });
+        }
+    }
+
+    /// The message key for `field`, if it has a problem.
+    pub fn get(&self, field: &str) -> Option<&'static str> {
+        self.0.iter().find(|e| e.field == field).map(|e| e.code)
+    }
+
+    /// Whether there is no problem.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(value)` when there is no problem, else the validation error.
+    pub fn into_result<T>(self, value: T) -> Result<T, AppError> {
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(AppError::Validation(self))
+        }
+    }
+}
+
+/// An error a request can end in.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Some fields are invalid (422).
+    #[error("invalid input")]
+    Validation(FieldErrors),
+    /// The request is malformed (400); the catalogue key says how.
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    /// The body is not of a supported type (415).
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// The body is over the limit (413).
+    #[error("payload too large")]
+    PayloadTooLarge,
+    /// Not signed in, or a bad token (401).
+    #[error("unauthorised")]
+    Unauthorized,
+    /// Signed in but the role does not allow it (403).
+    #[error("forbidden")]
+    Forbidden,
+    /// No such thing, or not in the caller's organisation (404).
+    #[error("not found")]
+    NotFound,
+    /// The change conflicts with existing data (409); the catalogue key says how.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// The form's CSRF token is missing or wrong (403).
+    #[error("csrf token mismatch")]
+    Csrf,
+    /// Too many attempts (429).
+    #[error("too many requests")]
+    RateLimited,
+    /// Anything else (500): logged in full, shown only as a request id.
+    #[error("internal error: {0:#}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        // Two requests racing to create the same unique thing: the loser gets a conflict, not a 500.
+        match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                AppError::Conflict("err-conflict")
+            }
+            _ => AppError::Internal(err.into()),
+        }
+    }
+}
+
+impl From<sea_orm::TransactionError<AppError>> for AppError {
+    fn from(err: sea_orm::TransactionError<AppError>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(e) => e.into(),
+            sea_orm::TransactionError::Transaction(e) => e,
+        }
+    }
+}
+
+impl AppError {
+    /// A stable machine-readable code, for API clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Validation(_) => "validation_failed",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
+            AppError::PayloadTooLarge => "payload_too_large",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden => "forbidden",
+            AppError::Csrf => "csrf",
+            AppError::NotFound => "not_found",
+            AppError::Conflict(_) => "conflict",
+            AppError::RateLimited => "rate_limited",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// The catalogue key of the human message.
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            AppError::Validation(_) => "err-validation",
+            AppError::BadRequest(key) | AppError::Conflict(key) => key,
+            AppError::UnsupportedMediaType => "err-media-type",
+            AppError::PayloadTooLarge => "err-too-large",
+            AppError::Unauthorized => "err-unauthorized",
+            AppError::Forbidden => "err-forbidden",
+            AppError::Csrf => "err-csrf",
+            AppError::NotFound => "err-not-found",
+            AppError::RateLimited => "err-rate-limited",
+            AppError::Internal(_) => "err-internal",
+        }
+    }
+}
+
+/// The result type of handlers and services.
+pub type AppResult<T> = Result<T, AppError>;

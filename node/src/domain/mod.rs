@@ -1,0 +1,17 @@
+//! The domain: Sanad's rules, with no HTTP in them.
+//!
+//! **Architecture invariant:** nothing under `domain` imports axum, askama or utoipa (a test reads the sources to
+//! check). Tenant data is reached through a [`tenancy::OrgScope`]; every write runs inside a
+//! [`crate::infra::uow::UnitOfWork`] handed in by the caller.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod cases;
+pub mod error;
+pub mod needs;
+pub mod regions;
+pub mod stock;
+pub mod tenancy;
+pub mod validate;
+pub mod vocab;

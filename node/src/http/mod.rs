@@ -1,0 +1,66 @@
+//! HTTP: everything that speaks it. Pages (`web`), the JSON API (`api`), operations endpoints (`ops`), and what they
+//! share: the mapping of domain errors to statuses (`error`), cookies and language (`request`), downloads.
+//!
+//! **Architecture invariant:** handlers parse input into typed domain inputs, call one domain operation inside a unit
+//! of work, and render the result; domain rules live in `crate::domain`.
+
+pub mod api;
+pub mod download;
+pub mod error;
+pub mod ops;
+pub mod request;
+pub mod web;
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    http::{HeaderName, HeaderValue, header},
+};
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+    trace::TraceLayer,
+};
+
+use crate::state::AppState;
+
+/// Pages load only our stylesheet, post only to us, and cannot be framed (clickjacking).
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The whole router: web pages, the API, and the operations endpoints.
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(web::router(state.clone()))
+        .nest("/api/v1", api::router(state.clone()))
+        .merge(ops::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::track,
+        ))
+        .layer(DefaultBodyLimit::max(state.config.http.body_limit))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            // The path only: query strings can carry search words such as a household's name.
+            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}

@@ -1,0 +1,5 @@
+//! Infrastructure: the database connection, the unit of work, the sea-orm entities and the metrics registry.
+
+pub mod db;
+pub mod entities;
+pub mod metrics;

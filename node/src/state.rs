@@ -1,0 +1,45 @@
+//! `AppState`: what every handler shares. A leaf: it names infrastructure and domain types, nothing of HTTP.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    config::Config,
+    domain::auth::SigninLimiter,
+    i18n::Catalogue,
+    infra::{db, metrics::Metrics},
+};
+
+/// Everything handlers share; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// The validated configuration.
+    pub config: Arc<Config>,
+    /// The translation catalogue.
+    pub catalogue: Arc<Catalogue>,
+    /// The node's secrets (HMAC key, Ed25519 key).
+    pub secrets: Arc<db::NodeSecrets>,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+    /// Sign-in attempt limiter.
+    pub signin_limiter: Arc<SigninLimiter>,
+}
+
+impl AppState {
+    /// Connects to the database, migrates it, and loads or creates the node's secrets.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = crate::app::bootstrap::open_database(&config).await?;
+        let secrets = db::node_secrets(&db).await?;
+        Ok(Self {
+            db,
+            catalogue: Arc::new(Catalogue::load()?),
+            secrets: Arc::new(secrets),
+            metrics: Arc::new(Metrics::new()),
+            signin_limiter: Arc::new(SigninLimiter::new(config.auth.signin_attempts_per_minute)?),
+            config: Arc::new(config),
+        })
+    }
+}
