@@ -9,6 +9,7 @@ use sea_orm_migration::prelude::*;
 mod helpers;
 mod m20261122_000001_foundation;
 mod m20261122_000002_stock;
+mod m20261123_000003_unit_of_work;
 
 /// Every migration of the schema, in order.
 #[derive(Debug)]
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_stock::Migration),
+            Box::new(m20261123_000003_unit_of_work::Migration),
         ]
     }
 }

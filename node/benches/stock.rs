@@ -16,14 +16,31 @@ use std::{
 use sanad_node::{
     config::Config,
     domain::{
-        accounts::{self, OrgDraft, UserDraft},
-        cases::{self, CaseDraft},
-        needs::{self, NeedDraft},
-        stock::{self, DistributionDraft, ItemDraft, LineDraft, WarehouseDraft},
-        tenancy::OrgScope,
+        accounts::{self, OrgFields, UserFields},
+        cases::{self, CaseFields},
+        error::{AppError, Input},
+        needs::{self, NeedFields},
+        stock::{
+            self, DistributionFields, ItemFields, LineFields, MovementFields, WarehouseFields,
+        },
+        tenancy::{OperatorScope, OrgScope, Role},
     },
+    infra::{events::EventBus, uow::UnitOfWork},
+    vocab::{MovementKind, Sector, SourceKind, Urgency},
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+/// Runs one operation in its own unit of work, as a request would.
+async fn write<T>(
+    db: &DatabaseConnection,
+    bus: &EventBus,
+    op: impl AsyncFnOnce(&mut UnitOfWork) -> Result<T, AppError>,
+) -> T {
+    let mut uow = UnitOfWork::begin(db, bus).await.unwrap();
+    let out = op(&mut uow).await.unwrap();
+    uow.commit().await.unwrap();
+    out
+}
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -93,44 +110,63 @@ async fn main() {
         .await
         .unwrap();
 
-    let draft = OrgDraft {
+    let bus = EventBus::new();
+    let operator = OperatorScope::command_line();
+    let org = OrgFields {
         slug: "bench".into(),
         name_ar: "مقياس".into(),
         name_en: "Bench".into(),
         description: String::new(),
     };
-    accounts::create_org(&db, &draft, None).await.unwrap();
-    let user = UserDraft {
+    write(&db, &bus, async |uow| {
+        accounts::create_org(uow, &operator, &org, None).await
+    })
+    .await;
+    let new = accounts::prepare_user(&UserFields {
         email: "bench@example.org".into(),
         display_name: "Bench".into(),
         password: "bench bench bench".into(),
-    };
-    let user = accounts::create_user(&db, &user).await.unwrap();
-    accounts::grant_by_name(&db, "bench@example.org", "bench", "admin")
-        .await
-        .unwrap();
+    })
+    .await
+    .unwrap();
+    let user = write(&db, &bus, async |uow| {
+        accounts::create_user(uow, &operator, &new).await
+    })
+    .await;
+    write(&db, &bus, async |uow| {
+        accounts::grant_by_name(uow, &operator, "bench@example.org", "bench", Role::Admin).await
+    })
+    .await;
     let scope = OrgScope::for_user(&db, &user, "bench").await.unwrap();
 
     eprintln!("[1/4] catalogue: {item_count} items, {warehouse_count} warehouses");
     let mut items = Vec::with_capacity(item_count);
     for i in 0..item_count {
-        let d = ItemDraft {
+        let d = Input::new(ItemFields {
             name_ar: format!("صنف {i}"),
             name_en: format!("Item {i}"),
-            sector: "food".into(),
+            sector: Some(Sector::Food),
             unit: "parcel".into(),
             ..Default::default()
-        };
-        items.push(stock::create_item(&db, &scope, &d).await.unwrap().id);
+        });
+        let item = write(&db, &bus, async |uow| {
+            stock::create_item(uow, &scope, d).await
+        })
+        .await;
+        items.push(item.id);
     }
     let mut warehouses = Vec::with_capacity(warehouse_count);
     for w in 0..warehouse_count {
-        let d = WarehouseDraft {
+        let d = Input::new(WarehouseFields {
             name: format!("Warehouse {w}"),
-            kind: String::new(),
             region_code: "PS-GZA".into(),
-        };
-        warehouses.push(stock::create_warehouse(&db, &scope, &d).await.unwrap().id);
+            ..Default::default()
+        });
+        let warehouse = write(&db, &bus, async |uow| {
+            stock::create_warehouse(uow, &scope, d).await
+        })
+        .await;
+        warehouses.push(warehouse.id);
     }
 
     eprintln!("[2/4] ledger: {movements} movements");
@@ -146,33 +182,29 @@ async fn main() {
     db.execute_unprepared(maintenance).await.unwrap();
     let busy = items[0];
 
-    let case = cases::create(
-        &db,
-        &scope,
-        &CaseDraft {
-            head_name: "Bench household".into(),
-            region_code: "PS-GZA".into(),
-            household_size: "4".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    let need = needs::create(
-        &db,
-        &scope,
-        &NeedDraft {
-            case_id: case.id.to_string(),
-            sector: "food".into(),
-            item: "parcels".into(),
-            quantity: "10000000".into(),
-            unit: "parcel".into(),
-            urgency: "high".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let household = Input::new(CaseFields {
+        head_name: "Bench household".into(),
+        region_code: "PS-GZA".into(),
+        household_size: Some(4),
+        ..Default::default()
+    });
+    let case = write(&db, &bus, async |uow| {
+        cases::create(uow, &scope, household).await
+    })
+    .await;
+    let need = Input::new(NeedFields {
+        case_id: Some(case.id),
+        sector: Some(Sector::Food),
+        item: "parcels".into(),
+        quantity: Some(10_000_000),
+        unit: "parcel".into(),
+        urgency: Some(Urgency::High),
+        ..Default::default()
+    });
+    let need = write(&db, &bus, async |uow| {
+        needs::create(uow, &scope, need).await
+    })
+    .await;
 
     eprintln!("[3/4] timing {samples} distributions, balance lookups and stock-card pages");
     // Distribute from the fullest buckets of ordinary items, one parcel at a time.
@@ -183,22 +215,25 @@ async fn main() {
     buckets.sort_by_key(|(_, q)| std::cmp::Reverse(**q));
     let ((item, warehouse), _) = buckets[0];
     // Enough stock in that bucket for every sample, received like any other delivery.
-    let receipt = stock::MovementDraft {
-        kind: "receipt".into(),
-        item_id: item.to_string(),
-        warehouse_id: warehouse.to_string(),
-        quantity: (samples * 2).to_string(),
-        source_kind: "donor".into(),
+    let receipt = Input::new(MovementFields {
+        kind: Some(MovementKind::Receipt),
+        item_id: Some(*item),
+        warehouse_id: Some(*warehouse),
+        quantity: Some(i64::try_from(samples * 2).unwrap()),
+        source_kind: Some(SourceKind::Donor),
         ..Default::default()
-    };
-    stock::record(&db, &scope, &receipt).await.unwrap();
-    let draft = DistributionDraft {
-        case_id: case.id.to_string(),
-        need_id: need.id.to_string(),
-        lines: vec![LineDraft {
-            item_id: item.to_string(),
-            warehouse_id: warehouse.to_string(),
-            quantity: "1".into(),
+    });
+    write(&db, &bus, async |uow| {
+        stock::record(uow, &scope, receipt).await
+    })
+    .await;
+    let draft = DistributionFields {
+        case_id: Some(case.id),
+        need_id: Some(need.id),
+        lines: vec![LineFields {
+            item_id: Some(*item),
+            warehouse_id: Some(*warehouse),
+            quantity: Some(1),
             lot: String::new(),
         }],
         ..Default::default()
@@ -206,9 +241,11 @@ async fn main() {
     let mut record = Vec::with_capacity(samples);
     for _ in 0..samples {
         let t = Instant::now();
-        stock::record_distribution(&db, &scope, &draft)
-            .await
-            .unwrap();
+        let input = Input::new(draft.clone());
+        write(&db, &bus, async |uow| {
+            stock::record_distribution(uow, &scope, input).await
+        })
+        .await;
         record.push(t.elapsed());
     }
     let mut lookup = Vec::with_capacity(samples);

@@ -108,7 +108,7 @@ settings-node-key-help = Other nodes use this public key to check that shared ne
 
 members-title = Members
 members-add = Add a member
-members-add-help = If the e-mail has no account yet, one is created with the initial password; otherwise the existing account is added.
+members-add-help = If the e-mail has no account yet, one is created with the initial password; an existing account is invited instead, and joins when its owner accepts.
 
 operator-title = Node operation
 operator-help = The organisations hosted on this node. Operators manage the node; they do not see any organisation's cases.
@@ -372,3 +372,12 @@ err-met-below-distributed = The quantity provided cannot be less than what distr
 stock-distributed = Distributed to { $count } households.
 stock-lots-fefo = Lots on hand, soonest expiry first
 stock-edit-item = Edit item
+members-added = Done. A new e-mail address now has an account with the initial password; an existing account has been invited and joins once its owner accepts.
+members-invited = Invitations waiting for an answer
+account-invitations = Invitations
+account-invitation = { $org } invites you to join as { $role }.
+action-accept = Accept
+action-decline = Decline
+err-need-has-distributions = This need has distributions: its household and sector can no longer change.
+err-busy = Someone else changed this at the same moment. Please try again.
+err-timeout = The request took too long to arrive.

@@ -8,10 +8,12 @@ use clap::{Args, Parser, Subcommand};
 use crate::{
     app::{Application, shutdown_signal},
     config::Config,
-    domain::accounts::{self, OrgDraft, UserDraft},
+    domain::accounts::{self, OrgFields, UserFields},
     domain::error::AppError,
+    domain::tenancy::{OperatorScope, Role},
     i18n::{Catalogue, Lang, Tr},
     infra::db,
+    infra::{events::EventBus, uow::UnitOfWork},
 };
 
 /// Sanad: a federated aid-coordination node.
@@ -175,16 +177,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("organisation {} already exists; nothing changed", org.slug);
                 return Ok(());
             }
-            let org = accounts::create_org(
-                &conn,
-                &OrgDraft {
-                    slug,
-                    name_ar,
-                    name_en,
-                    description,
-                },
-                None,
-            )
+            let fields = OrgFields {
+                slug,
+                name_ar,
+                name_en,
+                description,
+            };
+            let org = write(&conn, async |uow| {
+                accounts::create_org(uow, &OPERATOR, &fields, None).await
+            })
             .await
             .map_err(explain)?;
             println!(
@@ -207,14 +208,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 return Ok(());
             }
             let password = read_password(args.password_file.as_deref())?;
-            let user = accounts::create_user(
-                &conn,
-                &UserDraft {
-                    email: args.email,
-                    display_name: args.name,
-                    password,
-                },
-            )
+            let new = accounts::prepare_user(&UserFields {
+                email: args.email,
+                display_name: args.name,
+                password,
+            })
+            .await
+            .map_err(explain)?;
+            let user = write(&conn, async |uow| {
+                accounts::create_user(uow, &OPERATOR, &new).await
+            })
             .await
             .map_err(explain)?;
             println!("created user {}", user.email);
@@ -222,17 +225,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(UserCommand::Grant { email, org, role }) => {
             let conn = open(&config).await?;
-            accounts::grant_by_name(&conn, &email, &org, &role)
-                .await
+            let role = Role::parse(&role)
+                .ok_or(AppError::BadRequest("err-unknown-role"))
                 .map_err(explain)?;
+            write(&conn, async |uow| {
+                accounts::grant_by_name(uow, &OPERATOR, &email, &org, role).await
+            })
+            .await
+            .map_err(explain)?;
             println!("{email} is now {role} of {org}");
             Ok(())
         }
         Command::User(UserCommand::Operator { email }) => {
             let conn = open(&config).await?;
-            accounts::make_operator(&conn, &email)
-                .await
-                .map_err(explain)?;
+            write(&conn, async |uow| {
+                accounts::make_operator(uow, &OPERATOR, &email).await
+            })
+            .await
+            .map_err(explain)?;
             println!("{email} is a node operator");
             Ok(())
         }
@@ -243,10 +253,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             label,
         }) => {
             let conn = open(&config).await?;
-            let (token, model) =
-                accounts::create_token(&conn, &email, &org, role.as_deref(), &label)
-                    .await
-                    .map_err(explain)?;
+            let role = match role.as_deref() {
+                Some(raw) => Some(
+                    Role::parse(raw)
+                        .ok_or(AppError::BadRequest("err-unknown-role"))
+                        .map_err(explain)?,
+                ),
+                None => None,
+            };
+            let (token, model) = write(&conn, async |uow| {
+                accounts::create_token(uow, &OPERATOR, &email, &org, role, &label).await
+            })
+            .await
+            .map_err(explain)?;
             eprintln!(
                 "token {} for {email} in {org} as {} (shown once; store it safely):",
                 model.id, model.role
@@ -259,9 +278,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             eprintln!("checking {} ...", file.display());
-            let n = crate::domain::regions::import(&conn, &text)
+            let mut uow = UnitOfWork::begin(&conn, &EventBus::new()).await?;
+            let n = crate::domain::regions::import(&mut uow, &text)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            uow.commit().await?;
             println!("loaded {n} regions from {}", file.display());
             Ok(())
         }
@@ -285,6 +306,20 @@ fn explain(tr: &Tr, err: AppError) -> anyhow::Error {
 
 async fn open(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
     crate::app::bootstrap::open_database(config).await
+}
+
+/// The operator at the command line.
+const OPERATOR: OperatorScope = OperatorScope::command_line();
+
+/// Runs `op` in a unit of work and commits it when `op` succeeds.
+async fn write<T>(
+    conn: &sea_orm::DatabaseConnection,
+    op: impl AsyncFnOnce(&mut UnitOfWork) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let mut uow = UnitOfWork::begin(conn, &EventBus::new()).await?;
+    let out = op(&mut uow).await?;
+    uow.commit().await?;
+    Ok(out)
 }
 
 fn read_password(file: Option<&std::path::Path>) -> anyhow::Result<String> {

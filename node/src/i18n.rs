@@ -257,21 +257,31 @@ mod tests {
     fn vocabularies_are_translated() {
         let catalogue = Arc::new(Catalogue::load().unwrap());
         let known = keys(EN_FTL);
-        let stock: &[(&str, &[&str])] = &[
-            ("item-kind", crate::domain::stock::ITEM_KINDS),
-            ("warehouse-kind", crate::domain::stock::WAREHOUSE_KINDS),
-            ("movement", crate::domain::stock::MANUAL_KINDS),
-            ("movement", &["distribution", "reversal"]),
-            ("movement-help", crate::domain::stock::MANUAL_KINDS),
-            ("source", crate::domain::stock::SOURCE_KINDS),
-            ("loss-reason", crate::domain::stock::LOSS_REASONS),
-            ("offer-status", &["active", "withdrawn", "expired"]),
+        fn keys_of<V: crate::vocab::Vocabulary>() -> Vec<String> {
+            V::ALL.iter().map(|v| v.key()).collect()
+        }
+        use crate::vocab::*;
+        let all = [
+            keys_of::<Sector>(),
+            keys_of::<Vulnerability>(),
+            keys_of::<Urgency>(),
+            keys_of::<CaseStatus>(),
+            keys_of::<NeedStatus>(),
+            keys_of::<Visibility>(),
+            keys_of::<Role>(),
+            keys_of::<ItemKind>(),
+            keys_of::<WarehouseKind>(),
+            keys_of::<MovementKind>(),
+            keys_of::<SourceKind>(),
+            keys_of::<LossReason>(),
+            keys_of::<OfferStatus>(),
+            MovementKind::MANUAL
+                .iter()
+                .map(|k| format!("movement-help-{}", k.as_str()))
+                .collect(),
         ];
-        for (prefix, values) in crate::domain::vocab::ALL.iter().chain(stock) {
-            for value in *values {
-                let key = format!("{prefix}-{value}");
-                assert!(known.contains(&key), "missing {key}");
-            }
+        for key in all.iter().flatten() {
+            assert!(known.contains(key), "missing {key}");
         }
         let tr = Tr::new(catalogue, Lang::Ar);
         assert_eq!(tr.term("sector", "food"), "غذاء");

@@ -13,3 +13,4 @@ pub mod i18n;
 pub mod infra;
 pub mod state;
 pub mod telemetry;
+pub mod vocab;

@@ -7,8 +7,9 @@ use sea_orm::DatabaseConnection;
 use crate::{
     config::Config,
     domain::auth::SigninLimiter,
+    domain::error::AppResult,
     i18n::Catalogue,
-    infra::{db, metrics::Metrics},
+    infra::{db, events::EventBus, metrics::Metrics, uow::UnitOfWork},
 };
 
 /// Everything handlers share; cheap to clone.
@@ -26,6 +27,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Sign-in attempt limiter.
     pub signin_limiter: Arc<SigninLimiter>,
+    /// Where units of work publish their after-commit events.
+    pub events: EventBus,
 }
 
 impl AppState {
@@ -39,7 +42,26 @@ impl AppState {
             secrets: Arc::new(secrets),
             metrics: Arc::new(Metrics::new()),
             signin_limiter: Arc::new(SigninLimiter::new(config.auth.signin_attempts_per_minute)?),
+            events: EventBus::new(),
             config: Arc::new(config),
         })
+    }
+}
+
+impl AppState {
+    /// Begins a unit of work (a write transaction whose events are published on this node's bus).
+    pub async fn begin(&self) -> AppResult<UnitOfWork> {
+        Ok(UnitOfWork::begin(&self.db, &self.events).await?)
+    }
+
+    /// Runs `op` in a new unit of work and commits it when `op` succeeds (an error rolls everything back).
+    pub async fn write<T>(
+        &self,
+        op: impl AsyncFnOnce(&mut UnitOfWork) -> AppResult<T>,
+    ) -> AppResult<T> {
+        let mut uow = self.begin().await?;
+        let out = op(&mut uow).await?;
+        uow.commit().await?;
+        Ok(out)
     }
 }

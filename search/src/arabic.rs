@@ -1,5 +1,7 @@
 //! Arabic normalisation (after Lucene's `ArabicNormalizer`) and light stemming (after Larkey et al.).
 
+use unicode_normalization::UnicodeNormalization;
+
 /// Folds Arabic-Indic (٠-٩) and Eastern Arabic-Indic (۰-۹) digits, and the Arabic decimal and thousands
 /// separators, to their ASCII forms. Everything else is kept as is.
 pub fn fold_digits(text: &str) -> String {
@@ -14,12 +16,24 @@ pub fn fold_digits(text: &str) -> String {
         .collect()
 }
 
-/// Normalises text for matching: lower case, digits folded, Arabic diacritics and tatweel removed, the alef forms
-/// (آ أ إ ٱ) unified to ا, ى to ي and ة to ه.
+/// Normalises text for matching: NFKC first (so decomposed accents and Arabic presentation forms such as ﺃﺣﻤﺪ match
+/// their ordinary forms), then lower case, digits folded, invisible format characters dropped, Arabic diacritics and
+/// tatweel removed, the alef forms (آ أ إ ٱ) unified to ا, ى to ي and ة to ه.
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in fold_digits(text).chars() {
+    let composed: String = text.nfkc().collect();
+    for c in fold_digits(&composed).chars() {
         match c {
+            // zero-width space, word joiner, BOM, soft hyphen, direction marks and embeddings: invisible, never meant
+            '\u{200B}'
+            | '\u{2060}'
+            | '\u{FEFF}'
+            | '\u{00AD}'
+            | '\u{061C}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}' => {}
             // harakat, tanween, shadda, sukun, superscript alef
             '\u{064B}'..='\u{0652}' | '\u{0670}' | '\u{0640}' => {}
             'آ' | 'أ' | 'إ' | 'ٱ' => out.push('ا'),
@@ -98,6 +112,9 @@ mod tests {
                 ("Food Parcel", "food parcel"),
                 ("٠١٢٣٤٥٦٧٨٩", "0123456789"),
                 ("۱۲", "12"),
+                ("ﺃﺣﻤﺪ", "احمد"),
+                ("Jose\u{301}", "josé"),
+                ("أح\u{200B}مد\u{202E}", "احمد"),
             ],
         );
     }

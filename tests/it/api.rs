@@ -394,13 +394,14 @@ async fn removing_a_member_revokes_their_tokens() {
         .await
         .unwrap();
     let cw = members.iter().find(|m| m.email == "cw@amal.org").unwrap();
-    sanad_node::domain::accounts::remove_member(&app.state.db, &scope, cw.membership_id)
+    app.state
+        .write(async |uow| {
+            sanad_node::domain::accounts::remove_member(uow, &scope, cw.membership_id).await
+        })
         .await
         .unwrap();
     // Even when the person is made a member again, the old token stays revoked.
-    sanad_node::domain::accounts::grant_by_name(&app.state.db, "cw@amal.org", "amal", "caseworker")
-        .await
-        .unwrap();
+    app.member("cw@amal.org", "amal", Role::Caseworker).await;
     let (status, _) = call(&app, "GET", "/api/v1/orgs/amal/cases", &writer, None).await;
     assert_eq!(status, 401);
     let fresh = app.token("cw@amal.org", "amal").await;

@@ -3,7 +3,7 @@
 use clap::Parser;
 use sanad_node::{
     cli::Cli,
-    domain::{accounts, tenancy::OrgScope},
+    domain::{accounts, error::Input, tenancy::OrgScope},
 };
 use sanad_tests::spawn_app;
 
@@ -299,26 +299,23 @@ impl NewOrg for sanad_tests::TestApp {
         let scope = OrgScope::for_user(&self.state.db, &user, "amal")
             .await
             .unwrap();
-        let draft = sanad_node::domain::cases::CaseDraft {
+        let fields = sanad_node::domain::cases::CaseFields {
             head_name: "x".into(),
             region_code: "PS010101".into(),
-            household_size: "2".into(),
+            household_size: Some(2),
             ..Default::default()
         };
-        sanad_node::domain::cases::create(&self.state.db, &scope, &draft)
+        self.state
+            .write(async |uow| {
+                sanad_node::domain::cases::create(uow, &scope, Input::new(fields)).await
+            })
             .await
             .unwrap();
         let filter = sanad_node::domain::cases::CaseFilter {
-            region: "PS-GZA".into(),
+            region: Some("PS-GZA".into()),
             ..Default::default()
         };
-        assert_eq!(
-            sanad_node::domain::cases::list(&self.state.db, &scope, &filter)
-                .await
-                .unwrap()
-                .1,
-            1
-        );
+        assert_eq!(self.list_cases(&scope, &filter).await.1, 1);
     }
 }
 

@@ -365,13 +365,8 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
         .await
         .unwrap();
     assert_eq!(r.status(), 415);
-    let (rows, _) = sanad_node::domain::cases::list(
-        &app.state.db,
-        &scope(&app, "a@amal.org", "amal").await,
-        &Default::default(),
-    )
-    .await
-    .unwrap();
+    let rows_scope = scope(&app, "a@amal.org", "amal").await;
+    let (rows, _) = app.list_cases(&rows_scope, &Default::default()).await;
     assert!(rows.is_empty());
 }
 
@@ -521,13 +516,8 @@ async fn case_form_errors_name_each_field_in_the_page_language_and_write_nothing
         html.contains("اختر أحد الخيارات المعروضة."),
         "unknown vulnerability"
     );
-    let (rows, total) = sanad_node::domain::cases::list(
-        &app.state.db,
-        &scope(&app, "a@amal.org", "amal").await,
-        &Default::default(),
-    )
-    .await
-    .unwrap();
+    let rows_scope = scope(&app, "a@amal.org", "amal").await;
+    let (rows, total) = app.list_cases(&rows_scope, &Default::default()).await;
     assert_eq!((rows.len(), total), (0, 0));
 }
 
@@ -573,9 +563,7 @@ async fn cases_are_filtered_edited_closed_noted_and_every_touch_is_audited() {
     );
 
     let s = scope(&app, "a@amal.org", "amal").await;
-    let (rows, _) = sanad_node::domain::cases::list(&app.state.db, &s, &Default::default())
-        .await
-        .unwrap();
+    let (rows, _) = app.list_cases(&s, &Default::default()).await;
     let sara = rows
         .iter()
         .find(|c| c.head_name == "Sara Haddad")
@@ -965,7 +953,10 @@ async fn the_operator_sees_organisations_but_not_their_cases() {
     let app = spawn_app().await;
     app.org("amal", "جمعية الأمل").await;
     app.member("op@node.org", "amal", Role::Viewer).await;
-    accounts::make_operator(&app.state.db, "op@node.org")
+    app.state
+        .write(async |uow| {
+            accounts::make_operator(uow, &sanad_tests::OPERATOR, "op@node.org").await
+        })
         .await
         .unwrap();
     let op = app.signed_in("op@node.org").await;

@@ -9,8 +9,9 @@ use sanad_node::{
     app::Application,
     config::Config,
     domain::{
-        accounts::{self, OrgDraft, UserDraft},
-        tenancy::Role,
+        accounts::{self, OrgFields, UserFields},
+        cases::{self, CaseFilter},
+        tenancy::{OperatorScope, OrgScope, Role},
     },
     state::AppState,
 };
@@ -164,13 +165,14 @@ impl TestApp {
 
     /// Creates an organisation directly (as the CLI would).
     pub async fn org(&self, slug: &str, name_ar: &str) {
-        let draft = OrgDraft {
+        let fields = OrgFields {
             slug: slug.into(),
             name_ar: name_ar.into(),
             name_en: format!("{slug} (en)"),
             description: String::new(),
         };
-        accounts::create_org(&self.state.db, &draft, None)
+        self.state
+            .write(async |uow| accounts::create_org(uow, &OPERATOR, &fields, None).await)
             .await
             .expect("create organisation");
     }
@@ -182,23 +184,42 @@ impl TestApp {
             .unwrap()
             .is_none()
         {
-            let draft = UserDraft {
+            let new = accounts::prepare_user(&UserFields {
                 email: email.into(),
                 display_name: email.split('@').next().unwrap().into(),
                 password: PASSWORD.into(),
-            };
-            accounts::create_user(&self.state.db, &draft)
+            })
+            .await
+            .expect("valid user");
+            self.state
+                .write(async |uow| accounts::create_user(uow, &OPERATOR, &new).await)
                 .await
                 .expect("create user");
         }
-        accounts::grant_by_name(&self.state.db, email, org, role.as_str())
+        self.state
+            .write(async |uow| accounts::grant_by_name(uow, &OPERATOR, email, org, role).await)
             .await
             .expect("grant role");
     }
 
+    /// The cases `scope` lists with `filter` (the listing is audited, as in the application).
+    pub async fn list_cases(
+        &self,
+        scope: &OrgScope,
+        filter: &CaseFilter,
+    ) -> (Vec<sanad_node::infra::entities::case::Model>, u64) {
+        self.state
+            .write(async |uow| cases::list(uow, scope, filter).await)
+            .await
+            .expect("list cases")
+    }
+
     /// An API token for `email` in `org`.
     pub async fn token(&self, email: &str, org: &str) -> String {
-        accounts::create_token(&self.state.db, email, org, None, "test")
+        self.state
+            .write(async |uow| {
+                accounts::create_token(uow, &OPERATOR, email, org, None, "test").await
+            })
             .await
             .expect("create token")
             .0
@@ -287,6 +308,9 @@ impl Drop for TestApp {
         }
     }
 }
+
+/// The operator acting for the tests, as at the command line.
+pub const OPERATOR: OperatorScope = OperatorScope::command_line();
 
 /// The password every test user has.
 pub const PASSWORD: &str = "correct horse battery";

@@ -3,7 +3,11 @@
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 
-use crate::{config::Config, domain::regions, infra::db};
+use crate::{
+    config::Config,
+    domain::regions,
+    infra::{db, events::EventBus, uow::UnitOfWork},
+};
 
 /// Connects to the configured database and brings it up to date.
 pub async fn open_database(config: &Config) -> anyhow::Result<DatabaseConnection> {
@@ -15,8 +19,10 @@ pub async fn open_database(config: &Config) -> anyhow::Result<DatabaseConnection
 /// Brings the schema up to date and loads the built-in gazetteer (missing codes only).
 pub async fn migrate(conn: &DatabaseConnection) -> anyhow::Result<()> {
     db::migrate(conn).await?;
-    regions::seed_builtin(conn)
+    let mut uow = UnitOfWork::begin(conn, &EventBus::new()).await?;
+    regions::seed_builtin(&mut uow)
         .await
         .context("loading the built-in gazetteer")?;
+    uow.commit().await?;
     Ok(())
 }

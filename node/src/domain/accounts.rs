@@ -1,67 +1,79 @@
-//! Organisations, users, memberships, API tokens and the first-run setup: everything about who may do what.
+//! Organisations, users, memberships and invitations, API tokens, signing in and the first-run setup: everything
+//! about who may do what.
+//!
+//! Password hashing is slow on purpose: it happens in the `prepare_*` functions, before a unit of work begins,
+//! never while one holds the database's write lock.
 
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde_json::json;
 
 use crate::{
-    domain::audit,
-    domain::auth::{self, new_token, token_hash},
-    domain::error::{AppError, AppResult, FieldErrors},
-    domain::tenancy::{Actor, OrgScope, Perm, Role},
-    domain::validate,
-    domain::vocab,
-    infra::db,
-    infra::entities::{api_token, membership, organisation, user},
+    domain::{
+        audit,
+        auth::{self, SigninLimiter, new_token, token_hash},
+        error::{AppError, AppResult, FieldErrors},
+        tenancy::{Actor, OperatorScope, OrgScope, Perm, Role},
+        validate,
+    },
+    infra::{
+        db,
+        entities::{api_token, invitation, membership, organisation, user},
+        events::Event,
+        uow::{LockKind, UnitOfWork},
+    },
 };
 
-/// The checked fields of an organisation.
-#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
-pub struct OrgDraft {
+/// The fields of an organisation.
+#[derive(Clone, Debug, Default)]
+pub struct OrgFields {
     /// Short name used in addresses: 2-64 of a-z, 0-9 and -.
-    #[serde(default)]
     pub slug: String,
     /// Name in Arabic.
-    #[serde(default)]
     pub name_ar: String,
     /// Name in English.
-    #[serde(default)]
     pub name_en: String,
     /// What the organisation does.
-    #[serde(default)]
     pub description: String,
 }
 
-fn check_org(errors: &mut FieldErrors, draft: &OrgDraft) -> OrgDraft {
-    OrgDraft {
-        slug: validate::slug(errors, "slug", &draft.slug),
-        name_ar: validate::required_text(errors, "name_ar", &draft.name_ar, 200),
-        name_en: validate::required_text(errors, "name_en", &draft.name_en, 200),
-        description: validate::optional_text(errors, "description", Some(&draft.description), 2000)
-            .unwrap_or_default(),
+fn check_org(errors: &mut FieldErrors, fields: &OrgFields) -> OrgFields {
+    OrgFields {
+        slug: validate::slug(errors, "slug", &fields.slug),
+        name_ar: validate::required_text(errors, "name_ar", &fields.name_ar, 200),
+        name_en: validate::required_text(errors, "name_en", &fields.name_en, 200),
+        description: validate::optional_text(
+            errors,
+            "description",
+            Some(&fields.description),
+            2000,
+        )
+        .unwrap_or_default(),
     }
 }
 
-async fn insert_org(db: &impl ConnectionTrait, draft: &OrgDraft) -> AppResult<organisation::Model> {
-    if find_org(db, &draft.slug).await?.is_some() {
+async fn insert_org(uow: &mut UnitOfWork, fields: &OrgFields) -> AppResult<organisation::Model> {
+    if find_org(uow.db(), &fields.slug).await?.is_some() {
         let mut errors = FieldErrors::default();
         errors.add("slug", "err-slug-taken");
         return Err(AppError::Validation(errors));
     }
-    Ok(organisation::ActiveModel {
-        slug: Set(draft.slug.clone()),
-        name_ar: Set(draft.name_ar.clone()),
-        name_en: Set(draft.name_en.clone()),
-        description: Set(draft.description.clone()),
+    let org = organisation::ActiveModel {
+        slug: Set(fields.slug.clone()),
+        name_ar: Set(fields.name_ar.clone()),
+        name_en: Set(fields.name_en.clone()),
+        description: Set(fields.description.clone()),
         local: Set(true),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(db)
-    .await?)
+    .insert(uow.db())
+    .await?;
+    uow.emit(Event::Organisation(org.id));
+    Ok(org)
 }
 
 /// Finds a local organisation by slug.
@@ -76,27 +88,19 @@ pub async fn find_org(
         .await?)
 }
 
-/// Creates an organisation (node operator or CLI).
+/// Creates an organisation and, when `admin_email` names an existing account, makes it the first admin (node
+/// operators and the CLI).
 pub async fn create_org(
-    db: &DatabaseConnection,
-    draft: &OrgDraft,
-    by: Option<Actor>,
-) -> AppResult<organisation::Model> {
-    create_org_with_admin(db, draft, None, by).await
-}
-
-/// Creates an organisation and, when `admin_email` names an existing account, makes it the first admin.
-pub async fn create_org_with_admin(
-    db: &DatabaseConnection,
-    draft: &OrgDraft,
+    uow: &mut UnitOfWork,
+    operator: &OperatorScope,
+    fields: &OrgFields,
     admin_email: Option<&str>,
-    by: Option<Actor>,
 ) -> AppResult<organisation::Model> {
     let mut errors = FieldErrors::default();
-    let draft = check_org(&mut errors, draft);
+    let fields = check_org(&mut errors, fields);
     let admin = match admin_email.map(str::trim).filter(|e| !e.is_empty()) {
         Some(email) => {
-            let user = find_user(db, email).await?;
+            let user = find_user(uow.db(), email).await?;
             if user.is_none() {
                 errors.add("admin_email", "err-no-such-user");
             }
@@ -105,73 +109,87 @@ pub async fn create_org_with_admin(
         None => None,
     };
     errors.into_result(())?;
-    let txn = crate::infra::db::begin_write(db).await?;
-    let org = insert_org(&txn, &draft).await?;
+    let org = insert_org(uow, &fields).await?;
     if let Some(admin) = &admin {
-        grant(&txn, admin.id, org.id, Role::Admin).await?;
+        grant(uow.db(), admin.id, org.id, Role::Admin).await?;
     }
     audit::record_raw(
-        &txn,
+        uow,
         Some(org.id),
-        by,
+        operator.actor(),
         "org.create",
         "organisation",
         Some(org.id),
         json!({"slug": org.slug}),
-    )
-    .await?;
-    txn.commit().await?;
+    );
     Ok(org)
 }
 
-/// Every local organisation, for the operator.
-pub async fn all_orgs(db: &DatabaseConnection) -> AppResult<Vec<(organisation::Model, u64)>> {
+/// Every local organisation with its number of members, for the operator.
+pub async fn all_orgs(
+    db: &impl ConnectionTrait,
+    _operator: &OperatorScope,
+) -> AppResult<Vec<(organisation::Model, u64)>> {
     let orgs = organisation::Entity::find()
         .filter(organisation::Column::Local.eq(true))
         .order_by_asc(organisation::Column::Slug)
         .all(db)
         .await?;
-    let mut out = Vec::with_capacity(orgs.len());
-    for org in orgs {
-        let members = membership::Entity::find()
-            .filter(membership::Column::OrgId.eq(org.id))
-            .count(db)
-            .await?;
-        out.push((org, members));
-    }
-    Ok(out)
+    let counts: Vec<(i64, i64)> = membership::Entity::find()
+        .select_only()
+        .column(membership::Column::OrgId)
+        .column_as(membership::Column::Id.count(), "n")
+        .group_by(membership::Column::OrgId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let counts: std::collections::HashMap<i64, i64> = counts.into_iter().collect();
+    Ok(orgs
+        .into_iter()
+        .map(|org| {
+            let n = counts.get(&org.id).copied().unwrap_or(0);
+            (org, u64::try_from(n).unwrap_or(0))
+        })
+        .collect())
 }
 
 /// Changes an organisation's names and description (admins).
 pub async fn update_org(
-    db: &DatabaseConnection,
+    uow: &mut UnitOfWork,
     scope: &OrgScope,
-    draft: &OrgDraft,
+    fields: &OrgFields,
 ) -> AppResult<organisation::Model> {
     scope.require(Perm::ManageOrg)?;
     let mut errors = FieldErrors::default();
-    let draft = check_org(
+    let fields = check_org(
         &mut errors,
-        &OrgDraft {
+        &OrgFields {
             slug: scope.org().slug.clone(),
-            ..draft.clone()
+            ..fields.clone()
         },
     );
     errors.into_result(())?;
-    let txn = crate::infra::db::begin_write(db).await?;
+    uow.lock(LockKind::Organisation, &[scope.org_id()]).await?;
     let mut active: organisation::ActiveModel = scope.org().clone().into();
-    active.name_ar = Set(draft.name_ar);
-    active.name_en = Set(draft.name_en);
-    active.description = Set(draft.description);
-    let org = active.update(&txn).await?;
-    audit::record(&txn, scope, "org.update", "organisation", org.id, json!({})).await?;
-    txn.commit().await?;
+    active.name_ar = Set(fields.name_ar);
+    active.name_en = Set(fields.name_en);
+    active.description = Set(fields.description);
+    let org = active.update(uow.db()).await?;
+    audit::record(
+        uow,
+        scope,
+        "org.update",
+        "organisation",
+        Some(org.id),
+        json!({}),
+    );
+    uow.emit(Event::Organisation(org.id));
     Ok(org)
 }
 
-/// The checked fields of a new user.
+/// The fields of a new account.
 #[derive(Clone, Debug, Default)]
-pub struct UserDraft {
+pub struct UserFields {
     /// E-mail address, used to sign in.
     pub email: String,
     /// Name shown to colleagues.
@@ -180,10 +198,18 @@ pub struct UserDraft {
     pub password: String,
 }
 
-fn check_user(errors: &mut FieldErrors, draft: &UserDraft) -> UserDraft {
-    let email = validate::email(errors, "email", &draft.email);
+/// A checked account with its password already hashed, ready to be written.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    email: String,
+    display_name: String,
+    password_hash: String,
+}
+
+fn check_user(errors: &mut FieldErrors, fields: &UserFields) -> (String, String) {
+    let email = validate::email(errors, "email", &fields.email);
     let display_name =
-        validate::optional_text(errors, "display_name", Some(&draft.display_name), 200)
+        validate::optional_text(errors, "display_name", Some(&fields.display_name), 200)
             .unwrap_or_else(|| {
                 email
                     .split('@')
@@ -193,34 +219,42 @@ fn check_user(errors: &mut FieldErrors, draft: &UserDraft) -> UserDraft {
                     .take(200)
                     .collect()
             });
-    validate::new_password(errors, "password", &draft.password);
-    UserDraft {
+    validate::new_password(errors, "password", &fields.password);
+    (email, display_name)
+}
+
+/// Checks an account's fields and hashes its password (slow: call before the unit of work begins).
+pub async fn prepare_user(fields: &UserFields) -> AppResult<NewUser> {
+    let mut errors = FieldErrors::default();
+    let (email, display_name) = check_user(&mut errors, fields);
+    errors.into_result(())?;
+    Ok(NewUser {
         email,
         display_name,
-        password: draft.password.clone(),
-    }
+        password_hash: auth::hash_password_blocking(&fields.password).await?,
+    })
 }
 
 async fn insert_user(
-    db: &impl ConnectionTrait,
-    draft: &UserDraft,
+    uow: &mut UnitOfWork,
+    new: &NewUser,
     operator: bool,
 ) -> AppResult<user::Model> {
-    if find_user(db, &draft.email).await?.is_some() {
+    if find_user(uow.db(), &new.email).await?.is_some() {
         let mut errors = FieldErrors::default();
         errors.add("email", "err-email-taken");
         return Err(AppError::Validation(errors));
     }
     Ok(user::ActiveModel {
-        email: Set(draft.email.clone()),
-        display_name: Set(draft.display_name.clone()),
-        password_hash: Set(auth::hash_password_blocking(&draft.password).await?),
+        email: Set(new.email.clone()),
+        display_name: Set(new.display_name.clone()),
+        password_hash: Set(new.password_hash.clone()),
         lang: Set(None),
         is_operator: Set(operator),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(db)
+    .insert(uow.db())
     .await?)
 }
 
@@ -232,24 +266,22 @@ pub async fn find_user(db: &impl ConnectionTrait, email: &str) -> AppResult<Opti
         .await?)
 }
 
-/// Creates a user (CLI).
-pub async fn create_user(db: &DatabaseConnection, draft: &UserDraft) -> AppResult<user::Model> {
-    let mut errors = FieldErrors::default();
-    let draft = check_user(&mut errors, draft);
-    errors.into_result(())?;
-    let txn = crate::infra::db::begin_write(db).await?;
-    let user = insert_user(&txn, &draft, false).await?;
+/// Creates an account (CLI).
+pub async fn create_user(
+    uow: &mut UnitOfWork,
+    operator: &OperatorScope,
+    new: &NewUser,
+) -> AppResult<user::Model> {
+    let user = insert_user(uow, new, false).await?;
     audit::record_raw(
-        &txn,
+        uow,
         None,
-        None,
+        operator.actor(),
         "user.create",
         "user",
         Some(user.id),
         json!({"email": user.email}),
-    )
-    .await?;
-    txn.commit().await?;
+    );
     Ok(user)
 }
 
@@ -268,14 +300,14 @@ pub async fn grant(
     match existing {
         Some(m) => {
             let mut active: membership::ActiveModel = m.into();
-            active.role = Set(role.as_str().to_owned());
+            active.role = Set(role);
             active.update(db).await?;
         }
         None => {
             membership::ActiveModel {
                 user_id: Set(user_id),
                 org_id: Set(org_id),
-                role: Set(role.as_str().to_owned()),
+                role: Set(role),
                 created_at: Set(Utc::now()),
                 ..Default::default()
             }
@@ -288,129 +320,122 @@ pub async fn grant(
 
 /// Grants a role from the CLI, by e-mail and slug.
 pub async fn grant_by_name(
-    db: &DatabaseConnection,
+    uow: &mut UnitOfWork,
+    operator: &OperatorScope,
     email: &str,
     slug: &str,
-    role: &str,
+    role: Role,
 ) -> AppResult<()> {
-    let role = Role::parse(role).ok_or(AppError::BadRequest("err-unknown-role"))?;
-    let user = find_user(db, email)
+    let user = find_user(uow.db(), email)
         .await?
         .ok_or(AppError::BadRequest("err-no-such-user"))?;
-    let org = find_org(db, slug)
+    let org = find_org(uow.db(), slug)
         .await?
         .ok_or(AppError::BadRequest("err-no-such-org"))?;
-    let txn = crate::infra::db::begin_write(db).await?;
-    grant(&txn, user.id, org.id, role).await?;
+    uow.lock(LockKind::Organisation, &[org.id]).await?;
+    grant(uow.db(), user.id, org.id, role).await?;
     audit::record_raw(
-        &txn,
+        uow,
         Some(org.id),
-        None,
+        operator.actor(),
         "member.grant",
         "user",
         Some(user.id),
-        json!({"role": role.as_str()}),
-    )
-    .await?;
-    txn.commit().await?;
+        json!({"role": role}),
+    );
     Ok(())
 }
 
 /// Makes a user a node operator.
-pub async fn make_operator(db: &DatabaseConnection, email: &str) -> AppResult<()> {
-    let user = find_user(db, email)
+pub async fn make_operator(
+    uow: &mut UnitOfWork,
+    operator: &OperatorScope,
+    email: &str,
+) -> AppResult<()> {
+    let user = find_user(uow.db(), email)
         .await?
         .ok_or(AppError::BadRequest("err-no-such-user"))?;
-    let txn = crate::infra::db::begin_write(db).await?;
-    let mut active: user::ActiveModel = user.clone().into();
+    let id = user.id;
+    let mut active: user::ActiveModel = user.into();
     active.is_operator = Set(true);
-    active.update(&txn).await?;
+    active.update(uow.db()).await?;
     audit::record_raw(
-        &txn,
+        uow,
         None,
-        None,
+        operator.actor(),
         "user.operator",
         "user",
-        Some(user.id),
+        Some(id),
         json!({}),
-    )
-    .await?;
-    txn.commit().await?;
+    );
     Ok(())
 }
 
 /// Creates an API token for `email` in `slug` with the membership's role (or a lower `role`); returns it in clear,
 /// the only time it is ever shown.
 pub async fn create_token(
-    db: &DatabaseConnection,
+    uow: &mut UnitOfWork,
+    operator: &OperatorScope,
     email: &str,
     slug: &str,
-    role: Option<&str>,
+    role: Option<Role>,
     label: &str,
 ) -> AppResult<(String, api_token::Model)> {
-    let user = find_user(db, email)
+    let user = find_user(uow.db(), email)
         .await?
         .ok_or(AppError::BadRequest("err-no-such-user"))?;
-    let org = find_org(db, slug)
+    let org = find_org(uow.db(), slug)
         .await?
         .ok_or(AppError::BadRequest("err-no-such-org"))?;
     let member = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user.id))
         .filter(membership::Column::OrgId.eq(org.id))
-        .one(db)
+        .one(uow.db())
         .await?
         .ok_or(AppError::BadRequest("err-not-a-member"))?;
-    let member_role = Role::parse(&member.role).ok_or(AppError::BadRequest("err-unknown-role"))?;
-    let role = match role {
-        Some(r) => Role::parse(r).ok_or(AppError::BadRequest("err-unknown-role"))?,
-        None => member_role,
-    };
-    if role > member_role {
+    let role = role.unwrap_or(member.role);
+    if role > member.role {
         return Err(AppError::BadRequest("err-role-above-membership"));
     }
     let token = new_token("sanad_")?;
-    let txn = crate::infra::db::begin_write(db).await?;
     let model = api_token::ActiveModel {
         token_hash: Set(token_hash(&token)),
         user_id: Set(user.id),
         org_id: Set(org.id),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         label: Set(label.chars().take(200).collect()),
         created_at: Set(Utc::now()),
         revoked_at: Set(None),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(uow.db())
     .await?;
     audit::record_raw(
-        &txn,
+        uow,
         Some(org.id),
-        None,
+        operator.actor(),
         "token.create",
         "api_token",
         Some(model.id),
         json!({"user": user.id}),
-    )
-    .await?;
-    txn.commit().await?;
+    );
     Ok((token, model))
 }
 
-/// The organisations a user belongs to, with the role in each.
+/// The organisations a user belongs to, with the role in each, by slug.
 pub async fn memberships_of(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     user_id: i64,
-) -> AppResult<Vec<(organisation::Model, String)>> {
-    let members = membership::Entity::find()
+) -> AppResult<Vec<(organisation::Model, Role)>> {
+    let rows = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id))
+        .find_also_related(organisation::Entity)
         .all(db)
         .await?;
-    let mut out = Vec::new();
-    for m in members {
-        if let Some(org) = organisation::Entity::find_by_id(m.org_id).one(db).await? {
-            out.push((org, m.role));
-        }
-    }
+    let mut out: Vec<(organisation::Model, Role)> = rows
+        .into_iter()
+        .filter_map(|(m, org)| Some((org?, m.role)))
+        .collect();
     out.sort_by(|a, b| a.0.slug.cmp(&b.0.slug));
     Ok(out)
 }
@@ -426,28 +451,26 @@ pub struct Member {
     pub email: String,
     /// Display name.
     pub display_name: String,
-    /// Role name.
-    pub role: String,
+    /// Role.
+    pub role: Role,
 }
 
-/// The members of the scope's organisation.
-pub async fn members(db: &DatabaseConnection, scope: &OrgScope) -> AppResult<Vec<Member>> {
+/// The members of the scope's organisation, by name.
+pub async fn members(db: &impl ConnectionTrait, scope: &OrgScope) -> AppResult<Vec<Member>> {
     let rows = membership::Entity::find()
         .filter(membership::Column::OrgId.eq(scope.org_id()))
-        .all(db)
-        .await?;
-    let users = user::Entity::find()
-        .filter(user::Column::Id.is_in(rows.iter().map(|m| m.user_id).collect::<Vec<_>>()))
+        .find_also_related(user::Entity)
         .all(db)
         .await?;
     let mut out: Vec<Member> = rows
         .into_iter()
-        .filter_map(|m| {
-            users.iter().find(|u| u.id == m.user_id).map(|u| Member {
+        .filter_map(|(m, u)| {
+            let u = u?;
+            Some(Member {
                 membership_id: m.id,
                 user_id: u.id,
-                email: u.email.clone(),
-                display_name: u.display_name.clone(),
+                email: u.email,
+                display_name: u.display_name,
                 role: m.role,
             })
         })
@@ -456,84 +479,199 @@ pub async fn members(db: &DatabaseConnection, scope: &OrgScope) -> AppResult<Vec
     Ok(out)
 }
 
+/// The members who may register households (assigned cases, record distributions).
+pub async fn caseworkers(db: &impl ConnectionTrait, scope: &OrgScope) -> AppResult<Vec<Member>> {
+    let mut all = members(db, scope).await?;
+    all.retain(|m| m.role.allows(Perm::WriteCases));
+    Ok(all)
+}
+
 /// The fields of the "add a member" form.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-pub struct MemberDraft {
+#[derive(Clone, Debug, Default)]
+pub struct MemberFields {
     /// E-mail of the person to add.
-    #[serde(default)]
     pub email: String,
     /// Their name, for a new account.
-    #[serde(default)]
     pub display_name: String,
     /// Role to give.
-    #[serde(default)]
-    pub role: String,
+    pub role: Option<Role>,
     /// Initial password, for a new account.
-    #[serde(default)]
     pub password: String,
 }
 
-/// Adds a member (creating the account if the e-mail is new) or changes the role of an existing one.
-pub async fn add_member(
-    db: &DatabaseConnection,
-    scope: &OrgScope,
-    draft: &MemberDraft,
-) -> AppResult<()> {
+/// A checked "add a member" request, its password hashed (used only if the e-mail has no account yet).
+#[derive(Clone, Debug)]
+pub struct NewMember {
+    user: NewUser,
+    role: Role,
+}
+
+/// Checks the "add a member" form and hashes its password, whether or not the account exists: the answer, and the
+/// time it takes, must not tell the admin which e-mails have accounts on this node.
+pub async fn prepare_member(scope: &OrgScope, fields: &MemberFields) -> AppResult<NewMember> {
     scope.require(Perm::ManageOrg)?;
     let mut errors = FieldErrors::default();
-    let email = validate::email(&mut errors, "email", &draft.email);
-    let role = validate::choice(&mut errors, "role", &draft.role, vocab::ROLES);
-    errors.clone().into_result(())?;
-    let txn = crate::infra::db::begin_write(db).await?;
-    lock_org(&txn, scope.org_id()).await?;
-    let user = match find_user(&txn, &email).await? {
-        Some(user) => {
-            let member = membership::Entity::find()
-                .filter(membership::Column::UserId.eq(user.id))
-                .filter(membership::Column::OrgId.eq(scope.org_id()))
-                .one(&txn)
-                .await?;
-            if member.is_some() {
-                // Changing a member's role goes through `set_member_role`, which guards the last admin.
-                return Err(AppError::Conflict("err-already-member"));
-            }
-            user
-        }
-        None => {
-            let new = check_user(
-                &mut errors,
-                &UserDraft {
-                    email,
-                    display_name: draft.display_name.clone(),
-                    password: draft.password.clone(),
-                },
-            );
-            errors.into_result(())?;
-            insert_user(&txn, &new, false).await?
-        }
+    let role = validate::required(&mut errors, "role", fields.role);
+    let (email, display_name) = check_user(
+        &mut errors,
+        &UserFields {
+            email: fields.email.clone(),
+            display_name: fields.display_name.clone(),
+            password: fields.password.clone(),
+        },
+    );
+    let Some(role) = role else {
+        return Err(AppError::Validation(errors));
     };
-    let role = Role::parse(&role).ok_or(AppError::BadRequest("err-unknown-role"))?;
-    grant(&txn, user.id, scope.org_id(), role).await?;
-    audit::record(
-        &txn,
-        scope,
-        "member.add",
-        "user",
-        user.id,
-        json!({"role": role.as_str()}),
-    )
+    errors.into_result(())?;
+    Ok(NewMember {
+        user: NewUser {
+            email,
+            display_name,
+            password_hash: auth::hash_password_blocking(&fields.password).await?,
+        },
+        role,
+    })
+}
+
+/// Adds a member. A new e-mail gets an account with the given password and joins at once; an existing account is
+/// invited and joins only when its owner accepts (see [`answer_invitation`]). Both answer the same.
+pub async fn add_member(uow: &mut UnitOfWork, scope: &OrgScope, new: &NewMember) -> AppResult<()> {
+    scope.require(Perm::ManageOrg)?;
+    uow.lock(LockKind::Organisation, &[scope.org_id()]).await?;
+    let Some(user) = find_user(uow.db(), &new.user.email).await? else {
+        let user = insert_user(uow, &new.user, false).await?;
+        grant(uow.db(), user.id, scope.org_id(), new.role).await?;
+        audit::record(
+            uow,
+            scope,
+            "member.add",
+            "user",
+            Some(user.id),
+            json!({"role": new.role}),
+        );
+        return Ok(());
+    };
+    let member = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user.id))
+        .filter(membership::Column::OrgId.eq(scope.org_id()))
+        .one(uow.db())
+        .await?;
+    if member.is_some() {
+        // Already a member: nothing to do (a role changes through `set_member_role`, which guards the last admin).
+        return Ok(());
+    }
+    invitation::Entity::delete_many()
+        .filter(invitation::Column::OrgId.eq(scope.org_id()))
+        .filter(invitation::Column::UserId.eq(user.id))
+        .exec(uow.db())
+        .await?;
+    invitation::ActiveModel {
+        org_id: Set(scope.org_id()),
+        user_id: Set(user.id),
+        role: Set(new.role),
+        invited_by: Set(scope.actor().user_id),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(uow.db())
     .await?;
-    txn.commit().await?;
+    audit::record(
+        uow,
+        scope,
+        "member.invite",
+        "user",
+        Some(user.id),
+        json!({"role": new.role}),
+    );
     Ok(())
 }
 
-/// Locks the organisation's row until the transaction ends, so that membership decisions (the last admin) are made
-/// one at a time on PostgreSQL (SQLite already serialises writers).
-async fn lock_org(txn: &impl ConnectionTrait, org_id: i64) -> AppResult<()> {
-    organisation::Entity::find_by_id(org_id)
-        .lock_exclusive()
-        .one(txn)
+/// An invitation waiting for its account's owner.
+#[derive(Clone, Debug)]
+pub struct Invitation {
+    /// The invitation's id.
+    pub id: i64,
+    /// The organisation inviting.
+    pub org: organisation::Model,
+    /// The role offered.
+    pub role: Role,
+}
+
+/// The invitations waiting for a user.
+pub async fn invitations_of(db: &impl ConnectionTrait, user_id: i64) -> AppResult<Vec<Invitation>> {
+    let rows = invitation::Entity::find()
+        .filter(invitation::Column::UserId.eq(user_id))
+        .find_also_related(organisation::Entity)
+        .all(db)
         .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(i, org)| {
+            Some(Invitation {
+                id: i.id,
+                org: org?,
+                role: i.role,
+            })
+        })
+        .collect())
+}
+
+/// The invitations an organisation has sent and that wait for an answer, as (e-mail, role).
+pub async fn pending_invitations(
+    db: &impl ConnectionTrait,
+    scope: &OrgScope,
+) -> AppResult<Vec<(String, Role)>> {
+    scope.require(Perm::ManageOrg)?;
+    let rows = invitation::Entity::find()
+        .filter(invitation::Column::OrgId.eq(scope.org_id()))
+        .find_also_related(user::Entity)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(i, u)| Some((u?.email, i.role)))
+        .collect())
+}
+
+/// Accepts (joining with the role offered) or declines an invitation of the signed-in user; 404 for anyone else's.
+pub async fn answer_invitation(
+    uow: &mut UnitOfWork,
+    user: &user::Model,
+    id: i64,
+    accept: bool,
+) -> AppResult<()> {
+    let found = invitation::Entity::find_by_id(id)
+        .filter(invitation::Column::UserId.eq(user.id))
+        .one(uow.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    uow.lock(LockKind::Organisation, &[found.org_id]).await?;
+    let deleted = invitation::Entity::delete_by_id(found.id)
+        .exec(uow.db())
+        .await?;
+    if deleted.rows_affected != 1 {
+        return Err(AppError::NotFound);
+    }
+    if accept {
+        grant(uow.db(), user.id, found.org_id, found.role).await?;
+    }
+    audit::record_raw(
+        uow,
+        Some(found.org_id),
+        Some(Actor {
+            user_id: user.id,
+            token_id: None,
+        }),
+        if accept {
+            "member.accept"
+        } else {
+            "member.decline"
+        },
+        "user",
+        Some(user.id),
+        json!({"role": found.role}),
+    );
     Ok(())
 }
 
@@ -549,105 +687,110 @@ async fn scoped_membership(
         .ok_or(AppError::NotFound)
 }
 
-async fn other_admins(db: &impl ConnectionTrait, scope: &OrgScope, except: i64) -> AppResult<u64> {
-    Ok(membership::Entity::find()
+/// Whether the membership `id` is the organisation's last admin. The organisation is locked by the caller, so that
+/// membership decisions are made one at a time.
+async fn is_last_admin(
+    db: &impl ConnectionTrait,
+    scope: &OrgScope,
+    member: &membership::Model,
+) -> AppResult<bool> {
+    if member.role != Role::Admin {
+        return Ok(false);
+    }
+    let others = membership::Entity::find()
         .filter(membership::Column::OrgId.eq(scope.org_id()))
-        .filter(membership::Column::Role.eq("admin"))
-        .filter(membership::Column::Id.ne(except))
+        .filter(membership::Column::Role.eq(Role::Admin))
+        .filter(membership::Column::Id.ne(member.id))
         .count(db)
-        .await?)
+        .await?;
+    Ok(others == 0)
 }
 
 /// Changes a member's role; the last admin cannot be demoted.
 pub async fn set_member_role(
-    db: &DatabaseConnection,
+    uow: &mut UnitOfWork,
     scope: &OrgScope,
     id: i64,
-    role: &str,
+    role: Role,
 ) -> AppResult<()> {
     scope.require(Perm::ManageOrg)?;
-    let mut errors = FieldErrors::default();
-    let role = validate::choice(&mut errors, "role", role, vocab::ROLES);
-    errors.into_result(())?;
-    let txn = crate::infra::db::begin_write(db).await?;
-    lock_org(&txn, scope.org_id()).await?;
-    let member = scoped_membership(&txn, scope, id).await?;
-    if member.role == "admin" && role != "admin" && other_admins(&txn, scope, id).await? == 0 {
+    uow.lock(LockKind::Organisation, &[scope.org_id()]).await?;
+    let member = scoped_membership(uow.db(), scope, id).await?;
+    if role != Role::Admin && is_last_admin(uow.db(), scope, &member).await? {
         return Err(AppError::Conflict("err-last-admin"));
     }
     let user_id = member.user_id;
     let mut active: membership::ActiveModel = member.into();
-    active.role = Set(role.clone());
-    active.update(&txn).await?;
+    active.role = Set(role);
+    active.update(uow.db()).await?;
     audit::record(
-        &txn,
+        uow,
         scope,
         "member.role",
         "user",
-        user_id,
+        Some(user_id),
         json!({"role": role}),
-    )
-    .await?;
-    txn.commit().await?;
+    );
     Ok(())
 }
 
 /// Removes a member and revokes their tokens for this organisation; the last admin cannot be removed.
-pub async fn remove_member(db: &DatabaseConnection, scope: &OrgScope, id: i64) -> AppResult<()> {
+pub async fn remove_member(uow: &mut UnitOfWork, scope: &OrgScope, id: i64) -> AppResult<()> {
     scope.require(Perm::ManageOrg)?;
-    let txn = crate::infra::db::begin_write(db).await?;
-    lock_org(&txn, scope.org_id()).await?;
-    let member = scoped_membership(&txn, scope, id).await?;
-    if member.role == "admin" && other_admins(&txn, scope, id).await? == 0 {
+    uow.lock(LockKind::Organisation, &[scope.org_id()]).await?;
+    let member = scoped_membership(uow.db(), scope, id).await?;
+    if is_last_admin(uow.db(), scope, &member).await? {
         return Err(AppError::Conflict("err-last-admin"));
     }
     api_token::Entity::update_many()
-        .col_expr(
-            api_token::Column::RevokedAt,
-            sea_orm::sea_query::Expr::value(Utc::now()),
-        )
+        .col_expr(api_token::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(api_token::Column::UserId.eq(member.user_id))
         .filter(api_token::Column::OrgId.eq(scope.org_id()))
         .filter(api_token::Column::RevokedAt.is_null())
-        .exec(&txn)
+        .exec(uow.db())
         .await?;
     membership::Entity::delete_by_id(member.id)
-        .exec(&txn)
+        .exec(uow.db())
         .await?;
     audit::record(
-        &txn,
+        uow,
         scope,
         "member.remove",
         "user",
-        member.user_id,
+        Some(member.user_id),
         json!({}),
-    )
-    .await?;
-    txn.commit().await?;
+    );
     Ok(())
 }
 
-/// Changes a signed-in user's password after checking the current one; other sessions end.
-pub async fn change_password(
-    db: &DatabaseConnection,
+/// Checks the current password and hashes the new one (slow: call before the unit of work begins).
+pub async fn prepare_password_change(
     user: &user::Model,
     current: &str,
     new: &str,
-    keep_session: Option<&str>,
-) -> AppResult<()> {
+) -> AppResult<String> {
     let mut errors = FieldErrors::default();
     if !auth::verify_password_blocking(current, &user.password_hash).await {
         errors.add("current_password", "err-wrong-password");
     }
     validate::new_password(&mut errors, "new_password", new);
     errors.into_result(())?;
-    let txn = crate::infra::db::begin_write(db).await?;
+    Ok(auth::hash_password_blocking(new).await?)
+}
+
+/// Stores a new password hash (from [`prepare_password_change`]); the user's other sessions end.
+pub async fn change_password(
+    uow: &mut UnitOfWork,
+    user: &user::Model,
+    new_hash: String,
+    keep_session: Option<&str>,
+) -> AppResult<()> {
     let mut active: user::ActiveModel = user.clone().into();
-    active.password_hash = Set(auth::hash_password_blocking(new).await?);
-    active.update(&txn).await?;
-    auth::end_other_sessions(&txn, user.id, keep_session).await?;
+    active.password_hash = Set(new_hash);
+    active.update(uow.db()).await?;
+    auth::end_other_sessions(uow.db(), user.id, keep_session).await?;
     audit::record_raw(
-        &txn,
+        uow,
         None,
         Some(Actor {
             user_id: user.id,
@@ -657,15 +800,35 @@ pub async fn change_password(
         "user",
         Some(user.id),
         json!({}),
-    )
-    .await?;
-    txn.commit().await?;
+    );
     Ok(())
+}
+
+/// Checks an e-mail and password, with the same work whether or not the account exists (so that timing does not
+/// tell which e-mails have accounts), after counting the attempt against the client's and the account's quota.
+pub async fn sign_in(
+    db: &impl ConnectionTrait,
+    limiter: &SigninLimiter,
+    client: &str,
+    email: &str,
+    password: &str,
+) -> AppResult<user::Model> {
+    limiter.check(client, email)?;
+    let user = find_user(db, email).await?;
+    let hash = user.as_ref().map_or_else(
+        || auth::dummy_hash().to_owned(),
+        |u| u.password_hash.clone(),
+    );
+    let ok = auth::verify_password_blocking(password, &hash).await;
+    match user {
+        Some(user) if ok => Ok(user),
+        _ => Err(AppError::Unauthorized),
+    }
 }
 
 /// Stores a user's language preference.
 pub async fn set_language(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     user: &user::Model,
     lang: &str,
 ) -> AppResult<()> {
@@ -701,62 +864,63 @@ pub async fn setup_token_valid(db: &impl ConnectionTrait, token: &str) -> AppRes
         && needs_setup(db).await?)
 }
 
-/// The setup form: the first organisation and its first admin.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-pub struct SetupDraft {
+/// The setup form's fields: the first organisation and its first admin.
+#[derive(Clone, Debug, Default)]
+pub struct SetupFields {
     /// The one-time token from the setup link.
-    #[serde(default)]
     pub token: String,
     /// The organisation.
-    #[serde(flatten)]
-    pub org: OrgDraft,
-    /// Admin's e-mail.
-    #[serde(default)]
-    pub email: String,
-    /// Admin's name.
-    #[serde(default)]
-    pub display_name: String,
-    /// Admin's password.
-    #[serde(default)]
-    pub password: String,
+    pub org: OrgFields,
+    /// The admin's account.
+    pub admin: UserFields,
 }
 
-/// Creates the first organisation and its admin (who is also the node operator), in one transaction, and uses up
-/// the setup token.
-pub async fn complete_setup(db: &DatabaseConnection, draft: &SetupDraft) -> AppResult<user::Model> {
+/// A checked setup, the admin's password hashed.
+#[derive(Clone, Debug)]
+pub struct NewSetup {
+    token: String,
+    org: OrgFields,
+    admin: NewUser,
+}
+
+/// Checks the setup form and hashes the admin's password (slow: call before the unit of work begins).
+pub async fn prepare_setup(fields: &SetupFields) -> AppResult<NewSetup> {
     let mut errors = FieldErrors::default();
-    let org = check_org(&mut errors, &draft.org);
-    let new_user = check_user(
-        &mut errors,
-        &UserDraft {
-            email: draft.email.clone(),
-            display_name: draft.display_name.clone(),
-            password: draft.password.clone(),
-        },
-    );
+    let org = check_org(&mut errors, &fields.org);
+    let (email, display_name) = check_user(&mut errors, &fields.admin);
     errors.into_result(())?;
-    let txn = crate::infra::db::begin_write(db).await?;
-    if !setup_token_valid(&txn, &draft.token).await? {
+    Ok(NewSetup {
+        token: fields.token.clone(),
+        org,
+        admin: NewUser {
+            email,
+            display_name,
+            password_hash: auth::hash_password_blocking(&fields.admin.password).await?,
+        },
+    })
+}
+
+/// Creates the first organisation and its admin (who is also the node operator), and uses up the setup token.
+pub async fn complete_setup(uow: &mut UnitOfWork, setup: &NewSetup) -> AppResult<user::Model> {
+    if !setup_token_valid(uow.db(), &setup.token).await? {
         return Err(AppError::NotFound);
     }
-    let org = insert_org(&txn, &org).await?;
-    let user = insert_user(&txn, &new_user, true).await?;
-    grant(&txn, user.id, org.id, Role::Admin).await?;
-    db::delete_setting(&txn, SETUP_KEY).await?;
+    let org = insert_org(uow, &setup.org).await?;
+    let user = insert_user(uow, &setup.admin, true).await?;
+    grant(uow.db(), user.id, org.id, Role::Admin).await?;
+    db::delete_setting(uow.db(), SETUP_KEY).await?;
     let actor = Some(Actor {
         user_id: user.id,
         token_id: None,
     });
     audit::record_raw(
-        &txn,
+        uow,
         Some(org.id),
         actor,
         "node.setup",
         "organisation",
         Some(org.id),
         json!({"slug": org.slug}),
-    )
-    .await?;
-    txn.commit().await?;
+    );
     Ok(user)
 }

@@ -1,67 +1,63 @@
-//! The audit log: who did what to which record, and when. Written in the same transaction as the change.
+//! The audit log: who did what to which record, and when. Entries are collected by the unit of work and written in
+//! the same transaction as the change.
 
-use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::{
-    domain::error::AppResult,
-    domain::tenancy::{Actor, OrgScope},
-    infra::entities::audit_entry,
+    domain::{
+        error::AppResult,
+        tenancy::{Actor, OrgScope},
+    },
+    infra::{
+        entities::audit_entry,
+        uow::{AuditRecord, UnitOfWork},
+    },
 };
 
 /// Records one action on a tenant's record.
-pub async fn record(
-    db: &impl ConnectionTrait,
+pub fn record(
+    uow: &mut UnitOfWork,
     scope: &OrgScope,
     action: &str,
     subject_type: &str,
-    subject_id: i64,
+    subject_id: Option<i64>,
     detail: serde_json::Value,
-) -> AppResult<()> {
+) {
     record_raw(
-        db,
+        uow,
         Some(scope.org_id()),
         Some(scope.actor()),
         action,
         subject_type,
-        Some(subject_id),
+        subject_id,
         detail,
-    )
-    .await
+    );
 }
 
 /// Records an action that may lie outside a tenant (node operations, CLI).
-pub async fn record_raw(
-    db: &impl ConnectionTrait,
+pub fn record_raw(
+    uow: &mut UnitOfWork,
     org_id: Option<i64>,
     actor: Option<Actor>,
     action: &str,
     subject_type: &str,
     subject_id: Option<i64>,
     detail: serde_json::Value,
-) -> AppResult<()> {
-    audit_entry::ActiveModel {
-        org_id: Set(org_id),
-        user_id: Set(actor.map(|a| a.user_id)),
-        token_id: Set(actor.and_then(|a| a.token_id)),
-        action: Set(action.to_owned()),
-        subject_type: Set(subject_type.to_owned()),
-        subject_id: Set(subject_id),
-        detail: Set(detail.to_string()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(())
+) {
+    uow.audit(AuditRecord {
+        org_id,
+        user_id: actor.map(|a| a.user_id),
+        token_id: actor.and_then(|a| a.token_id),
+        action: action.to_owned(),
+        subject_type: subject_type.to_owned(),
+        subject_id,
+        detail,
+    });
 }
 
 /// The latest entries about one record of the scope's organisation, newest first.
 pub async fn for_subject(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     scope: &OrgScope,
     subject_type: &str,
     subject_id: i64,

@@ -9,11 +9,13 @@ use argon2::{
     password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash},
 };
 use chrono::{Duration, Utc};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{
+    DefaultKeyedRateLimiter, Quota, RateLimiter,
+    clock::{Clock, DefaultClock},
+};
 use hmac::{Hmac, KeyInit, Mac};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
 use sha2::{Digest, Sha256};
 
@@ -101,7 +103,10 @@ pub async fn create_session(
 }
 
 /// The user behind a session cookie, if the session is live.
-pub async fn session_user(db: &DatabaseConnection, token: &str) -> AppResult<Option<user::Model>> {
+pub async fn session_user(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> AppResult<Option<user::Model>> {
     let Some(session) = session::Entity::find()
         .filter(session::Column::TokenHash.eq(token_hash(token)))
         .filter(session::Column::ExpiresAt.gt(Utc::now()))
@@ -114,7 +119,7 @@ pub async fn session_user(db: &DatabaseConnection, token: &str) -> AppResult<Opt
 }
 
 /// Ends a session.
-pub async fn end_session(db: &DatabaseConnection, token: &str) -> AppResult<()> {
+pub async fn end_session(db: &impl ConnectionTrait, token: &str) -> AppResult<()> {
     session::Entity::delete_many()
         .filter(session::Column::TokenHash.eq(token_hash(token)))
         .exec(db)
@@ -137,7 +142,7 @@ pub async fn end_other_sessions(
 }
 
 /// The live API token presented as `Authorization: Bearer …`, or 401.
-pub async fn bearer_token(db: &DatabaseConnection, token: &str) -> AppResult<api_token::Model> {
+pub async fn bearer_token(db: &impl ConnectionTrait, token: &str) -> AppResult<api_token::Model> {
     api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(token_hash(token.trim())))
         .filter(api_token::Column::RevokedAt.is_null())
@@ -194,13 +199,17 @@ impl SigninLimiter {
         if self.limiter.len() > 50_000 {
             self.limiter.retain_recent();
         }
-        if self.limiter.check_key(&format!("ip:{client}")).is_err() {
-            return Err(AppError::RateLimited);
-        }
+        let refused = |wait: governor::NotUntil<<DefaultClock as Clock>::Instant>| {
+            let seconds = wait.wait_time_from(DefaultClock::default().now()).as_secs();
+            AppError::RateLimited(seconds.max(1))
+        };
+        self.limiter
+            .check_key(&format!("ip:{client}"))
+            .map_err(refused)?;
         let email: String = email.trim().to_lowercase().chars().take(254).collect();
-        if self.limiter.check_key(&format!("email:{email}")).is_err() {
-            return Err(AppError::RateLimited);
-        }
+        self.limiter
+            .check_key(&format!("email:{email}"))
+            .map_err(refused)?;
         Ok(())
     }
 }

@@ -4,55 +4,51 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
-use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
-    domain::audit,
-    domain::error::{AppError, AppResult, FieldErrors},
-    domain::tenancy::{OrgScope, Perm},
-    domain::validate,
-    domain::vocab,
-    infra::entities::{case, case_note, membership, need},
+    domain::{
+        audit,
+        error::{AppError, AppResult, FieldErrors, Input},
+        regions,
+        tenancy::{OrgScope, Perm},
+        validate,
+    },
+    infra::{
+        entities::{case, case_note, membership, need},
+        events::Event,
+        uow::{LockKind, UnitOfWork},
+    },
+    vocab::{CaseStatus, Visibility, Vulnerability},
 };
 
 /// How many cases a list page shows.
 pub const PAGE_SIZE: u64 = 50;
 
-/// A case as typed by a person or sent by a client, before checking. Numbers are text so that forms can carry
-/// Arabic-Indic digits; the API converts its numbers into this.
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct CaseDraft {
+/// A household as read at the edge.
+#[derive(Clone, Debug, Default)]
+pub struct CaseFields {
     /// Head of household's full name.
-    #[serde(default)]
     pub head_name: String,
     /// National id number, if any.
-    #[serde(default)]
     pub national_id: String,
     /// Phone number.
-    #[serde(default)]
     pub phone: String,
     /// Address (local only).
-    #[serde(default)]
     pub address: String,
     /// Region code from the gazetteer.
-    #[serde(default)]
     pub region_code: String,
     /// Number of people in the household.
-    #[serde(default)]
-    pub household_size: String,
-    /// Vulnerability codes.
-    #[serde(default)]
-    pub vulnerabilities: Vec<String>,
-    /// Consent to share anonymised needs (`on` in forms).
-    #[serde(default)]
-    pub consent_share: Option<String>,
-    /// Assigned caseworker's user id, or empty.
-    #[serde(default)]
-    pub assigned_to: String,
+    pub household_size: Option<i64>,
+    /// Vulnerabilities.
+    pub vulnerabilities: Vec<Vulnerability>,
+    /// Consent to share anonymised needs.
+    pub consent_share: bool,
+    /// Assigned caseworker's user id.
+    pub assigned_to: Option<i64>,
 }
 
 /// A checked case.
@@ -72,46 +68,25 @@ struct CaseInput {
 async fn check(
     db: &impl ConnectionTrait,
     scope: &OrgScope,
-    draft: &CaseDraft,
+    input: Input<CaseFields>,
 ) -> AppResult<CaseInput> {
-    let mut errors = FieldErrors::default();
-    let head_name = validate::required_text(&mut errors, "head_name", &draft.head_name, 200);
-    let national_id =
-        validate::optional_text(&mut errors, "national_id", Some(&draft.national_id), 64)
-            .map(|v| sanad_search::fold_digits(&v));
-    let phone = validate::optional_phone(&mut errors, "phone", Some(&draft.phone));
-    let address = validate::optional_text(&mut errors, "address", Some(&draft.address), 500);
-    let region_code = draft.region_code.trim().to_owned();
-    if region_code.is_empty() {
-        errors.add("region_code", "err-required");
-    } else if !crate::domain::regions::exists(db, &region_code).await? {
-        errors.add("region_code", "err-unknown-region");
-    }
+    let Input {
+        value: f,
+        mut errors,
+    } = input;
+    let head_name = validate::required_text(&mut errors, "head_name", &f.head_name, 200);
+    let national_id = validate::optional_text(&mut errors, "national_id", Some(&f.national_id), 64)
+        .map(|v| sanad_search::fold_digits(&v));
+    let phone = validate::optional_phone(&mut errors, "phone", Some(&f.phone));
+    let address = validate::optional_text(&mut errors, "address", Some(&f.address), 500);
+    let region_code = regions::field(db, &mut errors, "region_code", &f.region_code).await?;
     let household_size =
-        validate::integer(&mut errors, "household_size", &draft.household_size, 1, 100) as i32;
-    let mut vulns: Vec<&str> = Vec::new();
-    for v in &draft.vulnerabilities {
-        let v = v.trim();
-        if !vocab::contains(vocab::VULNERABILITIES, v) {
-            errors.add("vulnerabilities", "err-unknown-choice");
-        } else if !vulns.contains(&v) {
-            vulns.push(v);
-        }
+        validate::range(&mut errors, "household_size", f.household_size, 1, 100) as i32;
+    if let Some(id) = f.assigned_to
+        && !is_caseworker(db, scope, id).await?
+    {
+        errors.add("assigned_to", "err-not-a-caseworker");
     }
-    let consent_share = matches!(
-        draft.consent_share.as_deref().map(str::trim),
-        Some("on" | "true" | "1" | "yes")
-    );
-    let assigned_to = match sanad_search::fold_digits(draft.assigned_to.trim()).as_str() {
-        "" => None,
-        raw => match raw.parse::<i64>() {
-            Ok(id) if is_caseworker(db, scope, id).await? => Some(id),
-            _ => {
-                errors.add("assigned_to", "err-not-a-caseworker");
-                None
-            }
-        },
-    };
     errors.into_result(CaseInput {
         head_name,
         national_id,
@@ -119,24 +94,37 @@ async fn check(
         address,
         region_code,
         household_size,
-        vulnerabilities: vulns.join(","),
-        consent_share,
-        assigned_to,
+        vulnerabilities: f
+            .vulnerabilities
+            .iter()
+            .map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        consent_share: f.consent_share,
+        assigned_to: f.assigned_to,
     })
 }
 
-async fn is_caseworker(
+/// Whether a user may be assigned cases of the scope's organisation: a member who registers households.
+pub async fn is_caseworker(
     db: &impl ConnectionTrait,
     scope: &OrgScope,
     user_id: i64,
 ) -> AppResult<bool> {
-    Ok(membership::Entity::find()
+    let member = membership::Entity::find()
         .filter(membership::Column::OrgId.eq(scope.org_id()))
         .filter(membership::Column::UserId.eq(user_id))
-        .filter(membership::Column::Role.is_in(["admin", "caseworker"]))
         .one(db)
-        .await?
-        .is_some())
+        .await?;
+    Ok(member.is_some_and(|m| m.role.allows(Perm::WriteCases)))
+}
+
+/// The vulnerabilities stored on a case.
+pub fn vulnerabilities(case: &case::Model) -> Vec<Vulnerability> {
+    case.vulnerabilities
+        .split(',')
+        .filter_map(Vulnerability::parse)
+        .collect()
 }
 
 fn search_text(input: &CaseInput) -> String {
@@ -151,13 +139,12 @@ fn search_text(input: &CaseInput) -> String {
 
 /// Registers a household.
 pub async fn create(
-    db: &DatabaseConnection,
+    uow: &mut UnitOfWork,
     scope: &OrgScope,
-    draft: &CaseDraft,
+    input: Input<CaseFields>,
 ) -> AppResult<case::Model> {
     scope.require(Perm::WriteCases)?;
-    let txn = crate::infra::db::begin_write(db).await?;
-    let input = check(&txn, scope, draft).await?;
+    let input = check(uow.db(), scope, input).await?;
     let now = Utc::now();
     let model = case::ActiveModel {
         org_id: Set(scope.org_id()),
@@ -171,32 +158,31 @@ pub async fn create(
         vulnerabilities: Set(input.vulnerabilities),
         consent_share: Set(input.consent_share),
         consent_at: Set(input.consent_share.then_some(now)),
-        status: Set("open".into()),
+        status: Set(CaseStatus::Open),
         assigned_to: Set(input.assigned_to),
         created_by: Set(scope.actor().user_id),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(uow.db())
     .await?;
-    audit::record(&txn, scope, "case.create", "case", model.id, json!({})).await?;
-    txn.commit().await?;
+    audit::record(uow, scope, "case.create", "case", Some(model.id), json!({}));
+    uow.emit(Event::Case(model.id));
     Ok(model)
 }
 
 /// Changes a household's details. Withdrawing consent makes its shared needs private again.
 pub async fn update(
-    db: &DatabaseConnection,
+    uow: &mut UnitOfWork,
     scope: &OrgScope,
     id: i64,
-    draft: &CaseDraft,
+    input: Input<CaseFields>,
 ) -> AppResult<case::Model> {
     scope.require(Perm::WriteCases)?;
-    let txn = crate::infra::db::begin_write(db).await?;
     // Read and decide under the row lock: concurrent edits, and needs checking this household's consent, wait.
-    let current = get_for_update(&txn, scope, id).await?;
-    let input = check(&txn, scope, draft).await?;
+    let current = lock(uow, scope, id).await?;
+    let input = check(uow.db(), scope, input).await?;
     let now = Utc::now();
     let mut changed = Vec::new();
     macro_rules! diff {
@@ -219,15 +205,7 @@ pub async fn update(
         _ => None,
     };
     if current.consent_share && !input.consent_share {
-        need::Entity::update_many()
-            .col_expr(
-                need::Column::Visibility,
-                sea_orm::sea_query::Expr::value("private"),
-            )
-            .filter(need::Column::OrgId.eq(scope.org_id()))
-            .filter(need::Column::CaseId.eq(id))
-            .exec(&txn)
-            .await?;
+        withdraw_consent(uow, scope, id).await?;
     }
     let mut active: case::ActiveModel = current.into();
     active.search_text = Set(search_text(&input));
@@ -242,18 +220,40 @@ pub async fn update(
     active.consent_at = Set(consent_at);
     active.assigned_to = Set(input.assigned_to);
     active.updated_at = Set(now);
-    let model = active.update(&txn).await?;
+    let model = active.update(uow.db()).await?;
     audit::record(
-        &txn,
+        uow,
         scope,
         "case.update",
         "case",
-        id,
+        Some(id),
         json!({ "fields": changed }),
-    )
-    .await?;
-    txn.commit().await?;
+    );
+    uow.emit(Event::Case(id));
     Ok(model)
+}
+
+/// Makes every shared need of a household private again (its consent was withdrawn). The household is locked.
+async fn withdraw_consent(uow: &mut UnitOfWork, scope: &OrgScope, id: i64) -> AppResult<()> {
+    let shared: Vec<i64> = need::Entity::find()
+        .select_only()
+        .column(need::Column::Id)
+        .filter(need::Column::OrgId.eq(scope.org_id()))
+        .filter(need::Column::CaseId.eq(id))
+        .filter(need::Column::Visibility.ne(Visibility::Private))
+        .into_tuple()
+        .all(uow.db())
+        .await?;
+    uow.lock(LockKind::Need, &shared).await?;
+    need::Entity::update_many()
+        .col_expr(need::Column::Visibility, Expr::value(Visibility::Private))
+        .filter(need::Column::Id.is_in(shared.clone()))
+        .exec(uow.db())
+        .await?;
+    for need_id in shared {
+        uow.emit(Event::Need(need_id));
+    }
+    Ok(())
 }
 
 /// Reads a case of the scope's organisation without auditing (for internal checks); 404 for any other.
@@ -265,93 +265,98 @@ pub async fn get(db: &impl ConnectionTrait, scope: &OrgScope, id: i64) -> AppRes
         .ok_or(AppError::NotFound)
 }
 
-/// Reads a case of the scope's organisation and locks its row until the transaction ends (PostgreSQL).
-pub async fn get_for_update(
-    db: &impl ConnectionTrait,
-    scope: &OrgScope,
-    id: i64,
-) -> AppResult<case::Model> {
-    case::Entity::find_by_id(id)
-        .filter(case::Column::OrgId.eq(scope.org_id()))
-        .lock_exclusive()
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+/// Locks a case of the scope's organisation until the unit ends and reads it.
+pub async fn lock(uow: &mut UnitOfWork, scope: &OrgScope, id: i64) -> AppResult<case::Model> {
+    uow.lock(LockKind::Case, &[id]).await?;
+    get(uow.db(), scope, id).await
 }
 
 /// Reads a case for display, recording the view in the audit log.
-pub async fn view(db: &DatabaseConnection, scope: &OrgScope, id: i64) -> AppResult<case::Model> {
+pub async fn view(uow: &mut UnitOfWork, scope: &OrgScope, id: i64) -> AppResult<case::Model> {
     scope.require(Perm::Read)?;
-    let model = get(db, scope, id).await?;
-    audit::record(db, scope, "case.view", "case", id, json!({})).await?;
+    let model = get(uow.db(), scope, id).await?;
+    audit::record(uow, scope, "case.view", "case", Some(id), json!({}));
     Ok(model)
+}
+
+/// Records that cases were shown (a list, or a form naming households), as one `case.list` entry.
+pub fn record_shown(uow: &mut UnitOfWork, scope: &OrgScope, ids: &[i64]) {
+    if !ids.is_empty() {
+        audit::record(
+            uow,
+            scope,
+            "case.list",
+            "case",
+            None,
+            json!({ "cases": ids }),
+        );
+    }
 }
 
 /// Closes or reopens a case.
 pub async fn set_status(
-    db: &DatabaseConnection,
+    uow: &mut UnitOfWork,
     scope: &OrgScope,
     id: i64,
-    status: &str,
+    status: CaseStatus,
 ) -> AppResult<case::Model> {
     scope.require(Perm::WriteCases)?;
-    if !vocab::contains(vocab::CASE_STATUSES, status) {
-        return Err(AppError::BadRequest("err-unknown-choice"));
-    }
-    let txn = crate::infra::db::begin_write(db).await?;
-    let current = get_for_update(&txn, scope, id).await?;
+    let current = lock(uow, scope, id).await?;
     let mut active: case::ActiveModel = current.into();
-    active.status = Set(status.to_owned());
+    active.status = Set(status);
     active.updated_at = Set(Utc::now());
-    let model = active.update(&txn).await?;
-    let action = if status == "closed" {
-        "case.close"
-    } else {
-        "case.reopen"
+    let model = active.update(uow.db()).await?;
+    let action = match status {
+        CaseStatus::Closed => "case.close",
+        CaseStatus::Open => "case.reopen",
     };
-    audit::record(&txn, scope, action, "case", id, json!({})).await?;
-    txn.commit().await?;
+    audit::record(uow, scope, action, "case", Some(id), json!({}));
+    uow.emit(Event::Case(id));
     Ok(model)
 }
 
-/// Filters of the case list; empty fields do not filter.
-#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+/// Filters of the case list; `None` does not filter.
+#[derive(Clone, Debug)]
 pub struct CaseFilter {
-    /// `open` or `closed`.
-    #[serde(default)]
-    pub status: String,
+    /// Open or closed.
+    pub status: Option<CaseStatus>,
     /// A region code: cases in it or in any region below it.
-    #[serde(default)]
-    pub region: String,
+    pub region: Option<String>,
     /// Words matched against name, id number, phone and address (Arabic-aware).
-    #[serde(default)]
     pub q: String,
     /// Page number, from 1.
-    #[serde(default)]
-    pub page: Option<u64>,
-    /// Cases per page (default 50, at most 500).
-    #[serde(default)]
-    pub per_page: Option<u64>,
+    pub page: u64,
+    /// Cases per page.
+    pub per_page: u64,
+}
+
+impl Default for CaseFilter {
+    fn default() -> Self {
+        Self {
+            status: None,
+            region: None,
+            q: String::new(),
+            page: 1,
+            per_page: PAGE_SIZE,
+        }
+    }
 }
 
 /// A page of the scope's cases, newest first, and the total count. Listing shows personal data, so the cases
 /// listed are recorded in the audit log as one `case.list` entry.
 pub async fn list(
-    db: &DatabaseConnection,
+    uow: &mut UnitOfWork,
     scope: &OrgScope,
     filter: &CaseFilter,
 ) -> AppResult<(Vec<case::Model>, u64)> {
     scope.require(Perm::Read)?;
+    let db = uow.db();
     let mut cond = Condition::all().add(case::Column::OrgId.eq(scope.org_id()));
-    if !filter.status.trim().is_empty() {
-        cond = cond.add(case::Column::Status.eq(filter.status.trim()));
+    if let Some(status) = filter.status {
+        cond = cond.add(case::Column::Status.eq(status));
     }
-    if !filter.region.trim().is_empty() {
-        cond = cond.add(
-            case::Column::RegionCode
-                .in_subquery(crate::domain::regions::within(db, filter.region.trim()).await?),
-        );
+    if let Some(region) = &filter.region {
+        cond = cond.add(case::Column::RegionCode.in_subquery(regions::within(db, region).await?));
     }
     for term in sanad_search::normalize(&filter.q)
         .split_whitespace()
@@ -361,33 +366,20 @@ pub async fn list(
     }
     let query = case::Entity::find().filter(cond);
     let total = query.clone().count(db).await?;
-    let page = filter.page.unwrap_or(1).clamp(1, 100_000);
-    let per_page = filter.per_page.unwrap_or(PAGE_SIZE).clamp(1, 500);
+    let per_page = filter.per_page.clamp(1, 500);
     let rows = query
         .order_by_desc(case::Column::Id)
-        .offset((page - 1) * per_page)
+        .offset((filter.page.max(1) - 1) * per_page)
         .limit(per_page)
         .all(db)
         .await?;
-    let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
-    if !ids.is_empty() {
-        audit::record_raw(
-            db,
-            Some(scope.org_id()),
-            Some(scope.actor()),
-            "case.list",
-            "case",
-            None,
-            json!({ "cases": ids }),
-        )
-        .await?;
-    }
+    record_shown(uow, scope, &rows.iter().map(|c| c.id).collect::<Vec<_>>());
     Ok((rows, total))
 }
 
 /// Adds a note to a case.
 pub async fn add_note(
-    db: &DatabaseConnection,
+    uow: &mut UnitOfWork,
     scope: &OrgScope,
     id: i64,
     body: &str,
@@ -396,8 +388,7 @@ pub async fn add_note(
     let mut errors = FieldErrors::default();
     let body = validate::required_text(&mut errors, "body", body, 5000);
     errors.into_result(())?;
-    let txn = crate::infra::db::begin_write(db).await?;
-    get_for_update(&txn, scope, id).await?;
+    lock(uow, scope, id).await?;
     let note = case_note::ActiveModel {
         org_id: Set(scope.org_id()),
         case_id: Set(id),
@@ -406,24 +397,22 @@ pub async fn add_note(
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(uow.db())
     .await?;
     audit::record(
-        &txn,
+        uow,
         scope,
         "case.note",
         "case",
-        id,
+        Some(id),
         json!({ "note": note.id }),
-    )
-    .await?;
-    txn.commit().await?;
+    );
     Ok(note)
 }
 
 /// The notes of a case, oldest first.
 pub async fn notes(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     scope: &OrgScope,
     id: i64,
 ) -> AppResult<Vec<case_note::Model>> {
@@ -438,19 +427,31 @@ pub async fn notes(
 
 /// The notes of a case for a client that reads only them: recorded in the audit log as a view of the case.
 pub async fn view_notes(
-    db: &DatabaseConnection,
+    uow: &mut UnitOfWork,
     scope: &OrgScope,
     id: i64,
 ) -> AppResult<Vec<case_note::Model>> {
-    view(db, scope, id).await?;
-    notes(db, scope, id).await
+    view(uow, scope, id).await?;
+    notes(uow.db(), scope, id).await
 }
 
 /// How many of the scope's cases are open.
-pub async fn count_open(db: &DatabaseConnection, scope: &OrgScope) -> AppResult<u64> {
+pub async fn count_open(db: &impl ConnectionTrait, scope: &OrgScope) -> AppResult<u64> {
     Ok(case::Entity::find()
         .filter(case::Column::OrgId.eq(scope.org_id()))
-        .filter(case::Column::Status.eq("open"))
+        .filter(case::Column::Status.eq(CaseStatus::Open))
         .count(db)
+        .await?)
+}
+
+/// The regions the scope's cases are in (for list filters).
+pub async fn regions_in_use(db: &impl ConnectionTrait, scope: &OrgScope) -> AppResult<Vec<String>> {
+    Ok(case::Entity::find()
+        .select_only()
+        .column(case::Column::RegionCode)
+        .distinct()
+        .filter(case::Column::OrgId.eq(scope.org_id()))
+        .into_tuple()
+        .all(db)
         .await?)
 }

@@ -76,9 +76,9 @@ pub enum AppError {
     /// The form's CSRF token is missing or wrong (403).
     #[error("csrf token mismatch")]
     Csrf,
-    /// Too many attempts (429).
+    /// Too many attempts (429); try again after this many seconds.
     #[error("too many requests")]
-    RateLimited,
+    RateLimited(u64),
     /// Anything else (500): logged in full, shown only as a request id.
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
@@ -87,11 +87,61 @@ pub enum AppError {
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
         // Two requests racing to create the same unique thing: the loser gets a conflict, not a 500.
-        match err.sql_err() {
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-                AppError::Conflict("err-conflict")
-            }
-            _ => AppError::Internal(err.into()),
+        if let Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
+            return AppError::Conflict("err-conflict");
+        }
+        // A deadlock or serialisation failure (PostgreSQL), or a writer that waited out the busy timeout (SQLite):
+        // nothing was written, and the same request may simply be sent again.
+        if matches!(
+            sqlstate(&err).as_deref(),
+            Some("40P01" | "40001" | "55P03" | "5" | "517")
+        ) {
+            return AppError::Conflict("err-busy");
+        }
+        AppError::Internal(err.into())
+    }
+}
+
+/// The SQLSTATE (PostgreSQL) or result code (SQLite) of a database error, if it has one.
+fn sqlstate(err: &sea_orm::DbErr) -> Option<String> {
+    use sea_orm::{DbErr, RuntimeErr};
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e))
+        | DbErr::Conn(RuntimeErr::SqlxError(e)) => match &**e {
+            sea_orm::sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+impl From<crate::infra::uow::UowError> for AppError {
+    fn from(err: crate::infra::uow::UowError) -> Self {
+        match err {
+            crate::infra::uow::UowError::Db(e) => e.into(),
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+/// A typed input and the problems already found while reading it at the edge (a number that was not one, a value
+/// outside its vocabulary). The operation that takes it adds the domain's own checks and reports all problems
+/// together, so a person fixing a form sees every mistake at once.
+#[derive(Clone, Debug, Default)]
+pub struct Input<T> {
+    /// The values read.
+    pub value: T,
+    /// What could not be read.
+    pub errors: FieldErrors,
+}
+
+impl<T> Input<T> {
+    /// An input read without problems.
+    pub fn new(value: T) -> Self {
+        Self {
+            value,
+            errors: FieldErrors::default(),
         }
     }
 }
@@ -118,7 +168,7 @@ impl AppError {
             AppError::Csrf => "csrf",
             AppError::NotFound => "not_found",
             AppError::Conflict(_) => "conflict",
-            AppError::RateLimited => "rate_limited",
+            AppError::RateLimited(_) => "rate_limited",
             AppError::Internal(_) => "internal",
         }
     }
@@ -134,7 +184,7 @@ impl AppError {
             AppError::Forbidden => "err-forbidden",
             AppError::Csrf => "err-csrf",
             AppError::NotFound => "err-not-found",
-            AppError::RateLimited => "err-rate-limited",
+            AppError::RateLimited(_) => "err-rate-limited",
             AppError::Internal(_) => "err-internal",
         }
     }

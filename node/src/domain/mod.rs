@@ -14,4 +14,3 @@ pub mod regions;
 pub mod stock;
 pub mod tenancy;
 pub mod validate;
-pub mod vocab;

@@ -3,11 +3,14 @@
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::OnConflict,
 };
 
-use crate::infra::entities::region;
+use crate::{
+    domain::{audit, error::FieldErrors},
+    infra::{entities::region, uow::UnitOfWork},
+};
 
 /// The gazetteer shipped with the node: countries and their first-level subdivisions.
 const BUILTIN: &str = include_str!("../../data/regions.csv");
@@ -239,9 +242,9 @@ fn active(row: RegionRow) -> region::ActiveModel {
 
 /// Imports a gazetteer file in one transaction: all rows or none. Existing codes are updated, so re-importing is
 /// harmless. Returns the number of rows loaded.
-pub async fn import(db: &DatabaseConnection, csv_text: &str) -> anyhow::Result<usize> {
-    let txn = crate::infra::db::begin_write(db).await?;
-    let rows = parse(csv_text, &known_levels(&txn).await?)?;
+pub async fn import(uow: &mut UnitOfWork, csv_text: &str) -> anyhow::Result<usize> {
+    let txn = uow.db();
+    let rows = parse(csv_text, &known_levels(txn).await?)?;
     let count = rows.len();
     for chunk in rows.chunks(200) {
         region::Entity::insert_many(chunk.iter().cloned().map(active))
@@ -257,17 +260,25 @@ pub async fn import(db: &DatabaseConnection, csv_text: &str) -> anyhow::Result<u
                     ])
                     .to_owned(),
             )
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
-    txn.commit().await?;
+    audit::record_raw(
+        uow,
+        None,
+        None,
+        "regions.import",
+        "region",
+        None,
+        serde_json::json!({ "rows": count }),
+    );
     Ok(count)
 }
 
 /// Adds the shipped gazetteer's regions that the database lacks (operators' edits are kept).
-pub async fn seed_builtin(db: &DatabaseConnection) -> anyhow::Result<()> {
-    let txn = crate::infra::db::begin_write(db).await?;
-    let existing: HashSet<String> = known_levels(&txn).await?.into_keys().collect();
+pub async fn seed_builtin(uow: &mut UnitOfWork) -> anyhow::Result<()> {
+    let txn = uow.db();
+    let existing: HashSet<String> = known_levels(txn).await?.into_keys().collect();
     let rows: Vec<_> = parse(BUILTIN, &HashMap::new())?
         .into_iter()
         .filter(|r| !existing.contains(&r.code))
@@ -275,15 +286,14 @@ pub async fn seed_builtin(db: &DatabaseConnection) -> anyhow::Result<()> {
         .collect();
     for chunk in rows.chunks(200) {
         region::Entity::insert_many(chunk.to_vec())
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
-    txn.commit().await?;
     Ok(())
 }
 
 /// Every region, ordered by code (countries come before their subdivisions).
-pub async fn all(db: &DatabaseConnection) -> Result<Vec<region::Model>, sea_orm::DbErr> {
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<region::Model>, sea_orm::DbErr> {
     region::Entity::find()
         .order_by_asc(region::Column::Code)
         .all(db)
@@ -315,6 +325,38 @@ pub async fn within(
         }
     }
     Ok(query)
+}
+
+/// The region code named in a required field: `err-required` when empty, `err-unknown-region` when not in the
+/// gazetteer.
+pub async fn field(
+    db: &impl ConnectionTrait,
+    errors: &mut FieldErrors,
+    field: &str,
+    raw: &str,
+) -> Result<String, sea_orm::DbErr> {
+    let code = raw.trim().to_owned();
+    if code.is_empty() {
+        errors.add(field, "err-required");
+    } else if code.chars().count() > 32 || !exists(db, &code).await? {
+        errors.add(field, "err-unknown-region");
+    }
+    Ok(code)
+}
+
+/// The name of a region in the language asked for (`arabic`), or its code when unknown.
+pub fn label(regions: &[region::Model], code: &str, arabic: bool) -> String {
+    regions
+        .iter()
+        .find(|r| r.code == code)
+        .map(|r| {
+            if arabic {
+                r.name_ar.clone()
+            } else {
+                r.name_en.clone()
+            }
+        })
+        .unwrap_or_else(|| code.to_owned())
 }
 
 /// Whether a region code exists.

@@ -3,48 +3,15 @@
 //! **Architecture invariant:** tenant rows are read and written only through functions that take an `OrgScope`, and
 //! an `OrgScope` can only be built here, from a membership (or a token of a membership) of the organisation.
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
+pub use crate::vocab::Role;
 use crate::{
     domain::error::{AppError, AppResult},
     infra::entities::{api_token, membership, organisation, user},
 };
 
-/// A role in an organisation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Role {
-    /// Reads everything, changes nothing.
-    Viewer,
-    /// Keeps stock; reads cases and needs.
-    Storekeeper,
-    /// Registers households and their needs.
-    Caseworker,
-    /// Everything, including settings and members.
-    Admin,
-}
-
 impl Role {
-    /// Parses the stored name.
-    pub fn parse(name: &str) -> Option<Role> {
-        match name {
-            "admin" => Some(Role::Admin),
-            "caseworker" => Some(Role::Caseworker),
-            "storekeeper" => Some(Role::Storekeeper),
-            "viewer" => Some(Role::Viewer),
-            _ => None,
-        }
-    }
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Caseworker => "caseworker",
-            Role::Storekeeper => "storekeeper",
-            Role::Viewer => "viewer",
-        }
-    }
-
     /// Whether this role grants `perm`.
     pub fn allows(self, perm: Perm) -> bool {
         match perm {
@@ -95,7 +62,7 @@ impl OrgScope {
     /// The scope of a signed-in user in the organisation `slug`; 404 if the user is not a member (an organisation
     /// one does not belong to is indistinguishable from one that does not exist).
     pub async fn for_user(
-        db: &DatabaseConnection,
+        db: &impl ConnectionTrait,
         user: &user::Model,
         slug: &str,
     ) -> AppResult<Self> {
@@ -106,10 +73,9 @@ impl OrgScope {
             .one(db)
             .await?
             .ok_or(AppError::NotFound)?;
-        let role = Role::parse(&member.role).ok_or(AppError::NotFound)?;
         Ok(Self {
             org,
-            role,
+            role: member.role,
             actor: Actor {
                 user_id: user.id,
                 token_id: None,
@@ -120,7 +86,7 @@ impl OrgScope {
     /// The scope of an API token in the organisation `slug`: 404 unless the token belongs to it. The role is the
     /// lower of the token's and the user's current membership; a token whose membership has ended is refused (401).
     pub async fn for_token(
-        db: &DatabaseConnection,
+        db: &impl ConnectionTrait,
         token: &api_token::Model,
         slug: &str,
     ) -> AppResult<Self> {
@@ -134,11 +100,9 @@ impl OrgScope {
             .one(db)
             .await?
             .ok_or(AppError::Unauthorized)?;
-        let member_role = Role::parse(&member.role).ok_or(AppError::Unauthorized)?;
-        let token_role = Role::parse(&token.role).ok_or(AppError::Unauthorized)?;
         Ok(Self {
             org,
-            role: member_role.min(token_role),
+            role: member.role.min(token.role),
             actor: Actor {
                 user_id: token.user_id,
                 token_id: Some(token.id),
@@ -181,7 +145,45 @@ impl OrgScope {
     }
 }
 
-async fn local_org(db: &DatabaseConnection, slug: &str) -> AppResult<organisation::Model> {
+/// An authorised node operator: built only from a user with the operator capability. Node-wide actions (creating
+/// organisations, managing peers) take it; it grants no [`OrgScope`].
+#[derive(Clone, Copy, Debug)]
+pub struct OperatorScope {
+    actor: Actor,
+}
+
+impl OperatorScope {
+    /// The operator scope of a signed-in user; 403 unless the user is a node operator.
+    pub fn for_user(user: &user::Model) -> AppResult<Self> {
+        if user.is_operator {
+            Ok(Self {
+                actor: Actor {
+                    user_id: user.id,
+                    token_id: None,
+                },
+            })
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// The operator at the command line (whoever can run `sanad` on the node's configuration).
+    pub const fn command_line() -> Self {
+        Self {
+            actor: Actor {
+                user_id: 0,
+                token_id: None,
+            },
+        }
+    }
+
+    /// Who is acting, if a user (`None` at the command line).
+    pub fn actor(&self) -> Option<Actor> {
+        (self.actor.user_id != 0).then_some(self.actor)
+    }
+}
+
+async fn local_org(db: &impl ConnectionTrait, slug: &str) -> AppResult<organisation::Model> {
     organisation::Entity::find()
         .filter(organisation::Column::Slug.eq(slug))
         .filter(organisation::Column::Local.eq(true))
@@ -213,7 +215,6 @@ mod tests {
         for (role, expected) in table {
             let got = perms.map(|p| role.allows(p));
             assert_eq!(got, expected, "{role:?}");
-            assert_eq!(Role::parse(role.as_str()), Some(role));
         }
     }
 }

@@ -1,60 +1,79 @@
-//! Parsing of raw input (forms and JSON alike) into checked values. Numbers and dates accept Arabic-Indic digits.
+//! The domain's checks on typed values: lengths, ranges, e-mail addresses, slugs, phones, passwords. Text is
+//! normalised here, once, for every field: NFC, invisible format characters removed, characters that reorder text
+//! (bidirectional embeddings, overrides and isolates) refused. Reading text into numbers, dates and vocabulary
+//! values happens at the edge (`crate::http::input`).
 
-use chrono::NaiveDate;
+use unicode_normalization::UnicodeNormalization;
 
 use crate::domain::error::FieldErrors;
 
-/// A required single-line text of at most `max` characters, trimmed.
+/// A required single-line text of at most `max` characters, trimmed and normalised.
 pub fn required_text(errors: &mut FieldErrors, field: &str, raw: &str, max: usize) -> String {
-    let value = raw.trim();
+    let value = clean(raw);
     if value.is_empty() {
         errors.add(field, "err-required");
     } else {
-        check_len(errors, field, value, max);
+        check_len(errors, field, raw, &value, max);
     }
-    value.to_owned()
+    value
 }
 
-/// An optional text of at most `max` characters, trimmed; empty becomes `None`.
+/// An optional text of at most `max` characters, trimmed and normalised; empty becomes `None`.
 pub fn optional_text(
     errors: &mut FieldErrors,
     field: &str,
     raw: Option<&str>,
     max: usize,
 ) -> Option<String> {
-    let value = raw.map(str::trim).filter(|v| !v.is_empty())?;
-    check_len(errors, field, value, max);
-    Some(value.to_owned())
+    let raw = raw?;
+    let value = clean(raw);
+    if value.is_empty() {
+        return None;
+    }
+    check_len(errors, field, raw, &value, max);
+    Some(value)
 }
 
-fn check_len(errors: &mut FieldErrors, field: &str, value: &str, max: usize) {
+/// Text as stored: NFC, trimmed, without invisible format characters (zero-width space, BOM, soft hyphen, direction
+/// marks). Zero-width joiners stay: Arabic and Persian spelling uses them.
+pub fn clean(raw: &str) -> String {
+    let composed: String = raw.nfc().filter(|c| !is_invisible(*c)).collect();
+    composed.trim().to_owned()
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' | '\u{061C}' | '\u{200E}' | '\u{200F}'
+    )
+}
+
+/// Characters that reorder the text around them (embeddings, overrides, isolates): refused, they can make a name
+/// read differently from what it is.
+fn reorders(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+fn check_len(errors: &mut FieldErrors, field: &str, raw: &str, value: &str, max: usize) {
     if value.chars().count() > max {
         errors.add(field, "err-too-long");
-    } else if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    } else if raw.chars().any(reorders)
+        || value
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
     {
         errors.add(field, "err-control-chars");
     }
 }
 
-/// An integer in `min..=max`; Arabic-Indic digits and surrounding spaces are accepted.
-pub fn integer(errors: &mut FieldErrors, field: &str, raw: &str, min: i64, max: i64) -> i64 {
-    // Thousands separators (1,000 · ١٬٠٠٠ · 1 000) are accepted: quantities are whole numbers.
-    let folded: String = sanad_search::fold_digits(raw.trim())
-        .chars()
-        .filter(|c| !matches!(c, ',' | '_' | ' ' | '\u{a0}' | '\u{202f}'))
-        .collect();
-    if folded.is_empty() {
-        errors.add(field, "err-required");
-        return 0;
-    }
-    match folded.parse::<i64>() {
-        Ok(n) if (min..=max).contains(&n) => n,
-        Ok(_) => {
+/// A whole number in `min..=max`; `None` means the edge could not read one (and said so).
+pub fn range(errors: &mut FieldErrors, field: &str, value: Option<i64>, min: i64, max: i64) -> i64 {
+    match value {
+        Some(n) if (min..=max).contains(&n) => n,
+        Some(n) => {
             errors.add(
                 field,
-                if folded.starts_with('-') {
+                if n < 0 && min >= 0 {
                     "err-negative"
                 } else {
                     "err-out-of-range"
@@ -62,51 +81,27 @@ pub fn integer(errors: &mut FieldErrors, field: &str, raw: &str, min: i64, max: 
             );
             0
         }
-        Err(_) if folded.starts_with('-') && folded[1..].chars().all(|c| c.is_ascii_digit()) => {
-            errors.add(field, "err-negative");
-            0
-        }
-        Err(_) if folded.chars().all(|c| c.is_ascii_digit()) => {
-            errors.add(field, "err-out-of-range");
-            0
-        }
-        Err(_) => {
-            errors.add(field, "err-not-a-number");
+        None => {
+            errors.add(field, "err-required");
             0
         }
     }
 }
 
-/// An optional date as `YYYY-MM-DD` (Arabic-Indic digits accepted).
-pub fn optional_date(
-    errors: &mut FieldErrors,
-    field: &str,
-    raw: Option<&str>,
-) -> Option<NaiveDate> {
-    let folded = sanad_search::fold_digits(raw.map(str::trim).filter(|v| !v.is_empty())?);
-    match NaiveDate::parse_from_str(&folded, "%Y-%m-%d") {
-        Ok(date) if (2000..=2200).contains(&chrono::Datelike::year(&date)) => Some(date),
-        _ => {
-            errors.add(field, "err-date");
-            None
-        }
-    }
-}
-
-/// One value of a fixed vocabulary.
-pub fn choice(errors: &mut FieldErrors, field: &str, raw: &str, allowed: &[&str]) -> String {
-    let value = raw.trim();
-    if value.is_empty() {
+/// A required value that the edge read (or reported as missing or unknown).
+pub fn required<T>(errors: &mut FieldErrors, field: &str, value: Option<T>) -> Option<T> {
+    if value.is_none() {
         errors.add(field, "err-required");
-    } else if !allowed.contains(&value) {
-        errors.add(field, "err-unknown-choice");
     }
-    value.to_owned()
+    value
 }
 
-/// A phone number: digits (any script), spaces, `+`, `-`, `(`, `)`; stored with ASCII digits.
+/// A phone number: digits, spaces, `+`, `-`, `(`, `)`; stored with ASCII digits.
 pub fn optional_phone(errors: &mut FieldErrors, field: &str, raw: Option<&str>) -> Option<String> {
-    let value = sanad_search::fold_digits(raw.map(str::trim).filter(|v| !v.is_empty())?);
+    let value = sanad_search::fold_digits(&clean(raw?));
+    if value.is_empty() {
+        return None;
+    }
     let digits = value.chars().filter(char::is_ascii_digit).count();
     if value.chars().count() > 32 {
         errors.add(field, "err-too-long");
@@ -122,7 +117,7 @@ pub fn optional_phone(errors: &mut FieldErrors, field: &str, raw: Option<&str>) 
 
 /// An e-mail address, lower-cased.
 pub fn email(errors: &mut FieldErrors, field: &str, raw: &str) -> String {
-    let value = raw.trim().to_lowercase();
+    let value = clean(raw).to_lowercase();
     let valid = value.len() <= 254
         && value.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
@@ -169,40 +164,28 @@ pub fn new_password(errors: &mut FieldErrors, field: &str, raw: &str) {
 mod tests {
     use super::*;
 
-    fn check_int(raw: &str, expected: Result<i64, &str>) {
-        let mut errors = FieldErrors::default();
-        let value = integer(&mut errors, "n", raw, 0, 1000);
-        match expected {
-            Ok(n) => assert_eq!((value, errors.get("n")), (n, None), "{raw}"),
-            Err(code) => assert_eq!(errors.get("n"), Some(code), "{raw}"),
-        }
-    }
-
     #[test]
-    fn integers_accept_arabic_indic_digits_and_name_each_problem() {
-        check_int("12", Ok(12));
-        check_int(" ١٢ ", Ok(12));
-        check_int("۷", Ok(7));
-        check_int("", Err("err-required"));
-        check_int("-3", Err("err-negative"));
-        check_int("5000", Err("err-out-of-range"));
-        check_int("99999999999999999999", Err("err-out-of-range"));
-        check_int("twelve", Err("err-not-a-number"));
-        check_int("1.5", Err("err-not-a-number"));
-        check_int("١٬٠٠٠", Ok(1000));
-        check_int("1,000", Ok(1000));
-        check_int("1,001", Err("err-out-of-range"));
-        check_int("٩٠٠", Ok(900));
-    }
-
-    #[test]
-    fn dates_phones_emails_and_slugs_are_checked() {
+    fn ranges_name_each_problem() {
         let mut errors = FieldErrors::default();
+        assert_eq!(range(&mut errors, "a", Some(12), 0, 1000), 12);
+        range(&mut errors, "b", Some(-3), 0, 1000);
+        range(&mut errors, "c", Some(5000), 0, 1000);
+        range(&mut errors, "d", Some(-5000), -1000, 1000);
+        range(&mut errors, "e", None, 0, 1000);
+        assert_eq!(errors.get("a"), None);
+        assert_eq!(errors.get("b"), Some("err-negative"));
+        assert_eq!(errors.get("c"), Some("err-out-of-range"));
         assert_eq!(
-            optional_date(&mut errors, "d", Some("٢٠٢٦-١٢-٠١")),
-            NaiveDate::from_ymd_opt(2026, 12, 1)
+            errors.get("d"),
+            Some("err-out-of-range"),
+            "a negative adjustment past the limit is out of range, not 'negative'"
         );
-        assert_eq!(optional_date(&mut errors, "bad", Some("2026-13-01")), None);
+        assert_eq!(errors.get("e"), Some("err-required"));
+    }
+
+    #[test]
+    fn phones_emails_and_slugs_are_checked() {
+        let mut errors = FieldErrors::default();
         assert_eq!(
             optional_phone(&mut errors, "p", Some("+٩٧٠ ٥٩٩ ١٢٣ ٤٥٦")).as_deref(),
             Some("+970 599 123 456")
@@ -210,24 +193,34 @@ mod tests {
         optional_phone(&mut errors, "p2", Some("call me"));
         email(&mut errors, "e", "not-an-email");
         slug(&mut errors, "s", "Al Amal!");
-        assert_eq!(errors.get("d"), None);
         assert_eq!(errors.get("p"), None);
-        assert_eq!(errors.get("bad"), Some("err-date"));
         assert_eq!(errors.get("p2"), Some("err-phone"));
         assert_eq!(errors.get("e"), Some("err-email"));
         assert_eq!(errors.get("s"), Some("err-slug"));
     }
 
     #[test]
-    fn texts_are_trimmed_and_limited() {
+    fn texts_are_trimmed_normalised_and_limited() {
         let mut errors = FieldErrors::default();
         assert_eq!(required_text(&mut errors, "a", "  أحمد ", 10), "أحمد");
         required_text(&mut errors, "b", "   ", 10);
         required_text(&mut errors, "c", &"ب".repeat(11), 10);
         required_text(&mut errors, "d", "a\u{0}b", 10);
+        assert_eq!(
+            required_text(&mut errors, "e", "Jose\u{301}\u{200B}", 10),
+            "José",
+            "composed, invisible characters dropped"
+        );
+        required_text(&mut errors, "f", "\u{202E}evil", 10);
+        required_text(&mut errors, "g", "a\u{2066}b\u{2069}", 10);
+        assert_eq!(required_text(&mut errors, "h", "\u{FEFF}\u{00AD}", 10), "");
         assert_eq!(errors.get("a"), None);
         assert_eq!(errors.get("b"), Some("err-required"));
         assert_eq!(errors.get("c"), Some("err-too-long"));
         assert_eq!(errors.get("d"), Some("err-control-chars"));
+        assert_eq!(errors.get("e"), None);
+        assert_eq!(errors.get("f"), Some("err-control-chars"));
+        assert_eq!(errors.get("g"), Some("err-control-chars"));
+        assert_eq!(errors.get("h"), Some("err-required"));
     }
 }

@@ -83,7 +83,7 @@ async fn csv_body(db: &DatabaseConnection, tr: &Tr, report: &MonthlyReport) -> A
         writer
             .write_record([
                 report.month.clone(),
-                tr.term("sector", &row.sector),
+                tr.term("sector", row.sector.as_str()),
                 cell(&region),
                 cell(item),
                 cell(&row.unit),

@@ -1,7 +1,7 @@
 //! Domain errors as HTTP: `status()` is the one mapping to statuses; the web and the API render the body.
 
 use axum::{
-    http::StatusCode,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 
@@ -18,7 +18,7 @@ pub fn status(err: &AppError) -> StatusCode {
         AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Conflict(_) => StatusCode::CONFLICT,
-        AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -44,6 +44,11 @@ impl IntoResponse for AppError {
             _ => Vec::new(),
         };
         let mut response = status(&self).into_response();
+        if let AppError::RateLimited(seconds) = &self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
+        }
         response.extensions_mut().insert(RenderedError {
             code: self.code(),
             message_key: self.message_key(),
@@ -59,5 +64,38 @@ pub fn body_error(rejection: axum::extract::rejection::BytesRejection) -> AppErr
         AppError::PayloadTooLarge
     } else {
         AppError::BadRequest("err-bad-request")
+    }
+}
+
+/// Carries over the headers of an error response that its re-rendering (a page, a JSON body) must keep.
+pub fn keep_headers(from: &HeaderMap, to: &mut HeaderMap) {
+    for name in [header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+        if let Some(value) = from.get(&name) {
+            to.insert(name, value.clone());
+        }
+    }
+}
+
+impl RenderedError {
+    /// What an error response says: the domain error it came from, or (for rejections made by axum itself: bad
+    /// path parameters, wrong method, unknown route) what its status means.
+    pub fn of(response: &Response) -> Self {
+        if let Some(rendered) = response.extensions().get::<RenderedError>() {
+            return rendered.clone();
+        }
+        let (code, message_key) = match response.status() {
+            StatusCode::NOT_FOUND => ("not_found", "err-not-found"),
+            StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "err-method"),
+            StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "err-too-large"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "err-media-type"),
+            StatusCode::REQUEST_TIMEOUT => ("timeout", "err-timeout"),
+            s if s.is_server_error() => ("internal", "err-internal"),
+            _ => ("bad_request", "err-bad-request"),
+        };
+        RenderedError {
+            code,
+            message_key,
+            fields: Vec::new(),
+        }
     }
 }

@@ -7,7 +7,9 @@
 pub mod api;
 pub mod download;
 pub mod error;
+pub mod input;
 pub mod ops;
+pub mod queries;
 pub mod request;
 pub mod web;
 

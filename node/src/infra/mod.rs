@@ -2,4 +2,6 @@
 
 pub mod db;
 pub mod entities;
+pub mod events;
 pub mod metrics;
+pub mod uow;

@@ -2,61 +2,56 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
 };
-use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
-    domain::audit,
-    domain::error::{AppError, AppResult, FieldErrors},
-    domain::tenancy::{OrgScope, Perm},
-    domain::validate,
-    domain::vocab,
-    infra::entities::{item, warehouse},
+    domain::{
+        audit,
+        error::{AppError, AppResult, FieldErrors, Input},
+        regions,
+        tenancy::{OrgScope, Perm},
+        validate,
+    },
+    infra::{
+        entities::{item, warehouse},
+        uow::{LockKind, UnitOfWork},
+    },
+    vocab::{ItemKind, Sector, WarehouseKind},
 };
 
-/// An item as typed or sent, before checking.
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct ItemDraft {
+/// An item as read at the edge.
+#[derive(Clone, Debug, Default)]
+pub struct ItemFields {
     /// Name in Arabic.
-    #[serde(default)]
     pub name_ar: String,
     /// Name in English.
-    #[serde(default)]
     pub name_en: String,
     /// Humanitarian sector.
-    #[serde(default)]
-    pub sector: String,
-    /// `goods` or `cash`.
-    #[serde(default)]
-    pub kind: String,
+    pub sector: Option<Sector>,
+    /// Goods or cash.
+    pub kind: ItemKind,
     /// Unit counted (for cash: the currency).
-    #[serde(default)]
     pub unit: String,
     /// ISO 4217 code, for cash.
-    #[serde(default)]
     pub currency: String,
-    /// Units per pack.
-    #[serde(default)]
-    pub pack_size: String,
+    /// Units per pack (1 when not given).
+    pub pack_size: Option<i64>,
     /// Barcode or SKU.
-    #[serde(default)]
     pub sku: String,
-    /// `on` when lots carry an expiry date.
-    #[serde(default)]
-    pub expires: Option<String>,
-    /// Warn when the total on hand falls below this.
-    #[serde(default)]
-    pub low_stock_threshold: String,
+    /// Whether lots carry an expiry date.
+    pub expires: bool,
+    /// Warn when the total on hand falls below this (0 when not given).
+    pub low_stock_threshold: Option<i64>,
 }
 
 struct ItemInput {
     name_ar: String,
     name_en: String,
-    sector: String,
-    kind: String,
+    sector: Sector,
+    kind: ItemKind,
     unit: String,
     currency: Option<String>,
     pack_size: i32,
@@ -65,18 +60,16 @@ struct ItemInput {
     low_stock_threshold: i64,
 }
 
-fn check_item(draft: &ItemDraft) -> AppResult<ItemInput> {
-    let mut errors = FieldErrors::default();
-    let name_ar = validate::required_text(&mut errors, "name_ar", &draft.name_ar, 200);
-    let name_en = validate::required_text(&mut errors, "name_en", &draft.name_en, 200);
-    let sector = validate::choice(&mut errors, "sector", &draft.sector, vocab::SECTORS);
-    let kind = if draft.kind.trim().is_empty() {
-        "goods".to_owned()
-    } else {
-        validate::choice(&mut errors, "kind", &draft.kind, super::ITEM_KINDS)
-    };
-    let currency = if kind == "cash" {
-        let code = draft.currency.trim().to_uppercase();
+fn check_item(input: Input<ItemFields>) -> AppResult<ItemInput> {
+    let Input {
+        value: f,
+        mut errors,
+    } = input;
+    let name_ar = validate::required_text(&mut errors, "name_ar", &f.name_ar, 200);
+    let name_en = validate::required_text(&mut errors, "name_en", &f.name_en, 200);
+    let sector = validate::required(&mut errors, "sector", f.sector);
+    let currency = if f.kind == ItemKind::Cash {
+        let code = f.currency.trim().to_uppercase();
         if code.len() != 3 || !code.chars().all(|c| c.is_ascii_uppercase()) {
             errors.add("currency", "err-currency");
         }
@@ -86,40 +79,36 @@ fn check_item(draft: &ItemDraft) -> AppResult<ItemInput> {
     };
     let unit = match &currency {
         Some(code) => code.clone(),
-        None => validate::required_text(&mut errors, "unit", &draft.unit, 32),
+        None => validate::required_text(&mut errors, "unit", &f.unit, 32),
     };
-    let pack_size = if draft.pack_size.trim().is_empty() {
-        1
-    } else {
-        validate::integer(&mut errors, "pack_size", &draft.pack_size, 1, 100_000) as i32
-    };
-    let sku = validate::optional_text(&mut errors, "sku", Some(&draft.sku), 64);
-    let expires = kind != "cash"
-        && matches!(
-            draft.expires.as_deref().map(str::trim),
-            Some("on" | "true" | "1" | "yes")
-        );
-    let low_stock_threshold = if draft.low_stock_threshold.trim().is_empty() {
-        0
-    } else {
-        validate::integer(
-            &mut errors,
-            "low_stock_threshold",
-            &draft.low_stock_threshold,
-            0,
-            super::MAX_QUANTITY,
-        )
+    let pack_size = validate::range(
+        &mut errors,
+        "pack_size",
+        Some(f.pack_size.unwrap_or(1)),
+        1,
+        100_000,
+    ) as i32;
+    let sku = validate::optional_text(&mut errors, "sku", Some(&f.sku), 64);
+    let low_stock_threshold = validate::range(
+        &mut errors,
+        "low_stock_threshold",
+        Some(f.low_stock_threshold.unwrap_or(0)),
+        0,
+        super::MAX_QUANTITY,
+    );
+    let Some(sector) = sector else {
+        return Err(AppError::Validation(errors));
     };
     errors.into_result(ItemInput {
         name_ar,
         name_en,
         sector,
-        kind,
+        kind: f.kind,
         unit,
         currency,
         pack_size,
         sku,
-        expires,
+        expires: f.kind != ItemKind::Cash && f.expires,
         low_stock_threshold,
     })
 }
@@ -139,45 +128,38 @@ fn apply(active: &mut item::ActiveModel, input: ItemInput) {
 
 /// Adds an item to the catalogue.
 pub async fn create_item(
-    db: &DatabaseConnection,
+    uow: &mut UnitOfWork,
     scope: &OrgScope,
-    draft: &ItemDraft,
+    input: Input<ItemFields>,
 ) -> AppResult<item::Model> {
     scope.require(Perm::ManageStock)?;
-    let input = check_item(draft)?;
+    let input = check_item(input)?;
     let mut active = item::ActiveModel {
         org_id: Set(scope.org_id()),
         created_at: Set(Utc::now()),
         ..Default::default()
     };
     apply(&mut active, input);
-    let txn = crate::infra::db::begin_write(db).await?;
-    let model = active.insert(&txn).await?;
-    audit::record(&txn, scope, "item.create", "item", model.id, json!({})).await?;
-    txn.commit().await?;
+    let model = active.insert(uow.db()).await?;
+    audit::record(uow, scope, "item.create", "item", Some(model.id), json!({}));
     Ok(model)
 }
 
 /// Changes an item. Its kind cannot change once it has movements, so the ledger keeps one meaning.
 pub async fn update_item(
-    db: &DatabaseConnection,
+    uow: &mut UnitOfWork,
     scope: &OrgScope,
     id: i64,
-    draft: &ItemDraft,
+    input: Input<ItemFields>,
 ) -> AppResult<item::Model> {
     scope.require(Perm::ManageStock)?;
-    let input = check_item(draft)?;
-    let txn = crate::infra::db::begin_write(db).await?;
-    let current = item::Entity::find_by_id(id)
-        .filter(item::Column::OrgId.eq(scope.org_id()))
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let input = check_item(input)?;
+    uow.lock(LockKind::Item, &[id]).await?;
+    let current = get_item(uow.db(), scope, id).await?;
     if input.kind != current.kind || input.unit != current.unit {
         let used = crate::infra::entities::stock_movement::Entity::find()
             .filter(crate::infra::entities::stock_movement::Column::ItemId.eq(id))
-            .one(&txn)
+            .one(uow.db())
             .await?
             .is_some();
         if used {
@@ -195,9 +177,8 @@ pub async fn update_item(
     }
     let mut active: item::ActiveModel = current.into();
     apply(&mut active, input);
-    let model = active.update(&txn).await?;
-    audit::record(&txn, scope, "item.update", "item", id, json!({})).await?;
-    txn.commit().await?;
+    let model = active.update(uow.db()).await?;
+    audit::record(uow, scope, "item.update", "item", Some(id), json!({}));
     Ok(model)
 }
 
@@ -216,7 +197,7 @@ pub async fn get_item(
 }
 
 /// The organisation's catalogue, by English name.
-pub async fn items(db: &DatabaseConnection, scope: &OrgScope) -> AppResult<Vec<item::Model>> {
+pub async fn items(db: &impl ConnectionTrait, scope: &OrgScope) -> AppResult<Vec<item::Model>> {
     scope.require(Perm::Read)?;
     Ok(item::Entity::find()
         .filter(item::Column::OrgId.eq(scope.org_id()))
@@ -225,62 +206,49 @@ pub async fn items(db: &DatabaseConnection, scope: &OrgScope) -> AppResult<Vec<i
         .await?)
 }
 
-/// A warehouse or distribution point as typed or sent.
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct WarehouseDraft {
+/// A warehouse or distribution point as read at the edge.
+#[derive(Clone, Debug, Default)]
+pub struct WarehouseFields {
     /// Its name.
-    #[serde(default)]
     pub name: String,
-    /// `warehouse` or `distribution-point`.
-    #[serde(default)]
-    pub kind: String,
+    /// Warehouse or distribution point.
+    pub kind: WarehouseKind,
     /// Where it is.
-    #[serde(default)]
     pub region_code: String,
 }
 
 /// Adds a warehouse or distribution point.
 pub async fn create_warehouse(
-    db: &DatabaseConnection,
+    uow: &mut UnitOfWork,
     scope: &OrgScope,
-    draft: &WarehouseDraft,
+    input: Input<WarehouseFields>,
 ) -> AppResult<warehouse::Model> {
     scope.require(Perm::ManageStock)?;
-    let mut errors = FieldErrors::default();
-    let name = validate::required_text(&mut errors, "name", &draft.name, 200);
-    let kind = if draft.kind.trim().is_empty() {
-        "warehouse".to_owned()
-    } else {
-        validate::choice(&mut errors, "kind", &draft.kind, super::WAREHOUSE_KINDS)
-    };
-    let region_code = draft.region_code.trim().to_owned();
-    if region_code.is_empty() {
-        errors.add("region_code", "err-required");
-    } else if !crate::domain::regions::exists(db, &region_code).await? {
-        errors.add("region_code", "err-unknown-region");
-    }
+    let Input {
+        value: f,
+        mut errors,
+    } = input;
+    let name = validate::required_text(&mut errors, "name", &f.name, 200);
+    let region_code = regions::field(uow.db(), &mut errors, "region_code", &f.region_code).await?;
     errors.into_result(())?;
-    let txn = crate::infra::db::begin_write(db).await?;
     let model = warehouse::ActiveModel {
         org_id: Set(scope.org_id()),
         name: Set(name),
-        kind: Set(kind),
+        kind: Set(f.kind),
         region_code: Set(region_code),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(uow.db())
     .await?;
     audit::record(
-        &txn,
+        uow,
         scope,
         "warehouse.create",
         "warehouse",
-        model.id,
+        Some(model.id),
         json!({}),
-    )
-    .await?;
-    txn.commit().await?;
+    );
     Ok(model)
 }
 
@@ -300,7 +268,7 @@ pub async fn get_warehouse(
 
 /// The organisation's warehouses and distribution points.
 pub async fn warehouses(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     scope: &OrgScope,
 ) -> AppResult<Vec<warehouse::Model>> {
     scope.require(Perm::Read)?;
@@ -309,4 +277,39 @@ pub async fn warehouses(
         .order_by_asc(warehouse::Column::Name)
         .all(db)
         .await?)
+}
+
+/// The organisation's items and warehouses by id, for showing rows that name them.
+#[derive(Clone, Debug, Default)]
+pub struct Lookup {
+    /// Items by id.
+    pub items: std::collections::HashMap<i64, item::Model>,
+    /// Warehouses by id.
+    pub warehouses: std::collections::HashMap<i64, warehouse::Model>,
+}
+
+impl Lookup {
+    /// Loads the organisation's catalogue and warehouses.
+    pub async fn load(db: &impl ConnectionTrait, scope: &OrgScope) -> AppResult<Self> {
+        Ok(Self {
+            items: items(db, scope)
+                .await?
+                .into_iter()
+                .map(|i| (i.id, i))
+                .collect(),
+            warehouses: warehouses(db, scope)
+                .await?
+                .into_iter()
+                .map(|w| (w.id, w))
+                .collect(),
+        })
+    }
+
+    /// The item and warehouse of a row, when both are the organisation's.
+    pub fn pair(&self, item_id: i64, warehouse_id: i64) -> Option<(item::Model, warehouse::Model)> {
+        Some((
+            self.items.get(&item_id)?.clone(),
+            self.warehouses.get(&warehouse_id)?.clone(),
+        ))
+    }
 }

@@ -1,60 +1,42 @@
-//! The ledger: posting movements, keeping balances equal to their sum, allocating lots first-expiry-first-out,
-//! and reading balances, stock cards and expiry lists.
-
-use std::collections::{BTreeMap, HashMap};
+//! The ledger's writing side: posting movements, keeping balances equal to their sum, allocating lots
+//! first-expiry-first-out, and the movements a storekeeper records by hand.
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, ExprTrait, Func},
 };
-use serde::Deserialize;
 use serde_json::json;
 
 use super::{MAX_QUANTITY, catalogue};
 use crate::{
-    domain::audit,
-    domain::error::{AppError, AppResult, FieldErrors},
-    domain::tenancy::{OrgScope, Perm},
-    domain::validate,
-    infra::entities::{item, offer, stock_balance, stock_movement, warehouse},
+    domain::{
+        audit,
+        error::{AppError, AppResult, FieldErrors, Input},
+        tenancy::{OrgScope, Perm},
+        validate,
+    },
+    infra::{
+        entities::{item, offer, stock_balance, stock_movement, warehouse},
+        uow::{LockKind, UnitOfWork},
+    },
+    vocab::{LossReason, MovementKind, OfferStatus, SourceKind},
 };
-
-/// Starts a stock-writing transaction (see [`crate::infra::db::begin_write`]).
-pub(super) async fn begin(db: &DatabaseConnection) -> AppResult<DatabaseTransaction> {
-    Ok(crate::infra::db::begin_write(db).await?)
-}
-
-/// Locks the items' rows until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite already holds the write lock),
-/// in id order so that two writers never wait on each other in a cycle.
-pub(super) async fn lock_items(txn: &DatabaseTransaction, ids: &[i64]) -> AppResult<()> {
-    let mut ids = ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    item::Entity::find()
-        .filter(item::Column::Id.is_in(ids))
-        .order_by_asc(item::Column::Id)
-        .lock_exclusive()
-        .all(txn)
-        .await?;
-    Ok(())
-}
 
 /// One movement to post.
 #[derive(Clone, Debug)]
 pub(super) struct Post {
-    pub kind: &'static str,
+    pub kind: MovementKind,
     pub item_id: i64,
     pub warehouse_id: i64,
     pub lot: String,
     pub expiry: Option<NaiveDate>,
     pub quantity: i64,
-    pub source_kind: Option<String>,
+    pub source_kind: Option<SourceKind>,
     pub counterparty: Option<String>,
-    pub reason: Option<String>,
+    pub reason: Option<LossReason>,
     pub note: Option<String>,
     pub distribution_id: Option<i64>,
     pub reverses_id: Option<i64>,
@@ -63,7 +45,7 @@ pub(super) struct Post {
 
 impl Post {
     pub(super) fn new(
-        kind: &'static str,
+        kind: MovementKind,
         item_id: i64,
         warehouse_id: i64,
         quantity: i64,
@@ -85,12 +67,19 @@ impl Post {
             occurred_on,
         }
     }
+
+    /// The same movement taken from (or put into) one lot.
+    pub(super) fn in_lot(mut self, lot: String, expiry: Option<NaiveDate>) -> Self {
+        self.lot = lot;
+        self.expiry = expiry;
+        self
+    }
 }
 
 /// Appends movements and moves the balances with them; refuses (409) any that would make a balance negative.
-/// Every movement is written to the audit log. Must run inside a transaction from [`begin`] holding the items' locks.
+/// Every movement is written to the audit log. The caller holds the items' locks.
 pub(super) async fn post(
-    txn: &DatabaseTransaction,
+    uow: &mut UnitOfWork,
     scope: &OrgScope,
     batch: &str,
     posts: Vec<Post>,
@@ -101,66 +90,10 @@ pub(super) async fn post(
         if p.quantity == 0 {
             continue;
         }
-        let same_bucket = || {
-            stock_balance::Entity::update_many()
-                .col_expr(
-                    stock_balance::Column::Quantity,
-                    Expr::col(stock_balance::Column::Quantity).add(p.quantity),
-                )
-                .filter(stock_balance::Column::ItemId.eq(p.item_id))
-                .filter(stock_balance::Column::WarehouseId.eq(p.warehouse_id))
-                .filter(stock_balance::Column::Lot.eq(p.lot.as_str()))
-        };
-        if p.quantity < 0 {
-            let changed = same_bucket()
-                .filter(
-                    Expr::col(stock_balance::Column::Quantity)
-                        .add(p.quantity)
-                        .gte(0),
-                )
-                .exec(txn)
-                .await?
-                .rows_affected;
-            if changed != 1 {
-                return Err(AppError::Conflict("err-insufficient-stock"));
-            }
-        } else {
-            let existing = stock_balance::Entity::find()
-                .filter(stock_balance::Column::ItemId.eq(p.item_id))
-                .filter(stock_balance::Column::WarehouseId.eq(p.warehouse_id))
-                .filter(stock_balance::Column::Lot.eq(p.lot.as_str()))
-                .one(txn)
-                .await?;
-            match existing {
-                // One lot, one expiry: stock of another date never merges into it while it holds any.
-                Some(b) if b.quantity > 0 && b.expiry != p.expiry => {
-                    return Err(AppError::Conflict("err-lot-expiry-mismatch"));
-                }
-                Some(b) => {
-                    let mut active: stock_balance::ActiveModel = b.into();
-                    let quantity = active.quantity.take().unwrap_or(0) + p.quantity;
-                    active.quantity = Set(quantity);
-                    active.expiry = Set(p.expiry);
-                    active.update(txn).await?;
-                }
-                None => {
-                    stock_balance::ActiveModel {
-                        org_id: Set(scope.org_id()),
-                        item_id: Set(p.item_id),
-                        warehouse_id: Set(p.warehouse_id),
-                        lot: Set(p.lot.clone()),
-                        expiry: Set(p.expiry),
-                        quantity: Set(p.quantity),
-                        ..Default::default()
-                    }
-                    .insert(txn)
-                    .await?;
-                }
-            }
-        }
+        move_balance(uow, scope, &p).await?;
         let movement = stock_movement::ActiveModel {
             org_id: Set(scope.org_id()),
-            kind: Set(p.kind.to_owned()),
+            kind: Set(p.kind),
             item_id: Set(p.item_id),
             warehouse_id: Set(p.warehouse_id),
             lot: Set(p.lot),
@@ -178,21 +111,82 @@ pub(super) async fn post(
             created_at: Set(now),
             ..Default::default()
         }
-        .insert(txn)
+        .insert(uow.db())
         .await?;
         let detail = json!({ "kind": movement.kind, "item": movement.item_id, "quantity": movement.quantity });
+        let action = format!("stock.{}", movement.kind);
         audit::record(
-            txn,
+            uow,
             scope,
-            &format!("stock.{}", movement.kind),
+            &action,
             "stock_movement",
-            movement.id,
+            Some(movement.id),
             detail,
-        )
-        .await?;
+        );
         out.push(movement);
     }
     Ok(out)
+}
+
+/// Moves the balance of the movement's item, warehouse and lot; a decrease is conditional, so it can never go below
+/// zero, and an increase never merges stock of another expiry date into a lot that still holds some.
+async fn move_balance(uow: &UnitOfWork, scope: &OrgScope, p: &Post) -> AppResult<()> {
+    let bucket = Expr::col(stock_balance::Column::ItemId)
+        .eq(p.item_id)
+        .and(Expr::col(stock_balance::Column::WarehouseId).eq(p.warehouse_id))
+        .and(Expr::col(stock_balance::Column::Lot).eq(p.lot.as_str()));
+    if p.quantity < 0 {
+        let changed = stock_balance::Entity::update_many()
+            .col_expr(
+                stock_balance::Column::Quantity,
+                Expr::col(stock_balance::Column::Quantity).add(p.quantity),
+            )
+            .filter(bucket)
+            .filter(
+                Expr::col(stock_balance::Column::Quantity)
+                    .add(p.quantity)
+                    .gte(0),
+            )
+            .exec(uow.db())
+            .await?
+            .rows_affected;
+        if changed != 1 {
+            return Err(AppError::Conflict("err-insufficient-stock"));
+        }
+        return Ok(());
+    }
+    let existing = stock_balance::Entity::find()
+        .filter(bucket)
+        .one(uow.db())
+        .await?;
+    match existing {
+        // One lot, one expiry: stock of another date never merges into it while it holds any.
+        Some(b) if b.quantity > 0 && b.expiry != p.expiry => {
+            Err(AppError::Conflict("err-lot-expiry-mismatch"))
+        }
+        Some(b) => {
+            let quantity = b.quantity + p.quantity;
+            let mut active: stock_balance::ActiveModel = b.into();
+            active.quantity = Set(quantity);
+            active.expiry = Set(p.expiry);
+            active.update(uow.db()).await?;
+            Ok(())
+        }
+        None => {
+            stock_balance::ActiveModel {
+                org_id: Set(scope.org_id()),
+                item_id: Set(p.item_id),
+                warehouse_id: Set(p.warehouse_id),
+                lot: Set(p.lot.clone()),
+                expiry: Set(p.expiry),
+                quantity: Set(p.quantity),
+                ..Default::default()
+            }
+            .insert(uow.db())
+            .await?;
+            Ok(())
+        }
+    }
 }
 
 /// `CAST(SUM(col) AS BIGINT)`: PostgreSQL sums bigints as numeric, which does not decode into `i64`.
@@ -208,6 +202,27 @@ pub(super) fn new_batch() -> AppResult<String> {
         .collect())
 }
 
+/// The order lots are taken in: soonest expiry first, lots without expiry last, then by lot.
+pub fn fefo(rows: &mut [stock_balance::Model]) {
+    rows.sort_by(|a, b| {
+        (a.expiry.is_none(), a.expiry, &a.lot).cmp(&(b.expiry.is_none(), b.expiry, &b.lot))
+    });
+}
+
+/// The condition "not past its expiry date today".
+pub(super) fn usable_today() -> sea_orm::Condition {
+    sea_orm::Condition::any()
+        .add(stock_balance::Column::Expiry.is_null())
+        .add(stock_balance::Column::Expiry.gte(Utc::now().date_naive()))
+}
+
+/// The condition "an offer that still reserves its stock": active and not past its last day.
+pub(super) fn live_offer() -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(offer::Column::Status.eq(OfferStatus::Active))
+        .add(offer::Column::AvailableUntil.gte(Utc::now().date_naive()))
+}
+
 /// Usable quantity on hand (lots not past their expiry) and quantity reserved by live offers, for an item in a
 /// warehouse: what reservations and distributions are weighed against.
 pub async fn free_quantity(
@@ -220,11 +235,7 @@ pub async fn free_quantity(
         .column_as(sum_of(stock_balance::Column::Quantity), "s")
         .filter(stock_balance::Column::ItemId.eq(item_id))
         .filter(stock_balance::Column::WarehouseId.eq(warehouse_id))
-        .filter(
-            sea_orm::Condition::any()
-                .add(stock_balance::Column::Expiry.is_null())
-                .add(stock_balance::Column::Expiry.gte(Utc::now().date_naive())),
-        )
+        .filter(usable_today())
         .into_tuple()
         .one(db)
         .await?
@@ -234,8 +245,7 @@ pub async fn free_quantity(
         .column_as(sum_of(offer::Column::Quantity), "s")
         .filter(offer::Column::ItemId.eq(item_id))
         .filter(offer::Column::WarehouseId.eq(warehouse_id))
-        .filter(offer::Column::Status.eq("active"))
-        .filter(offer::Column::AvailableUntil.gte(Utc::now().date_naive()))
+        .filter(live_offer())
         .into_tuple()
         .one(db)
         .await?
@@ -255,7 +265,7 @@ pub(super) enum Take {
 /// Picks lots for `quantity` of an item in a warehouse: the given lot, or first-expiry-first-out (lots without expiry
 /// last). Refuses (409) when there is not enough, or when the rest is reserved by offers.
 pub(super) async fn allocate(
-    txn: &DatabaseTransaction,
+    db: &impl ConnectionTrait,
     item_id: i64,
     warehouse_id: i64,
     lot: Option<&str>,
@@ -267,11 +277,9 @@ pub(super) async fn allocate(
         .filter(stock_balance::Column::ItemId.eq(item_id))
         .filter(stock_balance::Column::WarehouseId.eq(warehouse_id))
         .filter(stock_balance::Column::Quantity.gt(0))
-        .all(txn)
+        .all(db)
         .await?;
-    lots.sort_by(|a, b| {
-        (a.expiry.is_none(), a.expiry, &a.lot).cmp(&(b.expiry.is_none(), b.expiry, &b.lot))
-    });
+    fefo(&mut lots);
     if let Some(lot) = lot {
         lots.retain(|l| l.lot == lot);
     }
@@ -283,7 +291,7 @@ pub(super) async fn allocate(
         return Err(AppError::Conflict("err-insufficient-stock"));
     }
     if take == Take::Usable {
-        let (on_hand, reserved) = free_quantity(txn, item_id, warehouse_id).await?;
+        let (on_hand, reserved) = free_quantity(db, item_id, warehouse_id).await?;
         if on_hand - reserved < quantity {
             return Err(AppError::Conflict("err-stock-reserved"));
         }
@@ -301,51 +309,43 @@ pub(super) async fn allocate(
     Ok(out)
 }
 
-/// A movement recorded by hand, as typed or sent.
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct MovementDraft {
-    /// receipt, transfer, transfer-out, transfer-in, adjustment or loss.
-    #[serde(default)]
-    pub kind: String,
+/// A movement recorded by hand, as read at the edge.
+#[derive(Clone, Debug, Default)]
+pub struct MovementFields {
+    /// Receipt, transfer, transfer out or in, adjustment or loss.
+    pub kind: Option<MovementKind>,
     /// The item.
-    #[serde(default)]
-    pub item_id: String,
+    pub item_id: Option<i64>,
     /// The warehouse it enters or leaves.
-    #[serde(default)]
-    pub warehouse_id: String,
+    pub warehouse_id: Option<i64>,
     /// For a transfer: the warehouse it goes to.
-    #[serde(default)]
-    pub to_warehouse_id: String,
+    pub to_warehouse_id: Option<i64>,
     /// How much (an adjustment may be negative).
-    #[serde(default)]
-    pub quantity: String,
+    pub quantity: Option<i64>,
     /// Lot number; for stock leaving, empty means first-expiry-first-out.
-    #[serde(default)]
     pub lot: String,
-    /// Expiry date of the lot received (YYYY-MM-DD).
-    #[serde(default)]
-    pub expiry: String,
-    /// For a receipt: donor, purchase or organisation.
-    #[serde(default)]
-    pub source_kind: String,
+    /// Expiry date of the lot received.
+    pub expiry: Option<NaiveDate>,
+    /// For a receipt: where it came from.
+    pub source_kind: Option<SourceKind>,
     /// Who it came from or went to.
-    #[serde(default)]
     pub counterparty: String,
-    /// For a loss: expired, damaged, stolen or other.
-    #[serde(default)]
-    pub reason: String,
+    /// For a loss: why.
+    pub reason: Option<LossReason>,
     /// Free text; required for an adjustment (why the count was wrong).
-    #[serde(default)]
     pub note: String,
-    /// When it happened (YYYY-MM-DD); today if empty.
-    #[serde(default)]
-    pub occurred_on: String,
+    /// When it happened; today when not given.
+    pub occurred_on: Option<NaiveDate>,
 }
 
-/// Checks a date that must not be in the future (a movement that already happened); today when empty.
-pub(super) fn past_date(errors: &mut FieldErrors, field: &str, raw: &str) -> NaiveDate {
+/// A date that must not be in the future (a movement that already happened); today when not given.
+pub(super) fn past_date(
+    errors: &mut FieldErrors,
+    field: &str,
+    date: Option<NaiveDate>,
+) -> NaiveDate {
     let today = Utc::now().date_naive();
-    match validate::optional_date(errors, field, Some(raw)) {
+    match date {
         Some(d) if d > today + chrono::Duration::days(1) => {
             errors.add(field, "err-date-in-future");
             today
@@ -355,24 +355,8 @@ pub(super) fn past_date(errors: &mut FieldErrors, field: &str, raw: &str) -> Nai
     }
 }
 
-/// Parses an id field that must name one of the scope's rows.
-pub(super) fn id_field(errors: &mut FieldErrors, field: &str, raw: &str) -> Option<i64> {
-    let raw = sanad_search::fold_digits(raw.trim());
-    if raw.is_empty() {
-        errors.add(field, "err-required");
-        return None;
-    }
-    match raw.parse::<i64>() {
-        Ok(id) => Some(id),
-        Err(_) => {
-            errors.add(field, "err-unknown-choice");
-            None
-        }
-    }
-}
-
-/// Looks up an item or warehouse named in a form, turning "not ours" into a field error.
-pub(super) async fn scoped<T>(
+/// Turns "not the scope's" into a field error: records of another organisation look like records that do not exist.
+pub(super) fn scoped<T>(
     errors: &mut FieldErrors,
     field: &str,
     found: AppResult<T>,
@@ -388,133 +372,144 @@ pub(super) async fn scoped<T>(
     }
 }
 
-/// The item named by form field `field`, or a field error when it is missing, malformed or not the scope's.
-pub(super) async fn item_field(
-    db: &DatabaseConnection,
+/// The item named by field `field`: a field error when missing or not the scope's.
+pub(super) async fn item_ref(
+    db: &impl ConnectionTrait,
     scope: &OrgScope,
     errors: &mut FieldErrors,
     field: &str,
-    raw: &str,
+    id: Option<i64>,
 ) -> AppResult<Option<item::Model>> {
-    match id_field(errors, field, raw) {
-        Some(id) => {
-            scoped(
-                errors,
-                field,
-                catalogue::get_item(db, scope, id).await,
-                "err-unknown-item",
-            )
-            .await
-        }
+    match validate::required(errors, field, id) {
+        Some(id) => scoped(
+            errors,
+            field,
+            catalogue::get_item(db, scope, id).await,
+            "err-unknown-item",
+        ),
         None => Ok(None),
     }
 }
 
-/// The warehouse named by form field `field`, or a field error when it is missing, malformed or not the scope's.
-pub(super) async fn warehouse_field(
-    db: &DatabaseConnection,
+/// The warehouse named by field `field`: a field error when missing or not the scope's.
+pub(super) async fn warehouse_ref(
+    db: &impl ConnectionTrait,
     scope: &OrgScope,
     errors: &mut FieldErrors,
     field: &str,
-    raw: &str,
+    id: Option<i64>,
 ) -> AppResult<Option<warehouse::Model>> {
-    match id_field(errors, field, raw) {
-        Some(id) => {
-            scoped(
-                errors,
-                field,
-                catalogue::get_warehouse(db, scope, id).await,
-                "err-unknown-warehouse",
-            )
-            .await
-        }
+    match validate::required(errors, field, id) {
+        Some(id) => scoped(
+            errors,
+            field,
+            catalogue::get_warehouse(db, scope, id).await,
+            "err-unknown-warehouse",
+        ),
         None => Ok(None),
     }
 }
 
-/// Records a receipt, transfer, transfer to or from another organisation, adjustment or loss.
-pub async fn record(
-    db: &DatabaseConnection,
+/// A hand-recorded movement, checked.
+struct Manual {
+    kind: MovementKind,
+    item: item::Model,
+    warehouse: warehouse::Model,
+    to_warehouse: Option<warehouse::Model>,
+    quantity: i64,
+    lot: String,
+    expiry: Option<NaiveDate>,
+    occurred_on: NaiveDate,
+    source_kind: Option<SourceKind>,
+    counterparty: Option<String>,
+    reason: Option<LossReason>,
+    note: Option<String>,
+}
+
+impl Manual {
+    /// Whether stock enters the warehouse (a receipt, a transfer in, an upward count correction).
+    fn inbound(&self) -> bool {
+        matches!(self.kind, MovementKind::Receipt | MovementKind::TransferIn)
+            || (self.kind == MovementKind::Adjustment && self.quantity > 0)
+    }
+
+    fn post(&self, warehouse_id: i64, quantity: i64) -> Post {
+        let mut p = Post::new(
+            self.kind,
+            self.item.id,
+            warehouse_id,
+            quantity,
+            self.occurred_on,
+        );
+        p.note = self.note.clone();
+        p.counterparty = self.counterparty.clone();
+        p.source_kind = self.source_kind;
+        p.reason = self.reason;
+        p
+    }
+}
+
+async fn check_manual(
+    db: &impl ConnectionTrait,
     scope: &OrgScope,
-    draft: &MovementDraft,
-) -> AppResult<Vec<stock_movement::Model>> {
-    scope.require(Perm::ManageStock)?;
-    let mut errors = FieldErrors::default();
-    let kind = validate::choice(&mut errors, "kind", &draft.kind, super::MANUAL_KINDS);
-    let item = item_field(db, scope, &mut errors, "item_id", &draft.item_id).await?;
-    let warehouse =
-        warehouse_field(db, scope, &mut errors, "warehouse_id", &draft.warehouse_id).await?;
-    let signed = kind == "adjustment";
-    let quantity = validate::integer(
-        &mut errors,
-        "quantity",
-        &draft.quantity,
-        if signed { -MAX_QUANTITY } else { 1 },
-        MAX_QUANTITY,
-    );
+    input: Input<MovementFields>,
+) -> AppResult<Manual> {
+    let Input {
+        value: f,
+        mut errors,
+    } = input;
+    let kind = validate::required(&mut errors, "kind", f.kind);
+    if kind.is_some_and(|k| !MovementKind::MANUAL.contains(&k)) {
+        errors.add("kind", "err-unknown-choice");
+    }
+    let item = item_ref(db, scope, &mut errors, "item_id", f.item_id).await?;
+    let warehouse = warehouse_ref(db, scope, &mut errors, "warehouse_id", f.warehouse_id).await?;
+    let signed = kind == Some(MovementKind::Adjustment);
+    let min = if signed { -MAX_QUANTITY } else { 1 };
+    let quantity = validate::range(&mut errors, "quantity", f.quantity, min, MAX_QUANTITY);
     if signed && quantity == 0 && errors.get("quantity").is_none() {
         errors.add("quantity", "err-zero");
     }
-    let lot = validate::optional_text(&mut errors, "lot", Some(&draft.lot), 64).unwrap_or_default();
-    let occurred_on = past_date(&mut errors, "occurred_on", &draft.occurred_on);
-    let note = validate::optional_text(&mut errors, "note", Some(&draft.note), 500);
+    let lot = validate::optional_text(&mut errors, "lot", Some(&f.lot), 64).unwrap_or_default();
+    let occurred_on = past_date(&mut errors, "occurred_on", f.occurred_on);
+    let note = validate::optional_text(&mut errors, "note", Some(&f.note), 500);
     let counterparty =
-        validate::optional_text(&mut errors, "counterparty", Some(&draft.counterparty), 200);
-    let inbound = matches!(kind.as_str(), "receipt" | "transfer-in") || (signed && quantity > 0);
-    let mut expiry = None;
-    if matches!(kind.as_str(), "receipt" | "transfer-in") {
-        expiry = validate::optional_date(&mut errors, "expiry", Some(&draft.expiry));
-        if let Some(e) = expiry
-            && e < Utc::now().date_naive()
-        {
-            errors.add("expiry", "err-expiry-past");
-        }
-        if item.as_ref().is_some_and(|i| i.expires)
-            && expiry.is_none()
-            && errors.get("expiry").is_none()
-        {
-            errors.add("expiry", "err-required");
-        }
+        validate::optional_text(&mut errors, "counterparty", Some(&f.counterparty), 200);
+    let receiving = matches!(kind, Some(MovementKind::Receipt | MovementKind::TransferIn));
+    let expiry = if receiving { f.expiry } else { None };
+    if expiry.is_some_and(|e| e < Utc::now().date_naive()) {
+        errors.add("expiry", "err-expiry-past");
     }
-    let source_kind = if kind == "receipt" {
-        Some(validate::choice(
-            &mut errors,
-            "source_kind",
-            &draft.source_kind,
-            super::SOURCE_KINDS,
-        ))
-    } else {
-        None
+    if receiving && item.as_ref().is_some_and(|i| i.expires) && expiry.is_none() {
+        errors.add("expiry", "err-required");
+    }
+    let source_kind = match kind {
+        Some(MovementKind::Receipt) => {
+            validate::required(&mut errors, "source_kind", f.source_kind)
+        }
+        _ => None,
     };
-    if matches!(kind.as_str(), "transfer-out" | "transfer-in") && counterparty.is_none() {
+    if matches!(
+        kind,
+        Some(MovementKind::TransferOut | MovementKind::TransferIn)
+    ) && counterparty.is_none()
+    {
         errors.add("counterparty", "err-required");
     }
-    let reason = if kind == "loss" {
-        Some(validate::choice(
-            &mut errors,
-            "reason",
-            &draft.reason,
-            super::LOSS_REASONS,
-        ))
-    } else {
-        None
+    let reason = match kind {
+        Some(MovementKind::Loss) => validate::required(&mut errors, "reason", f.reason),
+        _ => None,
     };
     if signed && note.is_none() {
         errors.add("note", "err-required");
     }
-    let to_warehouse = if kind == "transfer" {
-        let to = warehouse_field(
-            db,
-            scope,
-            &mut errors,
-            "to_warehouse_id",
-            &draft.to_warehouse_id,
-        )
-        .await?;
+    let to_warehouse = if kind == Some(MovementKind::Transfer) {
+        let to =
+            warehouse_ref(db, scope, &mut errors, "to_warehouse_id", f.to_warehouse_id).await?;
         if to
             .as_ref()
             .zip(warehouse.as_ref())
-            .is_some_and(|(t, f)| t.id == f.id)
+            .is_some_and(|(t, w)| t.id == w.id)
         {
             errors.add("to_warehouse_id", "err-same-warehouse");
         }
@@ -523,378 +518,85 @@ pub async fn record(
         None
     };
     errors.clone().into_result(())?;
-    let (Some(item), Some(warehouse)) = (item, warehouse) else {
+    let (Some(kind), Some(item), Some(warehouse)) = (kind, item, warehouse) else {
         return Err(AppError::Validation(errors));
     };
+    Ok(Manual {
+        kind,
+        item,
+        warehouse,
+        to_warehouse,
+        quantity,
+        lot,
+        expiry,
+        occurred_on,
+        source_kind,
+        counterparty,
+        reason,
+        note,
+    })
+}
 
-    let txn = begin(db).await?;
-    lock_items(&txn, &[item.id]).await?;
-    let mut posts = Vec::new();
-    let base = |kind: &'static str, warehouse_id: i64, q: i64| {
-        let mut p = Post::new(kind, item.id, warehouse_id, q, occurred_on);
-        p.note = note.clone();
-        p.counterparty = counterparty.clone();
-        p.source_kind = source_kind.clone();
-        p.reason = reason.clone();
-        p
-    };
-    let kind_static: &'static str = super::MANUAL_KINDS
-        .iter()
-        .find(|k| **k == kind)
-        .copied()
-        .unwrap_or("adjustment");
-    if inbound {
-        // Stock without a lot number is kept apart by its expiry date, so deliveries of different dates never merge.
-        let lot = match (lot.is_empty(), expiry) {
-            (true, Some(date)) => date.to_string(),
-            _ => lot.clone(),
-        };
-        if expiry.is_none() && !lot.is_empty() {
-            // A count correction upwards of a known lot keeps that lot's date.
-            expiry = stock_balance::Entity::find()
-                .filter(stock_balance::Column::ItemId.eq(item.id))
-                .filter(stock_balance::Column::WarehouseId.eq(warehouse.id))
-                .filter(stock_balance::Column::Lot.eq(lot.as_str()))
-                .one(&txn)
-                .await?
-                .and_then(|b| b.expiry);
-        }
-        let mut p = base(kind_static, warehouse.id, quantity);
-        p.lot = lot.clone();
-        p.expiry = expiry;
-        posts.push(p);
+/// Records a receipt, transfer, transfer to or from another organisation, adjustment or loss.
+pub async fn record(
+    uow: &mut UnitOfWork,
+    scope: &OrgScope,
+    input: Input<MovementFields>,
+) -> AppResult<Vec<stock_movement::Model>> {
+    scope.require(Perm::ManageStock)?;
+    let m = check_manual(uow.db(), scope, input).await?;
+    uow.lock(LockKind::Item, &[m.item.id]).await?;
+    let posts = if m.inbound() {
+        vec![inbound(uow.db(), &m).await?]
     } else {
-        let take = if matches!(kind.as_str(), "loss" | "adjustment") {
-            Take::Any
-        } else {
-            Take::Usable
-        };
-        let wanted = if lot.is_empty() {
-            None
-        } else {
-            Some(lot.as_str())
-        };
-        for (lot, expiry, n) in
-            allocate(&txn, item.id, warehouse.id, wanted, quantity.abs(), take).await?
-        {
-            let mut out = base(kind_static, warehouse.id, -n);
-            out.lot = lot.clone();
-            out.expiry = expiry;
-            posts.push(out);
-            if let Some(to) = &to_warehouse {
-                let mut into = base(kind_static, to.id, n);
-                into.lot = lot;
-                into.expiry = expiry;
-                posts.push(into);
-            }
+        outbound(uow.db(), &m).await?
+    };
+    post(uow, scope, &new_batch()?, posts).await
+}
+
+/// The one movement of stock entering: stock without a lot number is kept apart by its expiry date, so deliveries
+/// of different dates never merge; a count correction upwards of a known lot keeps that lot's date.
+async fn inbound(db: &impl ConnectionTrait, m: &Manual) -> AppResult<Post> {
+    let lot = match (m.lot.is_empty(), m.expiry) {
+        (true, Some(date)) => date.to_string(),
+        _ => m.lot.clone(),
+    };
+    let mut expiry = m.expiry;
+    if expiry.is_none() && !lot.is_empty() {
+        expiry = stock_balance::Entity::find()
+            .filter(stock_balance::Column::ItemId.eq(m.item.id))
+            .filter(stock_balance::Column::WarehouseId.eq(m.warehouse.id))
+            .filter(stock_balance::Column::Lot.eq(lot.as_str()))
+            .one(db)
+            .await?
+            .and_then(|b| b.expiry);
+    }
+    Ok(m.post(m.warehouse.id, m.quantity).in_lot(lot, expiry))
+}
+
+/// The movements of stock leaving, lot by lot (and, for a transfer, entering the other warehouse in the same lots).
+async fn outbound(db: &impl ConnectionTrait, m: &Manual) -> AppResult<Vec<Post>> {
+    let take = if matches!(m.kind, MovementKind::Loss | MovementKind::Adjustment) {
+        Take::Any
+    } else {
+        Take::Usable
+    };
+    let wanted = (!m.lot.is_empty()).then_some(m.lot.as_str());
+    let lots = allocate(
+        db,
+        m.item.id,
+        m.warehouse.id,
+        wanted,
+        m.quantity.abs(),
+        take,
+    )
+    .await?;
+    let mut posts = Vec::new();
+    for (lot, expiry, n) in lots {
+        posts.push(m.post(m.warehouse.id, -n).in_lot(lot.clone(), expiry));
+        if let Some(to) = &m.to_warehouse {
+            posts.push(m.post(to.id, n).in_lot(lot, expiry));
         }
     }
-    let movements = post(&txn, scope, &new_batch()?, posts).await?;
-    txn.commit().await?;
-    Ok(movements)
-}
-
-/// Balances of one item (optionally in one warehouse) by lot, soonest expiry first.
-pub async fn lot_balances(
-    db: &DatabaseConnection,
-    scope: &OrgScope,
-    item_id: i64,
-    warehouse_id: Option<i64>,
-) -> AppResult<Vec<stock_balance::Model>> {
-    scope.require(Perm::Read)?;
-    let mut query = stock_balance::Entity::find()
-        .filter(stock_balance::Column::OrgId.eq(scope.org_id()))
-        .filter(stock_balance::Column::ItemId.eq(item_id))
-        .filter(stock_balance::Column::Quantity.gt(0));
-    if let Some(w) = warehouse_id {
-        query = query.filter(stock_balance::Column::WarehouseId.eq(w));
-    }
-    let mut rows = query.all(db).await?;
-    rows.sort_by(|a, b| {
-        (a.expiry.is_none(), a.expiry, &a.lot).cmp(&(b.expiry.is_none(), b.expiry, &b.lot))
-    });
-    Ok(rows)
-}
-
-/// Usable lots with stock (not past expiry), soonest expiry first: the order distributions take them in.
-pub async fn usable_lots(
-    db: &DatabaseConnection,
-    scope: &OrgScope,
-    limit: u64,
-) -> AppResult<Vec<stock_balance::Model>> {
-    scope.require(Perm::Read)?;
-    let today = Utc::now().date_naive();
-    let mut rows = stock_balance::Entity::find()
-        .filter(stock_balance::Column::OrgId.eq(scope.org_id()))
-        .filter(stock_balance::Column::Quantity.gt(0))
-        .filter(
-            sea_orm::Condition::any()
-                .add(stock_balance::Column::Expiry.is_null())
-                .add(stock_balance::Column::Expiry.gte(today)),
-        )
-        .order_by_asc(stock_balance::Column::Expiry)
-        .limit(limit)
-        .all(db)
-        .await?;
-    rows.sort_by(|a, b| {
-        (a.expiry.is_none(), a.expiry, &a.lot).cmp(&(b.expiry.is_none(), b.expiry, &b.lot))
-    });
-    Ok(rows)
-}
-
-/// One line of the stock overview: an item in a warehouse.
-#[derive(Clone, Debug)]
-pub struct BalanceRow {
-    /// The item.
-    pub item: item::Model,
-    /// The warehouse.
-    pub warehouse: warehouse::Model,
-    /// Quantity on hand (all lots).
-    pub on_hand: i64,
-    /// Quantity reserved by live offers.
-    pub reserved: i64,
-}
-
-/// Balances by item and warehouse (an empty shelf that once held the item shows 0).
-pub async fn overview(db: &DatabaseConnection, scope: &OrgScope) -> AppResult<Vec<BalanceRow>> {
-    scope.require(Perm::Read)?;
-    let sums: Vec<(i64, i64, Option<i64>)> = stock_balance::Entity::find()
-        .select_only()
-        .column(stock_balance::Column::ItemId)
-        .column(stock_balance::Column::WarehouseId)
-        .column_as(sum_of(stock_balance::Column::Quantity), "s")
-        .filter(stock_balance::Column::OrgId.eq(scope.org_id()))
-        .group_by(stock_balance::Column::ItemId)
-        .group_by(stock_balance::Column::WarehouseId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let today = Utc::now().date_naive();
-    let reserved: Vec<(i64, i64, Option<i64>)> = offer::Entity::find()
-        .select_only()
-        .column(offer::Column::ItemId)
-        .column(offer::Column::WarehouseId)
-        .column_as(sum_of(offer::Column::Quantity), "s")
-        .filter(offer::Column::OrgId.eq(scope.org_id()))
-        .filter(offer::Column::Status.eq("active"))
-        .filter(offer::Column::AvailableUntil.gte(today))
-        .group_by(offer::Column::ItemId)
-        .group_by(offer::Column::WarehouseId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let reserved: HashMap<(i64, i64), i64> = reserved
-        .into_iter()
-        .map(|(i, w, s)| ((i, w), s.unwrap_or(0)))
-        .collect();
-    let items: HashMap<i64, item::Model> = catalogue::items(db, scope)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
-    let warehouses: HashMap<i64, warehouse::Model> = catalogue::warehouses(db, scope)
-        .await?
-        .into_iter()
-        .map(|w| (w.id, w))
-        .collect();
-    let mut rows: Vec<BalanceRow> = sums
-        .into_iter()
-        .filter_map(|(i, w, s)| {
-            let on_hand = s.unwrap_or(0);
-            let reserved = reserved.get(&(i, w)).copied().unwrap_or(0);
-            Some(BalanceRow {
-                item: items.get(&i)?.clone(),
-                warehouse: warehouses.get(&w)?.clone(),
-                on_hand,
-                reserved,
-            })
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        (&a.item.name_en, &a.warehouse.name).cmp(&(&b.item.name_en, &b.warehouse.name))
-    });
-    Ok(rows)
-}
-
-/// Items whose total on hand (all warehouses) is below their low-stock threshold, with that total.
-pub async fn low_stock(
-    db: &DatabaseConnection,
-    scope: &OrgScope,
-) -> AppResult<Vec<(item::Model, i64)>> {
-    let mut totals: BTreeMap<i64, i64> = BTreeMap::new();
-    for row in overview(db, scope).await? {
-        *totals.entry(row.item.id).or_default() += row.on_hand;
-    }
-    Ok(catalogue::items(db, scope)
-        .await?
-        .into_iter()
-        .filter_map(|i| {
-            let total = totals.get(&i.id).copied().unwrap_or(0);
-            (i.low_stock_threshold > 0 && total < i.low_stock_threshold).then_some((i, total))
-        })
-        .collect())
-}
-
-/// One line of a stock card: a movement and the balance right after it.
-#[derive(Clone, Debug)]
-pub struct CardRow {
-    /// The movement.
-    pub movement: stock_movement::Model,
-    /// Balance of the item (in the warehouse, if filtered) after this movement.
-    pub balance_after: i64,
-}
-
-/// How many movements a stock card page shows.
-pub const CARD_PAGE: u64 = 50;
-
-/// The stock card of an item: its movements, newest first, each with the running balance; and the total count.
-pub async fn card(
-    db: &DatabaseConnection,
-    scope: &OrgScope,
-    item_id: i64,
-    warehouse_id: Option<i64>,
-    page: u64,
-) -> AppResult<(Vec<CardRow>, u64)> {
-    catalogue::get_item(db, scope, item_id).await?;
-    // The count, the page and the running balance come from one snapshot.
-    let snapshot = crate::infra::db::begin_snapshot(db).await?;
-    let db = &snapshot;
-    let filter = |q: sea_orm::Select<stock_movement::Entity>| {
-        let q = q.filter(stock_movement::Column::ItemId.eq(item_id));
-        match warehouse_id {
-            Some(w) => q.filter(stock_movement::Column::WarehouseId.eq(w)),
-            None => q,
-        }
-    };
-    let total = filter(stock_movement::Entity::find()).count(db).await?;
-    let page = page.clamp(1, 1_000_000);
-    let rows = filter(stock_movement::Entity::find())
-        .order_by_desc(stock_movement::Column::Id)
-        .offset((page - 1) * CARD_PAGE)
-        .limit(CARD_PAGE)
-        .all(db)
-        .await?;
-    let Some(first) = rows.first() else {
-        return Ok((Vec::new(), total));
-    };
-    // The balance after the newest row of this page: the current balance minus every newer movement. Both sums use
-    // indexes and touch only the lots and the rows newer than this page, however long the item's history.
-    let warehouse_filter = |col: &str| {
-        warehouse_id
-            .map(|w| format!(" AND {col} = {w}"))
-            .unwrap_or_default()
-    };
-    let sql = format!(
-        "SELECT CAST((SELECT COALESCE(SUM(quantity), 0) FROM stock_balances WHERE item_id = {item_id}{}) \
-         - (SELECT COALESCE(SUM(quantity), 0) FROM stock_movements WHERE item_id = {item_id} AND id > {}{}) AS BIGINT) AS s",
-        warehouse_filter("warehouse_id"),
-        first.id,
-        warehouse_filter("warehouse_id"),
-    );
-    let upto: Option<i64> = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            sql,
-        ))
-        .await?
-        .map(|row| row.try_get::<i64>("", "s"))
-        .transpose()?;
-    let mut balance = upto.unwrap_or(0);
-    let mut out = Vec::with_capacity(rows.len());
-    for movement in rows {
-        let quantity = movement.quantity;
-        out.push(CardRow {
-            movement,
-            balance_after: balance,
-        });
-        balance -= quantity;
-    }
-    Ok((out, total))
-}
-
-/// A lot that expires soon.
-#[derive(Clone, Debug)]
-pub struct ExpiringRow {
-    /// The item.
-    pub item: item::Model,
-    /// Where it is.
-    pub warehouse: warehouse::Model,
-    /// The lot.
-    pub lot: String,
-    /// Its expiry date.
-    pub expiry: NaiveDate,
-    /// Quantity left.
-    pub quantity: i64,
-}
-
-/// Lots with stock that expire within `days` (or already have), soonest first.
-pub async fn expiring(
-    db: &DatabaseConnection,
-    scope: &OrgScope,
-    days: i64,
-) -> AppResult<Vec<ExpiringRow>> {
-    scope.require(Perm::Read)?;
-    let limit = Utc::now().date_naive() + chrono::Duration::days(days.clamp(0, 3650));
-    let rows = stock_balance::Entity::find()
-        .filter(stock_balance::Column::OrgId.eq(scope.org_id()))
-        .filter(stock_balance::Column::Quantity.gt(0))
-        .filter(stock_balance::Column::Expiry.lte(limit))
-        .order_by_asc(stock_balance::Column::Expiry)
-        .limit(500)
-        .all(db)
-        .await?;
-    let items: HashMap<i64, item::Model> = catalogue::items(db, scope)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
-    let warehouses: HashMap<i64, warehouse::Model> = catalogue::warehouses(db, scope)
-        .await?
-        .into_iter()
-        .map(|w| (w.id, w))
-        .collect();
-    Ok(rows
-        .into_iter()
-        .filter_map(|b| {
-            Some(ExpiringRow {
-                item: items.get(&b.item_id)?.clone(),
-                warehouse: warehouses.get(&b.warehouse_id)?.clone(),
-                lot: b.lot,
-                expiry: b.expiry?,
-                quantity: b.quantity,
-            })
-        })
-        .collect())
-}
-
-/// Whether every balance of the organisation equals the sum of its movements (and no movement lacks a balance).
-pub async fn verify_balances(db: &DatabaseConnection, scope: &OrgScope) -> AppResult<bool> {
-    scope.require(Perm::Read)?;
-    let sums: Vec<(i64, i64, String, Option<i64>)> = stock_movement::Entity::find()
-        .select_only()
-        .column(stock_movement::Column::ItemId)
-        .column(stock_movement::Column::WarehouseId)
-        .column(stock_movement::Column::Lot)
-        .column_as(sum_of(stock_movement::Column::Quantity), "s")
-        .filter(stock_movement::Column::OrgId.eq(scope.org_id()))
-        .group_by(stock_movement::Column::ItemId)
-        .group_by(stock_movement::Column::WarehouseId)
-        .group_by(stock_movement::Column::Lot)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let from_ledger: BTreeMap<(i64, i64, String), i64> = sums
-        .into_iter()
-        .map(|(i, w, l, s)| ((i, w, l), s.unwrap_or(0)))
-        .filter(|(_, s)| *s != 0)
-        .collect();
-    let balances: BTreeMap<(i64, i64, String), i64> = stock_balance::Entity::find()
-        .filter(stock_balance::Column::OrgId.eq(scope.org_id()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|b| ((b.item_id, b.warehouse_id, b.lot), b.quantity))
-        .filter(|(_, q)| *q != 0)
-        .collect();
-    Ok(from_ledger == balances)
+    Ok(posts)
 }

@@ -7,49 +7,29 @@
 //! serialise per item: PostgreSQL locks the item rows (`SELECT … FOR UPDATE`), SQLite takes the write lock at
 //! `BEGIN IMMEDIATE`.
 
+mod balances;
 mod catalogue;
 mod distributions;
 mod ledger;
 mod offers;
 mod report;
 
+pub use balances::{
+    BalanceRow, CARD_PAGE, CardRow, ExpiringRow, card, cash_totals, expiring, lot_balances,
+    low_stock, overview, usable_lots, verify_balances,
+};
 pub use catalogue::{
-    ItemDraft, WarehouseDraft, create_item, create_warehouse, get_item, get_warehouse, items,
-    update_item, warehouses,
+    ItemFields, Lookup, WarehouseFields, create_item, create_warehouse, get_item, get_warehouse,
+    items, update_item, warehouses,
 };
 pub use distributions::{
-    BulkDraft, DistributionDraft, LineDraft, bulk_distribute, distributed_for_need,
-    distribution_lines, distributions_for, get_distribution, record_distribution,
+    BULK_MAX, BulkFields, DistributionFields, LineFields, bulk_distribute, distribution_lines,
+    distribution_lines_of, distributions_for, get_distribution, record_distribution,
     reverse_distribution,
 };
-pub use ledger::{
-    BalanceRow, CARD_PAGE, CardRow, ExpiringRow, MovementDraft, card, expiring, free_quantity,
-    lot_balances, low_stock, overview, record, usable_lots, verify_balances,
-};
-pub use offers::{OfferDraft, create_offer, offers, withdraw_offer};
+pub use ledger::{MovementFields, fefo, free_quantity, record};
+pub use offers::{OfferFields, create_offer, offers, withdraw_offer};
 pub use report::{MonthlyReport, ReportRow, monthly_report};
 
 /// The largest quantity one movement may carry: anything above is a typing mistake.
 pub const MAX_QUANTITY: i64 = 1_000_000_000;
-
-/// Item kinds: physical goods, or money in one currency.
-pub const ITEM_KINDS: &[&str] = &["goods", "cash"];
-
-/// Kinds of place that hold stock.
-pub const WAREHOUSE_KINDS: &[&str] = &["warehouse", "distribution-point"];
-
-/// Movement kinds a storekeeper records by hand (distributions and reversals have their own flows).
-pub const MANUAL_KINDS: &[&str] = &[
-    "receipt",
-    "transfer",
-    "transfer-out",
-    "transfer-in",
-    "adjustment",
-    "loss",
-];
-
-/// Where a receipt comes from.
-pub const SOURCE_KINDS: &[&str] = &["donor", "purchase", "organisation"];
-
-/// Why stock was lost.
-pub const LOSS_REASONS: &[&str] = &["expired", "damaged", "stolen", "other"];

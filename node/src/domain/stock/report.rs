@@ -1,22 +1,25 @@
-//! The monthly stock report: received, distributed, lost and adjusted, by sector, region and item; and its CSV.
+//! The monthly stock report: received, distributed, lost and adjusted, by sector, region and item.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::catalogue;
 use crate::{
-    domain::error::{AppError, AppResult},
-    domain::tenancy::{OrgScope, Perm},
-    infra::entities::{item, stock_movement, warehouse},
+    domain::{
+        error::{AppError, AppResult},
+        tenancy::{OrgScope, Perm},
+    },
+    infra::entities::stock_movement,
+    vocab::{MovementKind, Sector},
 };
 
 /// One line of the report.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReportRow {
-    /// Sector code.
-    pub sector: String,
+    /// Sector.
+    pub sector: Sector,
     /// Region code of the warehouse.
     pub region_code: String,
     /// Item id.
@@ -40,7 +43,7 @@ pub struct ReportRow {
 }
 
 /// A month of stock activity.
-#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug)]
 pub struct MonthlyReport {
     /// The month, `YYYY-MM`.
     pub month: String,
@@ -48,33 +51,27 @@ pub struct MonthlyReport {
     pub rows: Vec<ReportRow>,
 }
 
-/// Parses `YYYY-MM` (Arabic-Indic digits accepted) into the month's first and last day.
-pub fn month_bounds(raw: &str) -> AppResult<(NaiveDate, NaiveDate)> {
-    let folded = sanad_search::fold_digits(raw.trim());
-    let first = NaiveDate::parse_from_str(&format!("{folded}-01"), "%Y-%m-%d")
-        .ok()
-        .filter(|d| (2000..=2200).contains(&d.year()))
-        .ok_or(AppError::BadRequest("err-month"))?;
+/// The last day of the month that starts on `first`.
+fn last_day(first: NaiveDate) -> AppResult<NaiveDate> {
     let next = if first.month() == 12 {
         NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
     } else {
         NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
     };
-    let last = next
-        .and_then(|n| n.pred_opt())
-        .ok_or(AppError::BadRequest("err-month"))?;
-    Ok((first, last))
+    next.and_then(|n| n.pred_opt())
+        .ok_or(AppError::BadRequest("err-month"))
 }
 
 /// The report for a month.
 pub async fn monthly_report(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     scope: &OrgScope,
-    month: &str,
+    month: NaiveDate,
 ) -> AppResult<MonthlyReport> {
     scope.require(Perm::Read)?;
-    let (first, last) = month_bounds(month)?;
-    let sums: Vec<(i64, i64, String, Option<i64>)> = stock_movement::Entity::find()
+    let first = month.with_day(1).ok_or(AppError::BadRequest("err-month"))?;
+    let last = last_day(first)?;
+    let sums: Vec<(i64, i64, MovementKind, Option<i64>)> = stock_movement::Entity::find()
         .select_only()
         .column(stock_movement::Column::ItemId)
         .column(stock_movement::Column::WarehouseId)
@@ -88,25 +85,15 @@ pub async fn monthly_report(
         .into_tuple()
         .all(db)
         .await?;
-    let items: HashMap<i64, item::Model> = catalogue::items(db, scope)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
-    let warehouses: HashMap<i64, warehouse::Model> = catalogue::warehouses(db, scope)
-        .await?
-        .into_iter()
-        .map(|w| (w.id, w))
-        .collect();
-    let mut rows: BTreeMap<(String, String, i64), ReportRow> = BTreeMap::new();
+    let lookup = catalogue::Lookup::load(db, scope).await?;
+    let mut rows: BTreeMap<(&'static str, String, i64), ReportRow> = BTreeMap::new();
     for (item_id, warehouse_id, kind, sum) in sums {
-        let (Some(item), Some(warehouse)) = (items.get(&item_id), warehouses.get(&warehouse_id))
-        else {
+        let Some((item, warehouse)) = lookup.pair(item_id, warehouse_id) else {
             continue;
         };
-        let key = (item.sector.clone(), warehouse.region_code.clone(), item.id);
+        let key = (item.sector.as_str(), warehouse.region_code.clone(), item.id);
         let row = rows.entry(key).or_insert_with(|| ReportRow {
-            sector: item.sector.clone(),
+            sector: item.sector,
             region_code: warehouse.region_code.clone(),
             item_id: item.id,
             item_ar: item.name_ar.clone(),
@@ -119,39 +106,18 @@ pub async fn monthly_report(
             adjusted: 0,
         });
         let sum = sum.unwrap_or(0);
-        match kind.as_str() {
-            "receipt" | "transfer-in" => row.received += sum,
-            "distribution" | "reversal" => row.distributed -= sum,
-            "transfer-out" => row.transferred_out -= sum,
-            "loss" => row.lost -= sum,
-            "adjustment" => row.adjusted += sum,
+        match kind {
+            MovementKind::Receipt | MovementKind::TransferIn => row.received += sum,
+            MovementKind::Distribution | MovementKind::Reversal => row.distributed -= sum,
+            MovementKind::TransferOut => row.transferred_out -= sum,
+            MovementKind::Loss => row.lost -= sum,
+            MovementKind::Adjustment => row.adjusted += sum,
             // Transfers between own warehouses move stock within the organisation.
-            _ => {}
+            MovementKind::Transfer => {}
         }
     }
     Ok(MonthlyReport {
         month: first.format("%Y-%m").to_string(),
         rows: rows.into_values().collect(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn months_are_parsed_with_either_digits_and_bad_ones_refused() {
-        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
-        assert_eq!(
-            month_bounds("2026-02").unwrap(),
-            (d(2026, 2, 1), d(2026, 2, 28))
-        );
-        assert_eq!(
-            month_bounds("٢٠٢٦-١٢").unwrap(),
-            (d(2026, 12, 1), d(2026, 12, 31))
-        );
-        for bad in ["2026-13", "2026", "", "abc", "1900-01"] {
-            assert!(month_bounds(bad).is_err(), "{bad}");
-        }
-    }
 }

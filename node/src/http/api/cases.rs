@@ -11,10 +11,14 @@ use utoipa::ToSchema;
 
 use super::{ApiJson, ApiToken, ErrorBody, Page, created};
 use crate::{
-    domain::cases::{self, CaseDraft, CaseFilter},
-    domain::error::AppResult,
+    domain::{
+        cases::{self, CaseFields},
+        error::{AppResult, FieldErrors, Input},
+    },
+    http::{input, queries::CaseQuery},
     infra::entities::{case, case_note},
     state::AppState,
+    vocab::CaseStatus,
 };
 
 /// A household to register or the new state of one.
@@ -46,19 +50,22 @@ pub struct CaseRequest {
     pub assigned_to: Option<i64>,
 }
 
-impl From<CaseRequest> for CaseDraft {
-    fn from(r: CaseRequest) -> Self {
-        CaseDraft {
-            head_name: r.head_name,
-            national_id: r.national_id.unwrap_or_default(),
-            phone: r.phone.unwrap_or_default(),
-            address: r.address.unwrap_or_default(),
-            region_code: r.region_code,
-            household_size: r.household_size.to_string(),
-            vulnerabilities: r.vulnerabilities,
-            consent_share: r.consent_share.then(|| "on".to_owned()),
-            assigned_to: r.assigned_to.map(|a| a.to_string()).unwrap_or_default(),
-        }
+impl CaseRequest {
+    fn input(self) -> Input<CaseFields> {
+        let mut errors = FieldErrors::default();
+        let vulnerabilities = input::choices(&mut errors, "vulnerabilities", &self.vulnerabilities);
+        let value = CaseFields {
+            head_name: self.head_name,
+            national_id: self.national_id.unwrap_or_default(),
+            phone: self.phone.unwrap_or_default(),
+            address: self.address.unwrap_or_default(),
+            region_code: self.region_code,
+            household_size: Some(self.household_size),
+            vulnerabilities,
+            consent_share: self.consent_share,
+            assigned_to: self.assigned_to,
+        };
+        Input { value, errors }
     }
 }
 
@@ -97,6 +104,10 @@ pub struct CaseResponse {
 
 impl From<case::Model> for CaseResponse {
     fn from(c: case::Model) -> Self {
+        let vulnerabilities = cases::vulnerabilities(&c)
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
         CaseResponse {
             id: c.id,
             head_name: c.head_name,
@@ -105,15 +116,10 @@ impl From<case::Model> for CaseResponse {
             address: c.address,
             region_code: c.region_code,
             household_size: c.household_size,
-            vulnerabilities: c
-                .vulnerabilities
-                .split(',')
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            vulnerabilities,
             consent_share: c.consent_share,
             consent_at: c.consent_at,
-            status: c.status,
+            status: c.status.to_string(),
             assigned_to: c.assigned_to,
             created_at: c.created_at,
             updated_at: c.updated_at,
@@ -154,20 +160,23 @@ impl From<case_note::Model> for NoteResponse {
 
 /// The organisation's cases, newest first, 50 per page.
 #[utoipa::path(get, path = "/api/v1/orgs/{slug}/cases", tag = "cases",
-    params(("slug" = String, Path, description = "organisation slug"), CaseFilter),
+    params(("slug" = String, Path, description = "organisation slug"), CaseQuery),
     responses((status = 200, body = Page<CaseResponse>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     token: ApiToken,
     Path(slug): Path<String>,
-    Query(filter): Query<CaseFilter>,
+    Query(query): Query<CaseQuery>,
 ) -> AppResult<Json<Page<CaseResponse>>> {
     let scope = token.scope(&state, &slug).await?;
-    let (rows, total) = cases::list(&state.db, &scope, &filter).await?;
+    let filter = query.filter();
+    let (rows, total) = state
+        .write(async |uow| cases::list(uow, &scope, &filter).await)
+        .await?;
     Ok(Json(Page {
         items: rows.into_iter().map(Into::into).collect(),
         total,
-        page: filter.page.unwrap_or(1).max(1),
+        page: filter.page,
     }))
 }
 
@@ -184,7 +193,9 @@ pub async fn create(
     ApiJson(body): ApiJson<CaseRequest>,
 ) -> AppResult<Response> {
     let scope = token.scope(&state, &slug).await?;
-    let case = cases::create(&state.db, &scope, &body.into()).await?;
+    let case = state
+        .write(async |uow| cases::create(uow, &scope, body.input()).await)
+        .await?;
     Ok(created(CaseResponse::from(case)))
 }
 
@@ -198,7 +209,10 @@ pub async fn show(
     Path((slug, id)): Path<(String, i64)>,
 ) -> AppResult<Json<CaseResponse>> {
     let scope = token.scope(&state, &slug).await?;
-    Ok(Json(cases::view(&state.db, &scope, id).await?.into()))
+    let case = state
+        .write(async |uow| cases::view(uow, &scope, id).await)
+        .await?;
+    Ok(Json(case.into()))
 }
 
 /// Replaces a household's details.
@@ -213,11 +227,10 @@ pub async fn update(
     ApiJson(body): ApiJson<CaseRequest>,
 ) -> AppResult<Json<CaseResponse>> {
     let scope = token.scope(&state, &slug).await?;
-    Ok(Json(
-        cases::update(&state.db, &scope, id, &body.into())
-            .await?
-            .into(),
-    ))
+    let case = state
+        .write(async |uow| cases::update(uow, &scope, id, body.input()).await)
+        .await?;
+    Ok(Json(case.into()))
 }
 
 /// Closes a case.
@@ -230,11 +243,7 @@ pub async fn close(
     Path((slug, id)): Path<(String, i64)>,
 ) -> AppResult<Json<CaseResponse>> {
     let scope = token.scope(&state, &slug).await?;
-    Ok(Json(
-        cases::set_status(&state.db, &scope, id, "closed")
-            .await?
-            .into(),
-    ))
+    set_status(&state, &scope, id, CaseStatus::Closed).await
 }
 
 /// Reopens a case.
@@ -247,11 +256,7 @@ pub async fn reopen(
     Path((slug, id)): Path<(String, i64)>,
 ) -> AppResult<Json<CaseResponse>> {
     let scope = token.scope(&state, &slug).await?;
-    Ok(Json(
-        cases::set_status(&state.db, &scope, id, "open")
-            .await?
-            .into(),
-    ))
+    set_status(&state, &scope, id, CaseStatus::Open).await
 }
 
 /// The notes of a case, oldest first.
@@ -264,13 +269,10 @@ pub async fn notes(
     Path((slug, id)): Path<(String, i64)>,
 ) -> AppResult<Json<Vec<NoteResponse>>> {
     let scope = token.scope(&state, &slug).await?;
-    Ok(Json(
-        cases::view_notes(&state.db, &scope, id)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    let notes = state
+        .write(async |uow| cases::view_notes(uow, &scope, id).await)
+        .await?;
+    Ok(Json(notes.into_iter().map(Into::into).collect()))
 }
 
 /// Adds a note to a case.
@@ -285,6 +287,20 @@ pub async fn add_note(
     ApiJson(body): ApiJson<NoteBody>,
 ) -> AppResult<Response> {
     let scope = token.scope(&state, &slug).await?;
-    let note = cases::add_note(&state.db, &scope, id, &body.body).await?;
+    let note = state
+        .write(async |uow| cases::add_note(uow, &scope, id, &body.body).await)
+        .await?;
     Ok(created(NoteResponse::from(note)))
+}
+
+async fn set_status(
+    state: &AppState,
+    scope: &crate::domain::tenancy::OrgScope,
+    id: i64,
+    status: CaseStatus,
+) -> AppResult<Json<CaseResponse>> {
+    let case = state
+        .write(async |uow| cases::set_status(uow, scope, id, status).await)
+        .await?;
+    Ok(Json(case.into()))
 }

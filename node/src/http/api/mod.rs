@@ -18,6 +18,7 @@ use axum::{
     routing::{get, post},
 };
 use serde::{Serialize, de::DeserializeOwned};
+use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::{
     Modify, OpenApi, ToSchema,
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
@@ -28,7 +29,7 @@ use crate::{
     domain::error::{AppError, AppResult},
     domain::tenancy::OrgScope,
     http::{
-        error::{RenderedError, body_error},
+        error::{RenderedError, body_error, keep_headers},
         request::request_lang,
     },
     i18n::Tr,
@@ -103,6 +104,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/orgs/{slug}/reports/monthly", get(stock::monthly_report))
         .fallback(|| async { AppError::NotFound })
         .layer(axum::middleware::from_fn_with_state(state, render_errors))
+        // API answers carry personal data (cases, notes): never stored by browsers or shared caches.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        ))
 }
 
 /// The OpenAPI document.
@@ -172,6 +178,7 @@ async fn render_errors(State(state): State<AppState>, request: Request, next: Ne
     let tr = Tr::new(state.catalogue.clone(), request_lang(request.headers()));
     let response = next.run(request).await;
     let status = response.status();
+    let headers = response.headers().clone();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
@@ -182,27 +189,7 @@ async fn render_errors(State(state): State<AppState>, request: Request, next: Ne
     {
         return response;
     }
-    let rendered = response
-        .extensions()
-        .get::<RenderedError>()
-        .cloned()
-        .unwrap_or_else(|| RenderedError {
-            code: match status {
-                StatusCode::NOT_FOUND => "not_found",
-                StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-                StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-                s if s.is_server_error() => "internal",
-                _ => "bad_request",
-            },
-            message_key: match status {
-                StatusCode::NOT_FOUND => "err-not-found",
-                StatusCode::METHOD_NOT_ALLOWED => "err-method",
-                StatusCode::PAYLOAD_TOO_LARGE => "err-too-large",
-                s if s.is_server_error() => "err-internal",
-                _ => "err-bad-request",
-            },
-            fields: Vec::new(),
-        });
+    let rendered = RenderedError::of(&response);
     let fields = (!rendered.fields.is_empty()).then(|| {
         rendered
             .fields
@@ -218,6 +205,7 @@ async fn render_errors(State(state): State<AppState>, request: Request, next: Ne
         },
     };
     let mut out = (status, Json(body)).into_response();
+    keep_headers(&headers, out.headers_mut());
     if status == StatusCode::UNAUTHORIZED {
         out.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -255,10 +243,11 @@ impl FromRequestParts<AppState> for ApiToken {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
-        let token = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))
-            .unwrap_or_default();
+        // The scheme is case-insensitive (RFC 9110 §11.1): `Bearer`, `bearer` and `BEARER` are one scheme.
+        let token = match value.trim().split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+            _ => "",
+        };
         if token.is_empty() {
             return Err(AppError::Unauthorized);
         }

@@ -11,10 +11,14 @@ use utoipa::ToSchema;
 
 use super::{ApiJson, ApiToken, ErrorBody, Page, created};
 use crate::{
-    domain::error::AppResult,
-    domain::needs::{self, NeedDraft, NeedFilter},
+    domain::{
+        error::{AppResult, FieldErrors, Input},
+        needs::{self, NeedFields},
+    },
+    http::{input, queries::NeedQuery},
     infra::entities::need,
     state::AppState,
+    vocab::Visibility,
 };
 
 /// A need to record or the new state of one.
@@ -53,22 +57,33 @@ pub struct NeedRequest {
     pub cancelled: bool,
 }
 
-impl From<NeedRequest> for NeedDraft {
-    fn from(r: NeedRequest) -> Self {
-        NeedDraft {
-            case_id: r.case_id.map(|c| c.to_string()).unwrap_or_default(),
-            sector: r.sector,
-            item: r.item,
-            quantity: r.quantity.to_string(),
-            unit: r.unit,
-            quantity_met: r.quantity_met.map(|q| q.to_string()).unwrap_or_default(),
-            urgency: r.urgency,
-            region_code: r.region_code.unwrap_or_default(),
-            needed_by: r.needed_by.unwrap_or_default(),
-            public_summary: r.public_summary.unwrap_or_default(),
-            visibility: r.visibility.unwrap_or_default(),
-            cancelled: r.cancelled.then(|| "on".to_owned()),
-        }
+impl NeedRequest {
+    fn input(self) -> Input<NeedFields> {
+        let mut errors = FieldErrors::default();
+        let value = NeedFields {
+            case_id: self.case_id,
+            sector: input::choice(&mut errors, "sector", &self.sector),
+            item: self.item,
+            quantity: Some(self.quantity),
+            unit: self.unit,
+            quantity_met: self.quantity_met,
+            urgency: input::choice(&mut errors, "urgency", &self.urgency),
+            region_code: self.region_code.unwrap_or_default(),
+            needed_by: input::optional_date(
+                &mut errors,
+                "needed_by",
+                &self.needed_by.unwrap_or_default(),
+            ),
+            public_summary: self.public_summary.unwrap_or_default(),
+            visibility: input::choice_or(
+                &mut errors,
+                "visibility",
+                &self.visibility.unwrap_or_default(),
+                Visibility::Private,
+            ),
+            cancelled: self.cancelled,
+        };
+        Input { value, errors }
     }
 }
 
@@ -112,17 +127,17 @@ impl From<need::Model> for NeedResponse {
         NeedResponse {
             id: n.id,
             case_id: n.case_id,
-            sector: n.sector,
+            sector: n.sector.to_string(),
             item: n.item,
             quantity: n.quantity,
             unit: n.unit,
             quantity_met: n.quantity_met,
-            urgency: n.urgency,
+            urgency: n.urgency.to_string(),
             region_code: n.region_code,
             needed_by: n.needed_by,
             public_summary: n.public_summary,
-            status: n.status,
-            visibility: n.visibility,
+            status: n.status.to_string(),
+            visibility: n.visibility.to_string(),
             created_at: n.created_at,
             updated_at: n.updated_at,
         }
@@ -131,20 +146,21 @@ impl From<need::Model> for NeedResponse {
 
 /// The organisation's needs, newest first, 50 per page.
 #[utoipa::path(get, path = "/api/v1/orgs/{slug}/needs", tag = "needs",
-    params(("slug" = String, Path, description = "organisation slug"), NeedFilter),
+    params(("slug" = String, Path, description = "organisation slug"), NeedQuery),
     responses((status = 200, body = Page<NeedResponse>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     token: ApiToken,
     Path(slug): Path<String>,
-    Query(filter): Query<NeedFilter>,
+    Query(query): Query<NeedQuery>,
 ) -> AppResult<Json<Page<NeedResponse>>> {
     let scope = token.scope(&state, &slug).await?;
+    let filter = query.filter();
     let (rows, total) = needs::list(&state.db, &scope, &filter).await?;
     Ok(Json(Page {
         items: rows.into_iter().map(Into::into).collect(),
         total,
-        page: filter.page.unwrap_or(1).max(1),
+        page: filter.page,
     }))
 }
 
@@ -161,7 +177,9 @@ pub async fn create(
     ApiJson(body): ApiJson<NeedRequest>,
 ) -> AppResult<Response> {
     let scope = token.scope(&state, &slug).await?;
-    let need = needs::create(&state.db, &scope, &body.into()).await?;
+    let need = state
+        .write(async |uow| needs::create(uow, &scope, body.input()).await)
+        .await?;
     Ok(created(NeedResponse::from(need)))
 }
 
@@ -190,9 +208,8 @@ pub async fn update(
     ApiJson(body): ApiJson<NeedRequest>,
 ) -> AppResult<Json<NeedResponse>> {
     let scope = token.scope(&state, &slug).await?;
-    Ok(Json(
-        needs::update(&state.db, &scope, id, &body.into())
-            .await?
-            .into(),
-    ))
+    let need = state
+        .write(async |uow| needs::update(uow, &scope, id, body.input()).await)
+        .await?;
+    Ok(Json(need.into()))
 }

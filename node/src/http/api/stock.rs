@@ -12,20 +12,20 @@ use utoipa::ToSchema;
 
 use super::{ApiJson, ApiToken, ErrorBody, created};
 use crate::{
-    domain::error::AppResult,
-    domain::stock::{
-        self, BulkDraft, DistributionDraft, ItemDraft, LineDraft, MonthlyReport, MovementDraft,
-        OfferDraft, WarehouseDraft,
+    domain::{
+        error::{AppResult, FieldErrors, Input},
+        stock::{
+            self, BulkFields, DistributionFields, ItemFields, LineFields, MonthlyReport,
+            MovementFields, OfferFields, WarehouseFields,
+        },
+        tenancy::OrgScope,
     },
-    http::request::request_lang,
+    http::{input, queries, request::request_lang},
     i18n::Tr,
     infra::entities::{distribution, item, offer, stock_movement, warehouse},
     state::AppState,
+    vocab::{ItemKind, Visibility, WarehouseKind},
 };
-
-fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
-}
 
 /// An item to add to the catalogue, or its new state.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -59,20 +59,27 @@ pub struct ItemRequest {
     pub low_stock_threshold: Option<i64>,
 }
 
-impl From<ItemRequest> for ItemDraft {
-    fn from(r: ItemRequest) -> Self {
-        ItemDraft {
-            name_ar: r.name_ar,
-            name_en: r.name_en,
-            sector: r.sector,
-            kind: r.kind.unwrap_or_default(),
-            unit: r.unit.unwrap_or_default(),
-            currency: r.currency.unwrap_or_default(),
-            pack_size: opt(r.pack_size),
-            sku: r.sku.unwrap_or_default(),
-            expires: r.expires.then(|| "on".to_owned()),
-            low_stock_threshold: opt(r.low_stock_threshold),
-        }
+impl ItemRequest {
+    fn input(self) -> Input<ItemFields> {
+        let mut errors = FieldErrors::default();
+        let value = ItemFields {
+            name_ar: self.name_ar,
+            name_en: self.name_en,
+            sector: input::choice(&mut errors, "sector", &self.sector),
+            kind: input::choice_or(
+                &mut errors,
+                "kind",
+                &self.kind.unwrap_or_default(),
+                ItemKind::Goods,
+            ),
+            unit: self.unit.unwrap_or_default(),
+            currency: self.currency.unwrap_or_default(),
+            pack_size: self.pack_size,
+            sku: self.sku.unwrap_or_default(),
+            expires: self.expires,
+            low_stock_threshold: self.low_stock_threshold,
+        };
+        Input { value, errors }
     }
 }
 
@@ -109,8 +116,8 @@ impl From<item::Model> for ItemResponse {
             id: i.id,
             name_ar: i.name_ar,
             name_en: i.name_en,
-            sector: i.sector,
-            kind: i.kind,
+            sector: i.sector.to_string(),
+            kind: i.kind.to_string(),
             unit: i.unit,
             currency: i.currency,
             pack_size: i.pack_size,
@@ -151,9 +158,10 @@ pub async fn create_item(
     ApiJson(body): ApiJson<ItemRequest>,
 ) -> AppResult<Response> {
     let scope = token.scope(&state, &slug).await?;
-    Ok(created(ItemResponse::from(
-        stock::create_item(&state.db, &scope, &body.into()).await?,
-    )))
+    let item = state
+        .write(async |uow| stock::create_item(uow, &scope, body.input()).await)
+        .await?;
+    Ok(created(ItemResponse::from(item)))
 }
 
 /// Changes an item.
@@ -167,11 +175,10 @@ pub async fn update_item(
     ApiJson(body): ApiJson<ItemRequest>,
 ) -> AppResult<Json<ItemResponse>> {
     let scope = token.scope(&state, &slug).await?;
-    Ok(Json(
-        stock::update_item(&state.db, &scope, id, &body.into())
-            .await?
-            .into(),
-    ))
+    let item = state
+        .write(async |uow| stock::update_item(uow, &scope, id, body.input()).await)
+        .await?;
+    Ok(Json(item.into()))
 }
 
 /// Stock card query.
@@ -227,15 +234,15 @@ impl From<stock_movement::Model> for MovementResponse {
     fn from(m: stock_movement::Model) -> Self {
         MovementResponse {
             id: m.id,
-            kind: m.kind,
+            kind: m.kind.to_string(),
             item_id: m.item_id,
             warehouse_id: m.warehouse_id,
             lot: m.lot,
             expiry: m.expiry,
             quantity: m.quantity,
-            source_kind: m.source_kind,
+            source_kind: m.source_kind.map(|k| k.to_string()),
             counterparty: m.counterparty,
-            reason: m.reason,
+            reason: m.reason.map(|r| r.to_string()),
             note: m.note,
             distribution_id: m.distribution_id,
             reverses_id: m.reverses_id,
@@ -280,7 +287,7 @@ pub async fn card(
 ) -> AppResult<Json<CardResponse>> {
     let scope = token.scope(&state, &slug).await?;
     let item = stock::get_item(&state.db, &scope, id).await?;
-    let page = q.page.unwrap_or(1).max(1);
+    let page = queries::page(q.page);
     let (rows, total) = stock::card(&state.db, &scope, id, q.warehouse_id, page).await?;
     let lines = rows
         .into_iter()
@@ -327,7 +334,7 @@ impl From<warehouse::Model> for WarehouseResponse {
         WarehouseResponse {
             id: w.id,
             name: w.name,
-            kind: w.kind,
+            kind: w.kind.to_string(),
             region_code: w.region_code,
         }
     }
@@ -363,14 +370,22 @@ pub async fn create_warehouse(
     ApiJson(body): ApiJson<WarehouseRequest>,
 ) -> AppResult<Response> {
     let scope = token.scope(&state, &slug).await?;
-    let draft = WarehouseDraft {
+    let mut errors = FieldErrors::default();
+    let value = WarehouseFields {
         name: body.name,
-        kind: body.kind.unwrap_or_default(),
+        kind: input::choice_or(
+            &mut errors,
+            "kind",
+            &body.kind.unwrap_or_default(),
+            WarehouseKind::Warehouse,
+        ),
         region_code: body.region_code,
     };
-    Ok(created(WarehouseResponse::from(
-        stock::create_warehouse(&state.db, &scope, &draft).await?,
-    )))
+    let input = Input { value, errors };
+    let warehouse = state
+        .write(async |uow| stock::create_warehouse(uow, &scope, input).await)
+        .await?;
+    Ok(created(WarehouseResponse::from(warehouse)))
 }
 
 /// A balance of an item in a warehouse.
@@ -572,26 +587,39 @@ pub async fn record_movement(
     ApiJson(b): ApiJson<MovementRequest>,
 ) -> AppResult<Response> {
     let scope = token.scope(&state, &slug).await?;
-    let draft = MovementDraft {
-        kind: b.kind,
-        item_id: b.item_id.to_string(),
-        warehouse_id: b.warehouse_id.to_string(),
-        to_warehouse_id: opt(b.to_warehouse_id),
-        quantity: b.quantity.to_string(),
+    let mut errors = FieldErrors::default();
+    let value = MovementFields {
+        kind: input::choice(&mut errors, "kind", &b.kind),
+        item_id: Some(b.item_id),
+        warehouse_id: Some(b.warehouse_id),
+        to_warehouse_id: b.to_warehouse_id,
+        quantity: Some(b.quantity),
         lot: b.lot.unwrap_or_default(),
-        expiry: b.expiry.unwrap_or_default(),
-        source_kind: b.source_kind.unwrap_or_default(),
+        expiry: input::optional_date(&mut errors, "expiry", &b.expiry.unwrap_or_default()),
+        source_kind: input::optional_choice(
+            &mut errors,
+            "source_kind",
+            &b.source_kind.unwrap_or_default(),
+        ),
         counterparty: b.counterparty.unwrap_or_default(),
-        reason: b.reason.unwrap_or_default(),
+        reason: input::optional_choice(&mut errors, "reason", &b.reason.unwrap_or_default()),
         note: b.note.unwrap_or_default(),
-        occurred_on: b.occurred_on.unwrap_or_default(),
+        occurred_on: input::optional_date(
+            &mut errors,
+            "occurred_on",
+            &b.occurred_on.unwrap_or_default(),
+        ),
     };
-    let moves: Vec<MovementResponse> = stock::record(&state.db, &scope, &draft)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    Ok(created(moves))
+    let input = Input { value, errors };
+    let moves = state
+        .write(async |uow| stock::record(uow, &scope, input).await)
+        .await?;
+    Ok(created(
+        moves
+            .into_iter()
+            .map(MovementResponse::from)
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// One line of a distribution request.
@@ -652,27 +680,70 @@ pub struct DistributionResponse {
     pub lines: Vec<MovementResponse>,
 }
 
+/// The distributions as the API shows them, with their lines (read in one query for all of them).
+async fn distribution_responses(
+    state: &AppState,
+    scope: &OrgScope,
+    records: Vec<distribution::Model>,
+) -> AppResult<Vec<DistributionResponse>> {
+    let ids: Vec<i64> = records.iter().map(|d| d.id).collect();
+    let mut lines = stock::distribution_lines_of(&state.db, scope, &ids).await?;
+    Ok(records
+        .into_iter()
+        .map(|d| DistributionResponse {
+            lines: lines
+                .remove(&d.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            id: d.id,
+            case_id: d.case_id,
+            need_id: d.need_id,
+            delivered_by: d.delivered_by,
+            delivered_on: d.delivered_on,
+            note: d.note,
+            reversed_at: d.reversed_at,
+            reversal_reason: d.reversal_reason,
+        })
+        .collect())
+}
+
 async fn distribution_response(
     state: &AppState,
-    scope: &crate::domain::tenancy::OrgScope,
+    scope: &OrgScope,
     d: distribution::Model,
 ) -> AppResult<DistributionResponse> {
-    let lines = stock::distribution_lines(&state.db, scope, d.id)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    Ok(DistributionResponse {
-        id: d.id,
-        case_id: d.case_id,
-        need_id: d.need_id,
-        delivered_by: d.delivered_by,
-        delivered_on: d.delivered_on,
-        note: d.note,
-        reversed_at: d.reversed_at,
-        reversal_reason: d.reversal_reason,
-        lines,
-    })
+    let mut out = distribution_responses(state, scope, vec![d]).await?;
+    out.pop().ok_or(crate::domain::error::AppError::NotFound)
+}
+
+impl DistributionRequest {
+    fn input(self) -> Input<DistributionFields> {
+        let mut errors = FieldErrors::default();
+        let value = DistributionFields {
+            case_id: Some(self.case_id),
+            need_id: self.need_id,
+            lines: self
+                .lines
+                .into_iter()
+                .map(|l| LineFields {
+                    item_id: Some(l.item_id),
+                    warehouse_id: Some(l.warehouse_id),
+                    quantity: Some(l.quantity),
+                    lot: l.lot.unwrap_or_default(),
+                })
+                .collect(),
+            delivered_by: self.delivered_by,
+            delivered_on: input::optional_date(
+                &mut errors,
+                "delivered_on",
+                &self.delivered_on.unwrap_or_default(),
+            ),
+            note: self.note.unwrap_or_default(),
+        };
+        Input { value, errors }
+    }
 }
 
 /// Records a distribution: stock leaves, the need's quantity met rises, all or nothing.
@@ -687,24 +758,9 @@ pub async fn create_distribution(
     ApiJson(b): ApiJson<DistributionRequest>,
 ) -> AppResult<Response> {
     let scope = token.scope(&state, &slug).await?;
-    let draft = DistributionDraft {
-        case_id: b.case_id.to_string(),
-        need_id: opt(b.need_id),
-        lines: b
-            .lines
-            .into_iter()
-            .map(|l| LineDraft {
-                item_id: l.item_id.to_string(),
-                warehouse_id: l.warehouse_id.to_string(),
-                quantity: l.quantity.to_string(),
-                lot: l.lot.unwrap_or_default(),
-            })
-            .collect(),
-        delivered_by: opt(b.delivered_by),
-        delivered_on: b.delivered_on.unwrap_or_default(),
-        note: b.note.unwrap_or_default(),
-    };
-    let d = stock::record_distribution(&state.db, &scope, &draft).await?;
+    let d = state
+        .write(async |uow| stock::record_distribution(uow, &scope, b.input()).await)
+        .await?;
     Ok(created(distribution_response(&state, &scope, d).await?))
 }
 
@@ -731,11 +787,8 @@ pub async fn list_distributions(
     Query(q): Query<DistributionQuery>,
 ) -> AppResult<Json<Vec<DistributionResponse>>> {
     let scope = token.scope(&state, &slug).await?;
-    let mut out = Vec::new();
-    for d in stock::distributions_for(&state.db, &scope, q.case_id, q.need_id, 200).await? {
-        out.push(distribution_response(&state, &scope, d).await?);
-    }
-    Ok(Json(out))
+    let records = stock::distributions_for(&state.db, &scope, q.case_id, q.need_id, 200).await?;
+    Ok(Json(distribution_responses(&state, &scope, records).await?))
 }
 
 /// One distribution.
@@ -771,7 +824,9 @@ pub async fn reverse_distribution(
     ApiJson(b): ApiJson<ReverseRequest>,
 ) -> AppResult<Json<DistributionResponse>> {
     let scope = token.scope(&state, &slug).await?;
-    let d = stock::reverse_distribution(&state.db, &scope, id, &b.reason).await?;
+    let d = state
+        .write(async |uow| stock::reverse_distribution(uow, &scope, id, &b.reason).await)
+        .await?;
     Ok(Json(distribution_response(&state, &scope, d).await?))
 }
 
@@ -805,20 +860,26 @@ pub async fn bulk_distribute(
     ApiJson(b): ApiJson<BulkRequest>,
 ) -> AppResult<Response> {
     let scope = token.scope(&state, &slug).await?;
-    let draft = BulkDraft {
-        item_id: b.item_id.to_string(),
-        warehouse_id: b.warehouse_id.to_string(),
-        quantity: b.quantity.to_string(),
-        case_ids: b.case_ids.iter().map(i64::to_string).collect(),
-        delivered_on: b.delivered_on.unwrap_or_default(),
+    let mut errors = FieldErrors::default();
+    let value = BulkFields {
+        item_id: Some(b.item_id),
+        warehouse_id: Some(b.warehouse_id),
+        quantity: Some(b.quantity),
+        case_ids: b.case_ids,
+        delivered_on: input::optional_date(
+            &mut errors,
+            "delivered_on",
+            &b.delivered_on.unwrap_or_default(),
+        ),
         note: b.note.unwrap_or_default(),
-        region: String::new(),
     };
-    let mut out = Vec::new();
-    for d in stock::bulk_distribute(&state.db, &scope, &draft).await? {
-        out.push(distribution_response(&state, &scope, d).await?);
-    }
-    Ok(created(out))
+    let input = Input { value, errors };
+    let records = state
+        .write(async |uow| stock::bulk_distribute(uow, &scope, input).await)
+        .await?;
+    Ok(created(
+        distribution_responses(&state, &scope, records).await?,
+    ))
 }
 
 /// An offer of surplus.
@@ -870,8 +931,8 @@ impl From<offer::Model> for OfferResponse {
             quantity: o.quantity,
             region_code: o.region_code,
             available_until: o.available_until,
-            visibility: o.visibility,
-            status: o.status,
+            visibility: o.visibility.to_string(),
+            status: o.status.to_string(),
         }
     }
 }
@@ -906,17 +967,26 @@ pub async fn create_offer(
     ApiJson(b): ApiJson<OfferRequest>,
 ) -> AppResult<Response> {
     let scope = token.scope(&state, &slug).await?;
-    let draft = OfferDraft {
-        item_id: b.item_id.to_string(),
-        warehouse_id: b.warehouse_id.to_string(),
-        quantity: b.quantity.to_string(),
+    let mut errors = FieldErrors::default();
+    let available_until = input::optional_date(&mut errors, "available_until", &b.available_until);
+    let value = OfferFields {
+        item_id: Some(b.item_id),
+        warehouse_id: Some(b.warehouse_id),
+        quantity: Some(b.quantity),
         region_code: b.region_code.unwrap_or_default(),
-        available_until: b.available_until,
-        visibility: b.visibility.unwrap_or_default(),
+        available_until,
+        visibility: input::choice_or(
+            &mut errors,
+            "visibility",
+            &b.visibility.unwrap_or_default(),
+            Visibility::Private,
+        ),
     };
-    Ok(created(OfferResponse::from(
-        stock::create_offer(&state.db, &scope, &draft).await?,
-    )))
+    let input = Input { value, errors };
+    let offer = state
+        .write(async |uow| stock::create_offer(uow, &scope, input).await)
+        .await?;
+    Ok(created(OfferResponse::from(offer)))
 }
 
 /// Withdraws an offer, releasing its reservation.
@@ -929,9 +999,10 @@ pub async fn withdraw_offer(
     Path((slug, id)): Path<(String, i64)>,
 ) -> AppResult<Json<OfferResponse>> {
     let scope = token.scope(&state, &slug).await?;
-    Ok(Json(
-        stock::withdraw_offer(&state.db, &scope, id).await?.into(),
-    ))
+    let offer = state
+        .write(async |uow| stock::withdraw_offer(uow, &scope, id).await)
+        .await?;
+    Ok(Json(offer.into()))
 }
 
 /// Report query.
@@ -949,7 +1020,7 @@ pub struct ReportQuery {
 /// The monthly stock report: received, distributed, transferred out, lost and adjusted, by sector, region and item.
 #[utoipa::path(get, path = "/api/v1/orgs/{slug}/reports/monthly", tag = "stock",
     params(("slug" = String, Path, description = "organisation slug"), ReportQuery),
-    responses((status = 200, body = MonthlyReport), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ReportResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn monthly_report(
     State(state): State<AppState>,
     token: ApiToken,
@@ -958,10 +1029,72 @@ pub async fn monthly_report(
     Query(q): Query<ReportQuery>,
 ) -> AppResult<Response> {
     let scope = token.scope(&state, &slug).await?;
-    let report = stock::monthly_report(&state.db, &scope, &q.month).await?;
+    let month = input::month(&q.month)?;
+    let report = stock::monthly_report(&state.db, &scope, month).await?;
     if q.format.as_deref() == Some("csv") {
         let tr = Tr::new(state.catalogue.clone(), request_lang(&headers));
         return crate::http::download::report_csv(&state, &tr, &slug, &report).await;
     }
-    Ok(Json(report).into_response())
+    Ok(Json(ReportResponse::from(report)).into_response())
+}
+
+/// One line of the monthly report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportRowResponse {
+    /// Sector code.
+    pub sector: String,
+    /// Region code of the warehouse.
+    pub region_code: String,
+    /// Item id.
+    pub item_id: i64,
+    /// Item name in Arabic.
+    pub item_ar: String,
+    /// Item name in English.
+    pub item_en: String,
+    /// Unit (currency for cash).
+    pub unit: String,
+    /// Received: receipts and transfers in from other organisations.
+    pub received: i64,
+    /// Distributed to households, net of reversals.
+    pub distributed: i64,
+    /// Transferred out to other organisations.
+    pub transferred_out: i64,
+    /// Lost: expired, damaged, stolen.
+    pub lost: i64,
+    /// Net count corrections.
+    pub adjusted: i64,
+}
+
+/// A month of stock activity.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportResponse {
+    /// The month, `YYYY-MM`.
+    pub month: String,
+    /// Lines by sector, region and item.
+    pub rows: Vec<ReportRowResponse>,
+}
+
+impl From<MonthlyReport> for ReportResponse {
+    fn from(r: MonthlyReport) -> Self {
+        ReportResponse {
+            month: r.month,
+            rows: r
+                .rows
+                .into_iter()
+                .map(|row| ReportRowResponse {
+                    sector: row.sector.to_string(),
+                    region_code: row.region_code,
+                    item_id: row.item_id,
+                    item_ar: row.item_ar,
+                    item_en: row.item_en,
+                    unit: row.unit,
+                    received: row.received,
+                    distributed: row.distributed,
+                    transferred_out: row.transferred_out,
+                    lost: row.lost,
+                    adjusted: row.adjusted,
+                })
+                .collect(),
+        }
+    }
 }

@@ -2,29 +2,37 @@
 
 use askama::Template;
 use axum::{
-    extract::{ConnectInfo, Query, State},
+    extract::{ConnectInfo, Path, Query, State},
     http::{HeaderMap, header},
     response::Response,
 };
 use serde::Deserialize;
 
-use super::{CsrfForm, PageCtx, form_error, render, see_other};
-use crate::http::request::{LANG_COOKIE, SESSION_COOKIE, set_cookie};
+use super::{
+    CsrfForm, PageCtx, form_error,
+    forms::{OrgDraft, SetupDraft},
+    render, see_other,
+};
 use crate::{
-    domain::accounts::{self, OrgDraft, SetupDraft},
-    domain::auth,
-    domain::error::{AppError, AppResult, FieldErrors},
+    domain::{
+        accounts::{self, Invitation},
+        auth,
+        error::{AppError, AppResult, FieldErrors},
+    },
+    http::request::{LANG_COOKIE, SESSION_COOKIE, set_cookie},
     i18n::Lang,
     infra::entities::organisation,
     state::AppState,
+    vocab::Role,
 };
 
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
     ctx: PageCtx,
-    orgs: Vec<(organisation::Model, String)>,
+    orgs: Vec<(organisation::Model, Role)>,
     needs_setup: bool,
+    invitations: usize,
 }
 
 /// `/`: the organisation's dashboard when there is one, a chooser when there are several.
@@ -38,16 +46,21 @@ pub async fn home(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Resp
             ctx,
             orgs: Vec::new(),
             needs_setup,
+            invitations: 0,
         }));
     };
     let orgs = accounts::memberships_of(&state.db, user.id).await?;
-    if let [(org, _)] = orgs.as_slice() {
+    let invitations = accounts::invitations_of(&state.db, user.id).await?.len();
+    if let [(org, _)] = orgs.as_slice()
+        && invitations == 0
+    {
         return Ok(see_other(&format!("/o/{}", org.slug)));
     }
     Ok(render(&HomePage {
         ctx,
         orgs,
         needs_setup: false,
+        invitations,
     }))
 }
 
@@ -91,7 +104,15 @@ pub async fn setup_submit(
     ctx: PageCtx,
     CsrfForm(draft): CsrfForm<SetupDraft>,
 ) -> AppResult<Response> {
-    match accounts::complete_setup(&state.db, &draft).await {
+    let result = match accounts::prepare_setup(&draft.fields()).await {
+        Ok(setup) => {
+            state
+                .write(async |uow| accounts::complete_setup(uow, &setup).await)
+                .await
+        }
+        Err(err) => Err(err),
+    };
+    match result {
         Ok(user) => {
             tracing::info!(user = user.id, "node set up");
             start_session(&state, user.id, None, "/").await
@@ -199,49 +220,41 @@ pub async fn signin_submit(
     CsrfForm(form): CsrfForm<SigninForm>,
 ) -> AppResult<Response> {
     let next = safe_next(&form.next);
-    let fail = |ctx: PageCtx, key: &str, status| {
-        let error = ctx.t(key);
-        let mut response = render(&SigninPage {
-            ctx,
-            email: form.email.clone(),
-            next: next.clone(),
-            error,
-        });
-        *response.status_mut() = status;
-        response
-    };
-    if state
-        .signin_limiter
-        .check(&client_address(&state, &headers, peer), &form.email)
-        .is_err()
-    {
-        return Ok(fail(
-            ctx,
-            "err-rate-limited",
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-        ));
-    }
-    let user = accounts::find_user(&state.db, &form.email).await?;
-    let hash = user
-        .as_ref()
-        .map(|u| u.password_hash.as_str())
-        .unwrap_or_else(|| auth::dummy_hash());
-    let password = form.password.clone();
-    let hash = hash.to_owned();
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    match user {
-        Some(user) if ok => {
+    let client = client_address(&state, &headers, peer);
+    let outcome = accounts::sign_in(
+        &state.db,
+        &state.signin_limiter,
+        &client,
+        &form.email,
+        &form.password,
+    )
+    .await;
+    let err = match outcome {
+        Ok(user) => {
             tracing::info!(user = user.id, "signed in");
-            start_session(&state, user.id, user.lang.as_deref(), &next).await
+            return start_session(&state, user.id, user.lang.as_deref(), &next).await;
         }
-        _ => Ok(fail(
-            ctx,
-            "err-bad-credentials",
-            axum::http::StatusCode::UNAUTHORIZED,
-        )),
+        Err(err @ (AppError::RateLimited(_) | AppError::Unauthorized)) => err,
+        Err(other) => return Err(other),
+    };
+    let key = match err {
+        AppError::RateLimited(_) => "err-rate-limited",
+        _ => "err-bad-credentials",
+    };
+    let error = ctx.t(key);
+    let mut response = render(&SigninPage {
+        ctx,
+        email: form.email.chars().take(254).collect(),
+        next,
+        error,
+    });
+    *response.status_mut() = crate::http::error::status(&err);
+    if let AppError::RateLimited(seconds) = err {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
     }
+    Ok(response)
 }
 
 #[derive(Deserialize)]
@@ -301,6 +314,33 @@ struct AccountPage {
     ctx: PageCtx,
     errors: FieldErrors,
     saved: bool,
+    invitations: Vec<Invitation>,
+}
+
+impl AccountPage {
+    fn org_name(&self, invitation: &Invitation) -> String {
+        if self.ctx.tr.lang == Lang::Ar {
+            invitation.org.name_ar.clone()
+        } else {
+            invitation.org.name_en.clone()
+        }
+    }
+}
+
+async fn account_page_for(
+    state: &AppState,
+    ctx: PageCtx,
+    errors: FieldErrors,
+    saved: bool,
+) -> AppResult<AccountPage> {
+    let user = ctx.require_user()?;
+    let invitations = accounts::invitations_of(&state.db, user.id).await?;
+    Ok(AccountPage {
+        ctx,
+        errors,
+        saved,
+        invitations,
+    })
 }
 
 #[derive(Deserialize)]
@@ -310,13 +350,38 @@ pub struct SavedQuery {
 }
 
 /// The account page (password change).
-pub async fn account_page(ctx: PageCtx, Query(q): Query<SavedQuery>) -> AppResult<Response> {
-    ctx.require_user()?;
-    Ok(render(&AccountPage {
-        ctx,
-        errors: FieldErrors::default(),
-        saved: q.saved.is_some(),
-    }))
+pub async fn account_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(q): Query<SavedQuery>,
+) -> AppResult<Response> {
+    let page = account_page_for(&state, ctx, FieldErrors::default(), q.saved.is_some()).await?;
+    Ok(render(&page))
+}
+
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    #[serde(default)]
+    answer: String,
+}
+
+/// Accepts or declines an invitation to join an organisation.
+pub async fn answer_invitation(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<AnswerForm>,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?.clone();
+    let accept = match form.answer.as_str() {
+        "accept" => true,
+        "decline" => false,
+        _ => return Err(AppError::BadRequest("err-unknown-choice")),
+    };
+    state
+        .write(async |uow| accounts::answer_invitation(uow, &user, id, accept).await)
+        .await?;
+    Ok(see_other(if accept { "/" } else { "/account" }))
 }
 
 #[derive(Deserialize)]
@@ -334,21 +399,27 @@ pub async fn change_password(
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?.clone();
-    match accounts::change_password(
-        &state.db,
-        &user,
-        &form.current_password,
-        &form.new_password,
-        ctx.session_token(),
-    )
-    .await
-    {
+    let keep = ctx.session_token().map(str::to_owned);
+    // The slow hashing happens before the unit of work: no write lock is held while argon2 runs.
+    let result =
+        match accounts::prepare_password_change(&user, &form.current_password, &form.new_password)
+            .await
+        {
+            Ok(hash) => {
+                state
+                    .write(async |uow| {
+                        accounts::change_password(uow, &user, hash, keep.as_deref()).await
+                    })
+                    .await
+            }
+            Err(err) => Err(err),
+        };
+    match result {
         Ok(()) => Ok(see_other("/account?saved=1")),
-        Err(err) => form_error(err, |errors| AccountPage {
-            ctx,
-            errors,
-            saved: false,
-        }),
+        Err(err) => {
+            let page = account_page_for(&state, ctx, FieldErrors::default(), false).await?;
+            form_error(err, |errors| AccountPage { errors, ..page })
+        }
     }
 }
 

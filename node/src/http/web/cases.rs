@@ -1,7 +1,5 @@
 //! Case pages: list with filters, new, show (with needs, notes and history), edit, close/reopen, notes.
 
-use std::sync::Arc;
-
 use askama::Template;
 use axum::{
     extract::{Path, Query, State},
@@ -9,16 +7,19 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{CsrfForm, PageCtx, form_error, region_options, render, see_other};
+use super::{CsrfForm, PageCtx, Regions, form_error, forms::CaseDraft, render, see_other};
 use crate::{
-    domain::accounts::{self, Member},
-    domain::cases::{self, CaseDraft, CaseFilter},
-    domain::error::{AppResult, FieldErrors},
-    domain::needs::{self, NeedFilter},
-    domain::tenancy::Perm,
-    domain::vocab,
+    domain::{
+        accounts::{self, Member},
+        cases,
+        error::{AppError, AppResult, FieldErrors},
+        needs::{self, NeedFilter},
+        tenancy::{OrgScope, Perm},
+    },
+    http::queries::CaseQuery,
     infra::entities::{audit_entry, case, case_note, need},
     state::AppState,
+    vocab::{CaseStatus, Vocabulary},
 };
 
 #[derive(Template)]
@@ -27,20 +28,10 @@ struct ListPage {
     ctx: PageCtx,
     rows: Vec<case::Model>,
     total: u64,
-    filter: CaseFilter,
-    regions: Arc<Vec<(String, String)>>,
+    filter: CaseQuery,
+    regions: Regions,
     page: u64,
     pages: u64,
-}
-
-impl ListPage {
-    fn region_label(&self, code: &str) -> String {
-        self.regions
-            .iter()
-            .find(|(c, _)| c == code)
-            .map(|(_, l)| l.trim_start_matches('\u{a0}').to_owned())
-            .unwrap_or_else(|| code.to_owned())
-    }
 }
 
 /// The case list with filters.
@@ -48,13 +39,21 @@ pub async fn list(
     State(state): State<AppState>,
     mut ctx: PageCtx,
     Path(slug): Path<String>,
-    Query(filter): Query<CaseFilter>,
+    Query(filter): Query<CaseQuery>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    let (rows, total) = cases::list(&state.db, &scope, &filter).await?;
-    let regions = region_options(&state, ctx.tr.lang).await?;
-    let page = filter.page.unwrap_or(1).max(1);
-    let pages = total.div_ceil(cases::PAGE_SIZE).max(1);
+    let query = filter.filter();
+    let (rows, total) = state
+        .write(async |uow| cases::list(uow, &scope, &query).await)
+        .await?;
+    let regions = Regions::in_use(
+        &state,
+        ctx.tr.lang,
+        &cases::regions_in_use(&state.db, &scope).await?,
+    )
+    .await?;
+    let page = query.page;
+    let pages = total.div_ceil(query.per_page).max(1);
     Ok(render(&ListPage {
         ctx,
         rows,
@@ -73,13 +72,13 @@ struct FormPage {
     case_id: Option<i64>,
     draft: CaseDraft,
     errors: FieldErrors,
-    regions: Arc<Vec<(String, String)>>,
+    regions: Regions,
     caseworkers: Vec<Member>,
 }
 
 impl FormPage {
-    fn has_vuln(&self, v: &str) -> bool {
-        self.draft.vulnerabilities.iter().any(|x| x == v)
+    fn has_vuln(&self, v: impl AsRef<str>) -> bool {
+        self.draft.vulnerabilities.iter().any(|x| x == v.as_ref())
     }
 
     fn consent(&self) -> bool {
@@ -90,16 +89,12 @@ impl FormPage {
 async fn form_page(
     state: &AppState,
     ctx: PageCtx,
-    scope: &crate::domain::tenancy::OrgScope,
+    scope: &OrgScope,
     case_id: Option<i64>,
     draft: CaseDraft,
 ) -> AppResult<FormPage> {
-    let regions = region_options(state, ctx.tr.lang).await?;
-    let caseworkers = accounts::members(&state.db, scope)
-        .await?
-        .into_iter()
-        .filter(|m| m.role == "admin" || m.role == "caseworker")
-        .collect();
+    let regions = Regions::all(state, ctx.tr.lang).await?;
+    let caseworkers = accounts::caseworkers(&state.db, scope).await?;
     Ok(FormPage {
         ctx,
         case_id,
@@ -133,34 +128,15 @@ pub async fn create(
     CsrfForm(draft): CsrfForm<CaseDraft>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    match cases::create(&state.db, &scope, &draft).await {
+    let result = state
+        .write(async |uow| cases::create(uow, &scope, draft.input()).await)
+        .await;
+    match result {
         Ok(case) => Ok(see_other(&format!("/o/{slug}/cases/{}", case.id))),
         Err(err) => {
             let page = form_page(&state, ctx, &scope, None, draft).await?;
             form_error(err, |errors| FormPage { errors, ..page })
         }
-    }
-}
-
-fn draft_of(case: &case::Model) -> CaseDraft {
-    CaseDraft {
-        head_name: case.head_name.clone(),
-        national_id: case.national_id.clone().unwrap_or_default(),
-        phone: case.phone.clone().unwrap_or_default(),
-        address: case.address.clone().unwrap_or_default(),
-        region_code: case.region_code.clone(),
-        household_size: case.household_size.to_string(),
-        vulnerabilities: case
-            .vulnerabilities
-            .split(',')
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        consent_share: case.consent_share.then(|| "on".to_owned()),
-        assigned_to: case
-            .assigned_to
-            .map(|id| id.to_string())
-            .unwrap_or_default(),
     }
 }
 
@@ -172,9 +148,11 @@ pub async fn edit_page(
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
     scope.require(Perm::WriteCases)?;
-    let case = cases::view(&state.db, &scope, id).await?;
+    let case = state
+        .write(async |uow| cases::view(uow, &scope, id).await)
+        .await?;
     Ok(render(
-        &form_page(&state, ctx, &scope, Some(id), draft_of(&case)).await?,
+        &form_page(&state, ctx, &scope, Some(id), CaseDraft::of(&case)).await?,
     ))
 }
 
@@ -186,7 +164,10 @@ pub async fn update(
     CsrfForm(draft): CsrfForm<CaseDraft>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    match cases::update(&state.db, &scope, id, &draft).await {
+    let result = state
+        .write(async |uow| cases::update(uow, &scope, id, draft.input()).await)
+        .await;
+    match result {
         Ok(_) => Ok(see_other(&format!("/o/{slug}/cases/{id}"))),
         Err(err) => {
             let page = form_page(&state, ctx, &scope, Some(id), draft).await?;
@@ -218,7 +199,9 @@ async fn show_page(
     note_errors: FieldErrors,
 ) -> AppResult<ShowPage> {
     let scope = ctx.scope(state, slug).await?;
-    let case = cases::view(&state.db, &scope, id).await?;
+    let case = state
+        .write(async |uow| cases::view(uow, &scope, id).await)
+        .await?;
     let members = accounts::members(&state.db, &scope).await?;
     let name_of = |user_id: Option<i64>| {
         user_id
@@ -227,11 +210,9 @@ async fn show_page(
             .unwrap_or_else(|| ctx.t("former-member"))
     };
     let region = region_name(state, &ctx, &case.region_code).await?;
-    let vulnerabilities = case
-        .vulnerabilities
-        .split(',')
-        .filter(|v| vocab::contains(vocab::VULNERABILITIES, v))
-        .map(|v| ctx.term("vuln", v))
+    let vulnerabilities = cases::vulnerabilities(&case)
+        .into_iter()
+        .map(|v| ctx.t(&v.key()))
         .collect();
     let assigned = case
         .assigned_to
@@ -239,6 +220,7 @@ async fn show_page(
         .unwrap_or_default();
     let filter = NeedFilter {
         case_id: Some(id),
+        page: 1,
         ..Default::default()
     };
     let (needs, _) = needs::list(&state.db, &scope, &filter).await?;
@@ -276,19 +258,12 @@ async fn show_page(
 
 /// A region's name in the page's language.
 pub async fn region_name(state: &AppState, ctx: &PageCtx, code: &str) -> AppResult<String> {
-    use sea_orm::EntityTrait;
-    let region = crate::infra::entities::region::Entity::find_by_id(code.to_owned())
-        .one(&state.db)
-        .await?;
-    Ok(region
-        .map(|r| {
-            if ctx.tr.lang == crate::i18n::Lang::Ar {
-                r.name_ar
-            } else {
-                r.name_en
-            }
-        })
-        .unwrap_or_else(|| code.to_owned()))
+    let regions = crate::domain::regions::all(&state.db).await?;
+    Ok(crate::domain::regions::label(
+        &regions,
+        code,
+        ctx.tr.lang == crate::i18n::Lang::Ar,
+    ))
 }
 
 /// One household, with its needs, notes and recent history. The view is audited.
@@ -316,7 +291,11 @@ pub async fn set_status(
     CsrfForm(form): CsrfForm<StatusForm>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    cases::set_status(&state.db, &scope, id, form.status.trim()).await?;
+    let status =
+        CaseStatus::parse(&form.status).ok_or(AppError::BadRequest("err-unknown-choice"))?;
+    state
+        .write(async |uow| cases::set_status(uow, &scope, id, status).await)
+        .await?;
     Ok(see_other(&format!("/o/{slug}/cases/{id}")))
 }
 
@@ -334,14 +313,14 @@ pub async fn add_note(
     CsrfForm(form): CsrfForm<NoteForm>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    match cases::add_note(&state.db, &scope, id, &form.body).await {
+    let result = state
+        .write(async |uow| cases::add_note(uow, &scope, id, &form.body).await)
+        .await;
+    match result {
         Ok(_) => Ok(see_other(&format!("/o/{slug}/cases/{id}#notes"))),
-        Err(crate::domain::error::AppError::Validation(errors)) => {
+        Err(err @ AppError::Validation(_)) => {
             let page = show_page(&state, ctx, &slug, id, FieldErrors::default()).await?;
-            form_error(
-                crate::domain::error::AppError::Validation(errors),
-                |errors| ShowPage { errors, ..page },
-            )
+            form_error(err, |errors| ShowPage { errors, ..page })
         }
         Err(err) => Err(err),
     }

@@ -2,6 +2,7 @@
 
 mod account;
 mod cases;
+pub mod forms;
 mod needs;
 mod org;
 mod stock;
@@ -50,6 +51,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/account",
             get(account::account_page).post(account::change_password),
+        )
+        .route(
+            "/account/invitations/{id}",
+            post(account::answer_invitation),
         )
         .route(
             "/operator",
@@ -212,23 +217,13 @@ async fn render_errors(
     {
         return response;
     }
-    let rendered = response
-        .extensions()
-        .get::<crate::http::error::RenderedError>()
-        .cloned();
+    let rendered = crate::http::error::RenderedError::of(&response);
     if status == StatusCode::UNAUTHORIZED {
         let next = percent_encode(&path);
         return Redirect::to(&format!("/signin?next={next}")).into_response();
     }
     let tr = Tr::new(state.catalogue.clone(), request_lang(&headers));
-    let key = rendered.map(|r| r.message_key).unwrap_or(match status {
-        StatusCode::NOT_FOUND => "err-not-found",
-        StatusCode::METHOD_NOT_ALLOWED => "err-method",
-        StatusCode::PAYLOAD_TOO_LARGE => "err-too-large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "err-media-type",
-        s if s.is_server_error() => "err-internal",
-        _ => "err-bad-request",
-    });
+    let key = rendered.message_key;
     let request_id = response
         .headers()
         .get("x-request-id")
@@ -245,6 +240,7 @@ async fn render_errors(
     };
     let mut out = render(&page).into_response();
     *out.status_mut() = status;
+    crate::http::error::keep_headers(response.headers(), out.headers_mut());
     out
 }
 
@@ -508,23 +504,112 @@ pub fn form_error<P: Template>(
     }
 }
 
-/// The regions for select boxes: (code, indented name) in the page's language.
-pub async fn region_options(state: &AppState, lang: Lang) -> AppResult<Arc<Vec<(String, String)>>> {
-    let regions = crate::domain::regions::all(&state.db).await?;
-    Ok(Arc::new(
-        regions
-            .into_iter()
-            .map(|r| {
-                let name = if lang == Lang::Ar {
-                    r.name_ar
-                } else {
-                    r.name_en
-                };
-                let indent =
-                    "\u{00a0}\u{00a0}".repeat(usize::try_from(r.level).unwrap_or_default());
-                let label = format!("{indent}{name} ({})", r.code);
-                (r.code, label)
+/// A form page that can be shown again after a refusal: with the invalid fields (422) or with a notice saying why
+/// the change conflicts with what is stored (409).
+pub trait Refusable: Template {
+    /// The page's context (for translating the notice).
+    fn ctx(&self) -> &PageCtx;
+    /// Shows these field errors.
+    fn set_errors(&mut self, errors: FieldErrors);
+    /// Shows this notice (a translated message).
+    fn set_notice(&mut self, notice: String);
+}
+
+/// Implements [`Refusable`] for pages with `ctx`, `errors` and `notice` fields.
+macro_rules! refusable {
+    ($($page:ty),+ $(,)?) => {$(
+        impl $crate::http::web::Refusable for $page {
+            fn ctx(&self) -> &$crate::http::web::PageCtx {
+                &self.ctx
+            }
+            fn set_errors(&mut self, errors: $crate::domain::error::FieldErrors) {
+                self.errors = errors;
+            }
+            fn set_notice(&mut self, notice: String) {
+                self.notice = notice;
+            }
+        }
+    )+};
+}
+pub(crate) use refusable;
+
+/// Shows a form page again after a refusal: invalid fields (422) or a conflict with a notice (409); any other error
+/// passes on.
+pub fn refused<P: Refusable>(err: AppError, mut page: P) -> AppResult<Response> {
+    match err {
+        AppError::Validation(errors) => {
+            page.set_errors(errors);
+            Ok(render_status(&page, StatusCode::UNPROCESSABLE_ENTITY))
+        }
+        AppError::Conflict(key) => {
+            let notice = page.ctx().t(key);
+            page.set_notice(notice);
+            Ok(render_status(&page, StatusCode::CONFLICT))
+        }
+        other => Err(other),
+    }
+}
+
+/// The gazetteer for select boxes and labels: (code, indented name) in the page's language.
+#[derive(Clone, Debug, Default)]
+pub struct Regions(Arc<Vec<(String, String)>>);
+
+impl Regions {
+    /// Every region, countries before their subdivisions.
+    pub async fn all(state: &AppState, lang: Lang) -> AppResult<Self> {
+        let regions = crate::domain::regions::all(&state.db).await?;
+        Ok(Self::of(regions, lang))
+    }
+
+    /// The regions in use (and the countries above them), for list filters: much shorter than the gazetteer.
+    pub async fn in_use(state: &AppState, lang: Lang, codes: &[String]) -> AppResult<Self> {
+        let regions = crate::domain::regions::all(&state.db).await?;
+        let paths: Vec<&str> = regions
+            .iter()
+            .filter(|r| codes.contains(&r.code))
+            .map(|r| r.path.as_str())
+            .collect();
+        let used: Vec<_> = regions
+            .iter()
+            .filter(|r| {
+                let segment = format!("/{}/", r.code);
+                paths.iter().any(|p| p.contains(&segment))
             })
-            .collect(),
-    ))
+            .cloned()
+            .collect();
+        Ok(Self::of(used, lang))
+    }
+
+    fn of(regions: Vec<crate::infra::entities::region::Model>, lang: Lang) -> Self {
+        Self(Arc::new(
+            regions
+                .into_iter()
+                .map(|r| {
+                    let name = if lang == Lang::Ar {
+                        r.name_ar
+                    } else {
+                        r.name_en
+                    };
+                    let indent =
+                        "\u{00a0}\u{00a0}".repeat(usize::try_from(r.level).unwrap_or_default());
+                    let label = format!("{indent}{name} ({})", r.code);
+                    (r.code, label)
+                })
+                .collect(),
+        ))
+    }
+
+    /// The options, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &(String, String)> {
+        self.0.iter()
+    }
+
+    /// The name of a region (its code when unknown).
+    pub fn label(&self, code: &str) -> String {
+        self.0
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, l)| l.trim_start_matches('\u{a0}').to_owned())
+            .unwrap_or_else(|| code.to_owned())
+    }
 }

@@ -1,7 +1,5 @@
 //! Need pages: list with filters, new (for a case or the community), show, edit.
 
-use std::sync::Arc;
-
 use askama::Template;
 use axum::{
     extract::{Path, Query, State},
@@ -9,12 +7,17 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{CsrfForm, PageCtx, cases::region_name, form_error, region_options, render, see_other};
+use super::{
+    CsrfForm, PageCtx, Regions, cases::region_name, form_error, forms::NeedDraft, render, see_other,
+};
 use crate::{
-    domain::cases,
-    domain::error::{AppResult, FieldErrors},
-    domain::needs::{self, NeedDraft, NeedFilter},
-    domain::tenancy::{OrgScope, Perm},
+    domain::{
+        cases,
+        error::{AppResult, FieldErrors},
+        needs,
+        tenancy::{OrgScope, Perm},
+    },
+    http::queries::NeedQuery,
     infra::entities::need,
     state::AppState,
 };
@@ -25,20 +28,10 @@ struct ListPage {
     ctx: PageCtx,
     rows: Vec<need::Model>,
     total: u64,
-    filter: NeedFilter,
-    regions: Arc<Vec<(String, String)>>,
+    filter: NeedQuery,
+    regions: Regions,
     page: u64,
     pages: u64,
-}
-
-impl ListPage {
-    fn region_label(&self, code: &str) -> String {
-        self.regions
-            .iter()
-            .find(|(c, _)| c == code)
-            .map(|(_, l)| l.trim_start_matches('\u{a0}').to_owned())
-            .unwrap_or_else(|| code.to_owned())
-    }
 }
 
 /// The need list with filters.
@@ -46,12 +39,14 @@ pub async fn list(
     State(state): State<AppState>,
     mut ctx: PageCtx,
     Path(slug): Path<String>,
-    Query(filter): Query<NeedFilter>,
+    Query(filter): Query<NeedQuery>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    let (rows, total) = needs::list(&state.db, &scope, &filter).await?;
-    let regions = region_options(&state, ctx.tr.lang).await?;
-    let page = filter.page.unwrap_or(1).max(1);
+    let query = filter.filter();
+    let (rows, total) = needs::list(&state.db, &scope, &query).await?;
+    let used = needs::regions_in_use(&state.db, &scope).await?;
+    let regions = Regions::in_use(&state, ctx.tr.lang, &used).await?;
+    let page = query.page;
     let pages = total.div_ceil(needs::PAGE_SIZE).max(1);
     Ok(render(&ListPage {
         ctx,
@@ -72,7 +67,7 @@ struct FormPage {
     case_label: String,
     draft: NeedDraft,
     errors: FieldErrors,
-    regions: Arc<Vec<(String, String)>>,
+    regions: Regions,
 }
 
 impl FormPage {
@@ -88,10 +83,19 @@ async fn form_page(
     need_id: Option<i64>,
     draft: NeedDraft,
 ) -> AppResult<FormPage> {
-    let regions = region_options(state, ctx.tr.lang).await?;
+    let regions = Regions::all(state, ctx.tr.lang).await?;
+    // The form names the household: that is a view of the case, and is audited like one.
     let case_label = match draft.case_id.trim().parse::<i64>() {
         Ok(id) => match cases::get(&state.db, scope, id).await {
-            Ok(case) => format!("#{} {}", case.id, case.head_name),
+            Ok(case) => {
+                state
+                    .write(async |uow| {
+                        cases::record_shown(uow, scope, &[case.id]);
+                        Ok(())
+                    })
+                    .await?;
+                format!("#{} {}", case.id, case.head_name)
+            }
             Err(_) => String::new(),
         },
         Err(_) => String::new(),
@@ -142,7 +146,10 @@ pub async fn create(
     CsrfForm(draft): CsrfForm<NeedDraft>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    match needs::create(&state.db, &scope, &draft).await {
+    let result = state
+        .write(async |uow| needs::create(uow, &scope, draft.input()).await)
+        .await;
+    match result {
         Ok(need) => Ok(see_other(&format!("/o/{slug}/needs/{}", need.id))),
         Err(err) => {
             let page = form_page(&state, ctx, &scope, None, draft).await?;
@@ -179,23 +186,6 @@ pub async fn show(
     }))
 }
 
-fn draft_of(need: &need::Model) -> NeedDraft {
-    NeedDraft {
-        case_id: need.case_id.map(|c| c.to_string()).unwrap_or_default(),
-        sector: need.sector.clone(),
-        item: need.item.clone(),
-        quantity: need.quantity.to_string(),
-        unit: need.unit.clone(),
-        quantity_met: need.quantity_met.to_string(),
-        urgency: need.urgency.clone(),
-        region_code: need.region_code.clone(),
-        needed_by: need.needed_by.map(|d| d.to_string()).unwrap_or_default(),
-        public_summary: need.public_summary.clone(),
-        visibility: need.visibility.clone(),
-        cancelled: (need.status == "cancelled").then(|| "on".to_owned()),
-    }
-}
-
 /// The edit form.
 pub async fn edit_page(
     State(state): State<AppState>,
@@ -206,7 +196,7 @@ pub async fn edit_page(
     scope.require(Perm::WriteNeeds)?;
     let need = needs::get(&state.db, &scope, id).await?;
     Ok(render(
-        &form_page(&state, ctx, &scope, Some(id), draft_of(&need)).await?,
+        &form_page(&state, ctx, &scope, Some(id), NeedDraft::of(&need)).await?,
     ))
 }
 
@@ -224,7 +214,10 @@ pub async fn update(
         case_id: current.case_id.map(|c| c.to_string()).unwrap_or_default(),
         ..draft
     };
-    match needs::update(&state.db, &scope, id, &draft).await {
+    let result = state
+        .write(async |uow| needs::update(uow, &scope, id, draft.input()).await)
+        .await;
+    match result {
         Ok(_) => Ok(see_other(&format!("/o/{slug}/needs/{id}"))),
         Err(err) => {
             let page = form_page(&state, ctx, &scope, Some(id), draft).await?;

@@ -7,16 +7,22 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{CsrfForm, PageCtx, form_error, render, render_status, see_other};
+use super::{
+    CsrfForm, PageCtx, form_error,
+    forms::{MemberDraft, OrgDraft},
+    refusable, refused, render, see_other,
+};
 use crate::{
-    domain::accounts::{self, Member, MemberDraft, OrgDraft},
-    domain::cases,
-    domain::error::{AppError, AppResult, FieldErrors},
-    domain::needs,
-    domain::tenancy::Perm,
-    domain::vocab,
+    domain::{
+        accounts::{self, Member},
+        cases,
+        error::{AppError, AppResult, FieldErrors},
+        needs,
+        tenancy::{OperatorScope, OrgScope, Perm},
+    },
     infra::entities::organisation,
     state::AppState,
+    vocab::{Role, Sector},
 };
 
 #[derive(Template)]
@@ -26,7 +32,7 @@ struct DashboardPage {
     slug: String,
     open_cases: u64,
     /// Rows of (sector, counts per urgency from low to critical, total).
-    table: Vec<(String, Vec<i64>, i64)>,
+    table: Vec<(Sector, Vec<i64>, i64)>,
     total_needs: i64,
 }
 
@@ -38,24 +44,8 @@ pub async fn dashboard(
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
     let open_cases = cases::count_open(&state.db, &scope).await?;
-    let counts = needs::active_by_sector_and_urgency(&state.db, &scope).await?;
-    let mut table = Vec::new();
-    for sector in vocab::SECTORS {
-        let row: Vec<i64> = vocab::URGENCIES
-            .iter()
-            .map(|u| {
-                counts
-                    .iter()
-                    .filter(|(s, cu, _)| s == sector && cu == u)
-                    .map(|(_, _, n)| *n)
-                    .sum()
-            })
-            .collect();
-        let total = row.iter().sum();
-        if total > 0 {
-            table.push(((*sector).to_owned(), row, total));
-        }
-    }
+    let mut table = needs::active_by_sector_and_urgency(&state.db, &scope).await?;
+    table.retain(|(_, _, total)| *total > 0);
     let total_needs = table.iter().map(|(_, _, t)| t).sum();
     Ok(render(&DashboardPage {
         ctx,
@@ -116,7 +106,10 @@ pub async fn settings_submit(
     CsrfForm(draft): CsrfForm<OrgDraft>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    match accounts::update_org(&state.db, &scope, &draft).await {
+    let result = state
+        .write(async |uow| accounts::update_org(uow, &scope, &draft.fields()).await)
+        .await;
+    match result {
         Ok(org) => Ok(see_other(&format!("/o/{}/settings?saved=1", org.slug))),
         Err(err) => {
             let public_key = state.secrets.keys.public_multibase();
@@ -136,56 +129,53 @@ pub async fn settings_submit(
 struct MembersPage {
     ctx: PageCtx,
     members: Vec<Member>,
+    invitations: Vec<(String, Role)>,
     draft: MemberDraft,
     errors: FieldErrors,
     notice: String,
+    added: bool,
 }
+
+refusable!(MembersPage);
 
 async fn members_page_for(
     state: &AppState,
-    mut ctx: PageCtx,
-    slug: &str,
+    ctx: PageCtx,
+    scope: &OrgScope,
     draft: MemberDraft,
-    errors: FieldErrors,
-    notice: &str,
 ) -> AppResult<MembersPage> {
-    let scope = ctx.scope(state, slug).await?;
     scope.require(Perm::ManageOrg)?;
-    let members = accounts::members(&state.db, &scope).await?;
-    let notice = if notice.is_empty() {
-        String::new()
-    } else {
-        ctx.t(notice)
-    };
     Ok(MembersPage {
         ctx,
-        members,
+        members: accounts::members(&state.db, scope).await?,
+        invitations: accounts::pending_invitations(&state.db, scope).await?,
         draft,
-        errors,
-        notice,
+        errors: FieldErrors::default(),
+        notice: String::new(),
+        added: false,
     })
+}
+
+#[derive(Deserialize)]
+pub struct AddedQuery {
+    #[serde(default)]
+    added: Option<String>,
 }
 
 /// The members of the organisation (admins).
 pub async fn members_page(
     State(state): State<AppState>,
-    ctx: PageCtx,
+    mut ctx: PageCtx,
     Path(slug): Path<String>,
+    Query(q): Query<AddedQuery>,
 ) -> AppResult<Response> {
-    Ok(render(
-        &members_page_for(
-            &state,
-            ctx,
-            &slug,
-            MemberDraft::default(),
-            FieldErrors::default(),
-            "",
-        )
-        .await?,
-    ))
+    let scope = ctx.scope(&state, &slug).await?;
+    let mut page = members_page_for(&state, ctx, &scope, MemberDraft::default()).await?;
+    page.added = q.added.is_some();
+    Ok(render(&page))
 }
 
-/// Adds a member.
+/// Adds a member: a new e-mail gets an account, an existing account is invited. The answer is the same either way.
 pub async fn members_add(
     State(state): State<AppState>,
     mut ctx: PageCtx,
@@ -193,21 +183,27 @@ pub async fn members_add(
     CsrfForm(draft): CsrfForm<MemberDraft>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    match accounts::add_member(&state.db, &scope, &draft).await {
-        Ok(()) => Ok(see_other(&format!("/o/{slug}/members"))),
-        Err(AppError::Validation(errors)) => {
+    let prepared = match draft.fields() {
+        Ok(fields) => accounts::prepare_member(&scope, &fields).await,
+        Err(err) => Err(err),
+    };
+    let result = match prepared {
+        Ok(new) => {
+            state
+                .write(async |uow| accounts::add_member(uow, &scope, &new).await)
+                .await
+        }
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/o/{slug}/members?added=1"))),
+        Err(err) => {
             let draft = MemberDraft {
                 password: String::new(),
                 ..draft
             };
-            let page =
-                members_page_for(&state, ctx, &slug, draft, FieldErrors::default(), "").await?;
-            form_error(AppError::Validation(errors), |errors| MembersPage {
-                errors,
-                ..page
-            })
+            refused(err, members_page_for(&state, ctx, &scope, draft).await?)
         }
-        Err(err) => Err(err),
     }
 }
 
@@ -215,13 +211,6 @@ pub async fn members_add(
 pub struct RoleForm {
     #[serde(default)]
     role: String,
-}
-
-fn conflict_notice(err: AppError) -> AppResult<&'static str> {
-    match err {
-        AppError::Conflict(key) => Ok(key),
-        other => Err(other),
-    }
 }
 
 /// Changes a member's role.
@@ -232,21 +221,16 @@ pub async fn members_role(
     CsrfForm(form): CsrfForm<RoleForm>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    match accounts::set_member_role(&state.db, &scope, id, &form.role).await {
+    let role = Role::parse(&form.role).ok_or(AppError::BadRequest("err-unknown-choice"))?;
+    let result = state
+        .write(async |uow| accounts::set_member_role(uow, &scope, id, role).await)
+        .await;
+    match result {
         Ok(()) => Ok(see_other(&format!("/o/{slug}/members"))),
-        Err(err) => {
-            let notice = conflict_notice(err)?;
-            let page = members_page_for(
-                &state,
-                ctx,
-                &slug,
-                MemberDraft::default(),
-                FieldErrors::default(),
-                notice,
-            )
-            .await?;
-            Ok(render_status(&page, axum::http::StatusCode::CONFLICT))
-        }
+        Err(err) => refused(
+            err,
+            members_page_for(&state, ctx, &scope, MemberDraft::default()).await?,
+        ),
     }
 }
 
@@ -261,21 +245,15 @@ pub async fn members_remove(
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    match accounts::remove_member(&state.db, &scope, id).await {
+    let result = state
+        .write(async |uow| accounts::remove_member(uow, &scope, id).await)
+        .await;
+    match result {
         Ok(()) => Ok(see_other(&format!("/o/{slug}/members"))),
-        Err(err) => {
-            let notice = conflict_notice(err)?;
-            let page = members_page_for(
-                &state,
-                ctx,
-                &slug,
-                MemberDraft::default(),
-                FieldErrors::default(),
-                notice,
-            )
-            .await?;
-            Ok(render_status(&page, axum::http::StatusCode::CONFLICT))
-        }
+        Err(err) => refused(
+            err,
+            members_page_for(&state, ctx, &scope, MemberDraft::default()).await?,
+        ),
     }
 }
 
@@ -298,18 +276,10 @@ pub struct OperatorOrgForm {
     admin_email: String,
 }
 
-fn require_operator(ctx: &PageCtx) -> AppResult<()> {
-    if ctx.require_user()?.is_operator {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 /// The operator's page: the node's organisations (names and member counts only, never their cases).
 pub async fn operator_page(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
-    require_operator(&ctx)?;
-    let orgs = accounts::all_orgs(&state.db).await?;
+    let operator = OperatorScope::for_user(ctx.require_user()?)?;
+    let orgs = accounts::all_orgs(&state.db, &operator).await?;
     Ok(render(&OperatorPage {
         ctx,
         orgs,
@@ -325,17 +295,16 @@ pub async fn operator_create_org(
     ctx: PageCtx,
     CsrfForm(form): CsrfForm<OperatorOrgForm>,
 ) -> AppResult<Response> {
-    require_operator(&ctx)?;
-    let actor = ctx.user.as_ref().map(|u| crate::domain::tenancy::Actor {
-        user_id: u.id,
-        token_id: None,
-    });
-    match accounts::create_org_with_admin(&state.db, &form.org, Some(&form.admin_email), actor)
-        .await
-    {
+    let operator = OperatorScope::for_user(ctx.require_user()?)?;
+    let result = state
+        .write(async |uow| {
+            accounts::create_org(uow, &operator, &form.org.fields(), Some(&form.admin_email)).await
+        })
+        .await;
+    match result {
         Ok(_) => Ok(see_other("/operator")),
         Err(err) => {
-            let orgs = accounts::all_orgs(&state.db).await?;
+            let orgs = accounts::all_orgs(&state.db, &operator).await?;
             let OperatorOrgForm {
                 org: draft,
                 admin_email,

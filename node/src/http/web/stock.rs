@@ -1,7 +1,7 @@
 //! Stock pages: overview, catalogue and stock cards, warehouses, recording movements, distributions (single, bulk,
 //! reversal), offers, and the monthly report with its CSV.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::{
@@ -10,22 +10,30 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{CsrfForm, PageCtx, form_error, region_options, render, render_status, see_other};
-use crate::{
-    domain::accounts::{self, Member},
-    domain::cases::{self, CaseFilter},
-    domain::error::{AppError, AppResult, FieldErrors},
-    domain::needs::{self, NeedFilter},
-    domain::stock::{
-        self, BalanceRow, BulkDraft, CardRow, DistributionDraft, ExpiringRow, ItemDraft, LineDraft,
-        MonthlyReport, MovementDraft, OfferDraft, WarehouseDraft,
+use super::{
+    CsrfForm, PageCtx, Regions, form_error,
+    forms::{
+        BulkDraft, DistributionDraft, ItemDraft, LineDraft, MovementDraft, OfferDraft,
+        WarehouseDraft,
     },
-    domain::tenancy::{OrgScope, Perm},
+    refusable, refused, render, see_other,
+};
+use crate::{
+    domain::{
+        accounts::{self, Member},
+        cases::{self, CaseFilter},
+        error::{AppError, AppResult, FieldErrors},
+        needs::{self, NeedFilter, StatusFilter},
+        stock::{self, BalanceRow, CardRow, ExpiringRow, MonthlyReport},
+        tenancy::{OrgScope, Perm},
+    },
+    http::{input, queries},
     i18n::Lang,
     infra::entities::{
         case, distribution, item, need, offer, stock_balance, stock_movement, warehouse,
     },
     state::AppState,
+    vocab::{CaseStatus, MovementKind},
 };
 
 /// Names of items and warehouses in the page's language, for tables and selects.
@@ -119,12 +127,7 @@ pub async fn overview(
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
     let rows = stock::overview(&state.db, &scope).await?;
-    let mut cash: BTreeMap<String, i64> = BTreeMap::new();
-    for r in &rows {
-        if let Some(currency) = &r.item.currency {
-            *cash.entry(currency.clone()).or_default() += r.on_hand;
-        }
-    }
+    let cash = stock::cash_totals(&rows);
     let lang = ctx.tr.lang;
     let low = stock::low_stock(&state.db, &scope)
         .await?
@@ -137,7 +140,7 @@ pub async fn overview(
     Ok(render(&OverviewPage {
         ctx,
         rows,
-        cash: cash.into_iter().collect(),
+        cash,
         low,
         expiring,
         days,
@@ -201,7 +204,10 @@ pub async fn create_item(
     CsrfForm(draft): CsrfForm<ItemDraft>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    match stock::create_item(&state.db, &scope, &draft).await {
+    let result = state
+        .write(async |uow| stock::create_item(uow, &scope, draft.input()).await)
+        .await;
+    match result {
         Ok(item) => Ok(see_other(&format!("/o/{slug}/stock/items/{}", item.id))),
         Err(err) => {
             let page = items_page(&state, ctx, &slug, draft).await?;
@@ -234,22 +240,7 @@ pub async fn edit_item(
     let scope = ctx.scope(&state, &slug).await?;
     scope.require(Perm::ManageStock)?;
     let item = stock::get_item(&state.db, &scope, id).await?;
-    let draft = ItemDraft {
-        name_ar: item.name_ar,
-        name_en: item.name_en,
-        sector: item.sector,
-        kind: item.kind,
-        unit: if item.currency.is_some() {
-            String::new()
-        } else {
-            item.unit
-        },
-        currency: item.currency.unwrap_or_default(),
-        pack_size: item.pack_size.to_string(),
-        sku: item.sku.unwrap_or_default(),
-        expires: item.expires.then(|| "on".to_owned()),
-        low_stock_threshold: item.low_stock_threshold.to_string(),
-    };
+    let draft = ItemDraft::of(&item);
     Ok(render(&ItemEditPage {
         ctx,
         id,
@@ -266,7 +257,10 @@ pub async fn update_item(
     CsrfForm(draft): CsrfForm<ItemDraft>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    match stock::update_item(&state.db, &scope, id, &draft).await {
+    let result = state
+        .write(async |uow| stock::update_item(uow, &scope, id, draft.input()).await)
+        .await;
+    match result {
         Ok(_) => Ok(see_other(&format!("/o/{slug}/stock/items/{id}"))),
         Err(err) => form_error(err, |errors| ItemEditPage {
             ctx,
@@ -315,7 +309,7 @@ pub async fn card(
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
     let item = stock::get_item(&state.db, &scope, id).await?;
-    let page = q.page.unwrap_or(1).max(1);
+    let page = queries::page(q.page);
     let (rows, total) = stock::card(&state.db, &scope, id, q.warehouse, page).await?;
     let lots = stock::lot_balances(&state.db, &scope, id, q.warehouse).await?;
     let names = Names::load(&state, &scope, ctx.tr.lang).await?;
@@ -342,18 +336,8 @@ struct WarehousesPage {
     warehouses: Vec<warehouse::Model>,
     draft: WarehouseDraft,
     errors: FieldErrors,
-    regions: Arc<Vec<(String, String)>>,
+    regions: Regions,
     can_manage: bool,
-}
-
-impl WarehousesPage {
-    fn region_label(&self, code: &str) -> String {
-        self.regions
-            .iter()
-            .find(|(c, _)| c == code)
-            .map(|(_, l)| l.trim_start_matches('\u{a0}').to_owned())
-            .unwrap_or_else(|| code.to_owned())
-    }
 }
 
 async fn warehouses_page(
@@ -364,7 +348,7 @@ async fn warehouses_page(
 ) -> AppResult<WarehousesPage> {
     let scope = ctx.scope(state, slug).await?;
     let warehouses = stock::warehouses(&state.db, &scope).await?;
-    let regions = region_options(state, ctx.tr.lang).await?;
+    let regions = Regions::all(state, ctx.tr.lang).await?;
     Ok(WarehousesPage {
         ctx,
         warehouses,
@@ -396,7 +380,10 @@ pub async fn create_warehouse(
     CsrfForm(draft): CsrfForm<WarehouseDraft>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    match stock::create_warehouse(&state.db, &scope, &draft).await {
+    let result = state
+        .write(async |uow| stock::create_warehouse(uow, &scope, draft.input()).await)
+        .await;
+    match result {
         Ok(_) => Ok(see_other(&format!("/o/{slug}/stock/warehouses"))),
         Err(err) => {
             let page = warehouses_page(&state, ctx, &slug, draft).await?;
@@ -436,14 +423,13 @@ pub struct KindQuery {
 
 async fn movement_page(
     state: &AppState,
-    mut ctx: PageCtx,
-    slug: &str,
+    ctx: PageCtx,
+    scope: &OrgScope,
     draft: MovementDraft,
 ) -> AppResult<MovementPage> {
-    let scope = ctx.scope(state, slug).await?;
     scope.require(Perm::ManageStock)?;
-    let items = stock::items(&state.db, &scope).await?;
-    let warehouses = stock::warehouses(&state.db, &scope).await?;
+    let items = stock::items(&state.db, scope).await?;
+    let warehouses = stock::warehouses(&state.db, scope).await?;
     Ok(MovementPage {
         ctx,
         draft,
@@ -457,23 +443,23 @@ async fn movement_page(
 /// The form for a receipt, transfer, transfer to or from another organisation, adjustment or loss.
 pub async fn movement_form(
     State(state): State<AppState>,
-    ctx: PageCtx,
+    mut ctx: PageCtx,
     Path(slug): Path<String>,
     Query(q): Query<KindQuery>,
 ) -> AppResult<Response> {
-    let kind = if stock::MANUAL_KINDS.contains(&q.kind.as_str()) {
-        q.kind
-    } else {
-        "receipt".to_owned()
+    let kind = match MovementKind::parse(&q.kind) {
+        Some(kind) if MovementKind::MANUAL.contains(&kind) => kind,
+        _ => MovementKind::Receipt,
     };
     let draft = MovementDraft {
-        kind,
+        kind: kind.as_str().to_owned(),
         item_id: q.item.map(|i| i.to_string()).unwrap_or_default(),
         source_kind: "donor".into(),
         reason: "expired".into(),
         ..Default::default()
     };
-    Ok(render(&movement_page(&state, ctx, &slug, draft).await?))
+    let scope = ctx.scope(&state, &slug).await?;
+    Ok(render(&movement_page(&state, ctx, &scope, draft).await?))
 }
 
 /// Records the movement; stock refused (409) shows the form again with the reason.
@@ -484,20 +470,15 @@ pub async fn record_movement(
     CsrfForm(draft): CsrfForm<MovementDraft>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    match stock::record(&state.db, &scope, &draft).await {
+    let result = state
+        .write(async |uow| stock::record(uow, &scope, draft.input()).await)
+        .await;
+    match result {
         Ok(moves) => {
             let item = moves.first().map(|m| m.item_id).unwrap_or_default();
             Ok(see_other(&format!("/o/{slug}/stock/items/{item}")))
         }
-        Err(AppError::Conflict(key)) => {
-            let mut page = movement_page(&state, ctx, &slug, draft).await?;
-            page.notice = page.ctx.t(key);
-            Ok(render_status(&page, axum::http::StatusCode::CONFLICT))
-        }
-        Err(err) => {
-            let page = movement_page(&state, ctx, &slug, draft).await?;
-            form_error(err, |errors| MovementPage { errors, ..page })
-        }
+        Err(err) => refused(err, movement_page(&state, ctx, &scope, draft).await?),
     }
 }
 
@@ -573,17 +554,21 @@ const FORM_LINES: usize = 3;
 
 async fn distribution_page(
     state: &AppState,
-    mut ctx: PageCtx,
-    slug: &str,
+    ctx: PageCtx,
+    scope: &OrgScope,
     case_id: i64,
     form: &DistributionForm,
 ) -> AppResult<DistributionPage> {
-    let scope = ctx.scope(state, slug).await?;
+    let scope = scope.clone();
     scope.require(Perm::Distribute)?;
-    let case = cases::get(&state.db, &scope, case_id).await?;
+    // The form names the household: a view of the case, audited like one.
+    let case = state
+        .write(async |uow| cases::view(uow, &scope, case_id).await)
+        .await?;
     let filter = NeedFilter {
         case_id: Some(case.id),
-        status: "active".into(),
+        status: Some(StatusFilter::Active),
+        page: 1,
         ..Default::default()
     };
     let (needs, _) = needs::list(&state.db, &scope, &filter).await?;
@@ -618,7 +603,7 @@ pub struct NewDistributionQuery {
 /// The form to record what a household received.
 pub async fn new_distribution(
     State(state): State<AppState>,
-    ctx: PageCtx,
+    mut ctx: PageCtx,
     Path(slug): Path<String>,
     Query(q): Query<NewDistributionQuery>,
 ) -> AppResult<Response> {
@@ -629,8 +614,9 @@ pub async fn new_distribution(
         delivered_on: chrono::Utc::now().date_naive().to_string(),
         ..Default::default()
     };
+    let scope = ctx.scope(&state, &slug).await?;
     Ok(render(
-        &distribution_page(&state, ctx, &slug, q.case, &form).await?,
+        &distribution_page(&state, ctx, &scope, q.case, &form).await?,
     ))
 }
 
@@ -653,17 +639,15 @@ pub async fn create_distribution(
     let case_id = sanad_search::fold_digits(form.case_id.trim())
         .parse::<i64>()
         .map_err(|_| AppError::NotFound)?;
-    match stock::record_distribution(&state.db, &scope, &draft).await {
+    let result = state
+        .write(async |uow| stock::record_distribution(uow, &scope, draft.input()).await)
+        .await;
+    match result {
         Ok(d) => Ok(see_other(&format!("/o/{slug}/distributions/{}", d.id))),
-        Err(AppError::Conflict(key)) => {
-            let mut page = distribution_page(&state, ctx, &slug, case_id, &form).await?;
-            page.notice = page.ctx.t(key);
-            Ok(render_status(&page, axum::http::StatusCode::CONFLICT))
-        }
-        Err(err) => {
-            let page = distribution_page(&state, ctx, &slug, case_id, &form).await?;
-            form_error(err, |errors| DistributionPage { errors, ..page })
-        }
+        Err(err) => refused(
+            err,
+            distribution_page(&state, ctx, &scope, case_id, &form).await?,
+        ),
     }
 }
 
@@ -730,13 +714,14 @@ pub async fn reverse_distribution(
     CsrfForm(form): CsrfForm<ReverseForm>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    match stock::reverse_distribution(&state.db, &scope, id, &form.reason).await {
+    let result = state
+        .write(async |uow| stock::reverse_distribution(uow, &scope, id, &form.reason).await)
+        .await;
+    match result {
         Ok(_) => Ok(see_other(&format!("/o/{slug}/distributions/{id}"))),
-        Err(AppError::Validation(errors)) => {
+        Err(err @ AppError::Validation(_)) => {
             let page = distribution_show(&state, ctx, &slug, id, FieldErrors::default()).await?;
-            form_error(AppError::Validation(errors), |errors| {
-                DistributionShowPage { errors, ..page }
-            })
+            form_error(err, |errors| DistributionShowPage { errors, ..page })
         }
         Err(err) => Err(err),
     }
@@ -753,7 +738,7 @@ struct BulkPage {
     warehouses: Vec<warehouse::Model>,
     cases: Vec<case::Model>,
     region: String,
-    regions: Arc<Vec<(String, String)>>,
+    regions: Regions,
 }
 
 impl BulkPage {
@@ -777,28 +762,30 @@ pub struct BulkQuery {
 
 async fn bulk_page(
     state: &AppState,
-    mut ctx: PageCtx,
-    slug: &str,
+    ctx: PageCtx,
+    scope: &OrgScope,
     region: String,
     draft: BulkDraft,
 ) -> AppResult<BulkPage> {
-    let scope = ctx.scope(state, slug).await?;
     scope.require(Perm::Distribute)?;
     let filter = CaseFilter {
-        status: "open".into(),
-        region: region.clone(),
+        status: Some(CaseStatus::Open),
+        region: (!region.trim().is_empty()).then(|| region.trim().to_owned()),
         ..Default::default()
     };
-    let (cases, _) = cases::list(&state.db, &scope, &filter).await?;
+    let (cases, _) = state
+        .write(async |uow| cases::list(uow, scope, &filter).await)
+        .await?;
+    let used = cases::regions_in_use(&state.db, scope).await?;
     Ok(BulkPage {
         draft,
         errors: FieldErrors::default(),
         notice: String::new(),
-        items: stock::items(&state.db, &scope).await?,
-        warehouses: stock::warehouses(&state.db, &scope).await?,
+        items: stock::items(&state.db, scope).await?,
+        warehouses: stock::warehouses(&state.db, scope).await?,
         cases,
         region,
-        regions: region_options(state, ctx.tr.lang).await?,
+        regions: Regions::in_use(state, ctx.tr.lang, &used).await?,
         ctx,
     })
 }
@@ -806,7 +793,7 @@ async fn bulk_page(
 /// The bulk distribution form: one item to many open households (filtered by region).
 pub async fn bulk_form(
     State(state): State<AppState>,
-    ctx: PageCtx,
+    mut ctx: PageCtx,
     Path(slug): Path<String>,
     Query(q): Query<BulkQuery>,
 ) -> AppResult<Response> {
@@ -814,8 +801,9 @@ pub async fn bulk_form(
         delivered_on: chrono::Utc::now().date_naive().to_string(),
         ..Default::default()
     };
+    let scope = ctx.scope(&state, &slug).await?;
     Ok(render(
-        &bulk_page(&state, ctx, &slug, q.region, draft).await?,
+        &bulk_page(&state, ctx, &scope, q.region, draft).await?,
     ))
 }
 
@@ -827,21 +815,17 @@ pub async fn bulk_submit(
     CsrfForm(draft): CsrfForm<BulkDraft>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    match stock::bulk_distribute(&state.db, &scope, &draft).await {
+    let result = state
+        .write(async |uow| stock::bulk_distribute(uow, &scope, draft.input()).await)
+        .await;
+    match result {
         Ok(done) => Ok(see_other(&format!(
             "/o/{slug}/stock?distributed={}",
             done.len()
         ))),
-        Err(AppError::Conflict(key)) => {
-            let region = draft.region.clone();
-            let mut page = bulk_page(&state, ctx, &slug, region, draft).await?;
-            page.notice = page.ctx.t(key);
-            Ok(render_status(&page, axum::http::StatusCode::CONFLICT))
-        }
         Err(err) => {
             let region = draft.region.clone();
-            let page = bulk_page(&state, ctx, &slug, region, draft).await?;
-            form_error(err, |errors| BulkPage { errors, ..page })
+            refused(err, bulk_page(&state, ctx, &scope, region, draft).await?)
         }
     }
 }
@@ -868,19 +852,18 @@ impl OffersPage {
 
 async fn offers_page(
     state: &AppState,
-    mut ctx: PageCtx,
-    slug: &str,
+    ctx: PageCtx,
+    scope: &OrgScope,
     draft: OfferDraft,
 ) -> AppResult<OffersPage> {
-    let scope = ctx.scope(state, slug).await?;
     Ok(OffersPage {
-        offers: stock::offers(&state.db, &scope).await?,
-        names: Names::load(state, &scope, ctx.tr.lang).await?,
+        offers: stock::offers(&state.db, scope).await?,
+        names: Names::load(state, scope, ctx.tr.lang).await?,
         draft,
         errors: FieldErrors::default(),
         notice: String::new(),
-        items: stock::items(&state.db, &scope).await?,
-        warehouses: stock::warehouses(&state.db, &scope).await?,
+        items: stock::items(&state.db, scope).await?,
+        warehouses: stock::warehouses(&state.db, scope).await?,
         can_manage: scope.can(Perm::ManageStock),
         ctx,
     })
@@ -889,14 +872,15 @@ async fn offers_page(
 /// Offers of surplus, with the form to make one.
 pub async fn offers(
     State(state): State<AppState>,
-    ctx: PageCtx,
+    mut ctx: PageCtx,
     Path(slug): Path<String>,
 ) -> AppResult<Response> {
     let draft = OfferDraft {
         visibility: "network".into(),
         ..Default::default()
     };
-    Ok(render(&offers_page(&state, ctx, &slug, draft).await?))
+    let scope = ctx.scope(&state, &slug).await?;
+    Ok(render(&offers_page(&state, ctx, &scope, draft).await?))
 }
 
 /// Makes an offer.
@@ -907,17 +891,12 @@ pub async fn create_offer(
     CsrfForm(draft): CsrfForm<OfferDraft>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    match stock::create_offer(&state.db, &scope, &draft).await {
+    let result = state
+        .write(async |uow| stock::create_offer(uow, &scope, draft.input()).await)
+        .await;
+    match result {
         Ok(_) => Ok(see_other(&format!("/o/{slug}/stock/offers"))),
-        Err(AppError::Conflict(key)) => {
-            let mut page = offers_page(&state, ctx, &slug, draft).await?;
-            page.notice = page.ctx.t(key);
-            Ok(render_status(&page, axum::http::StatusCode::CONFLICT))
-        }
-        Err(err) => {
-            let page = offers_page(&state, ctx, &slug, draft).await?;
-            form_error(err, |errors| OffersPage { errors, ..page })
-        }
+        Err(err) => refused(err, offers_page(&state, ctx, &scope, draft).await?),
     }
 }
 
@@ -932,7 +911,9 @@ pub async fn withdraw_offer(
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    stock::withdraw_offer(&state.db, &scope, id).await?;
+    state
+        .write(async |uow| stock::withdraw_offer(uow, &scope, id).await)
+        .await?;
     Ok(see_other(&format!("/o/{slug}/stock/offers")))
 }
 
@@ -949,18 +930,10 @@ pub struct ReportQuery {
 struct ReportPage {
     ctx: PageCtx,
     report: MonthlyReport,
-    regions: Arc<Vec<(String, String)>>,
+    regions: Regions,
 }
 
 impl ReportPage {
-    fn region_label(&self, code: &str) -> String {
-        self.regions
-            .iter()
-            .find(|(c, _)| c == code)
-            .map(|(_, l)| l.trim_start_matches('\u{a0}').to_owned())
-            .unwrap_or_else(|| code.to_owned())
-    }
-
     fn item(&self, row: &stock::ReportRow) -> String {
         if self.ctx.tr.lang == Lang::Ar {
             row.item_ar.clone()
@@ -978,18 +951,20 @@ pub async fn report(
     Query(q): Query<ReportQuery>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    let month = q
-        .month
-        .filter(|m| !m.trim().is_empty())
-        .unwrap_or_else(|| chrono::Utc::now().format("%Y-%m").to_string());
-    let report = stock::monthly_report(&state.db, &scope, &month).await?;
+    let month = match q.month.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        Some(raw) => input::month(raw)?,
+        None => chrono::Utc::now().date_naive(),
+    };
+    let report = stock::monthly_report(&state.db, &scope, month).await?;
     if q.format.as_deref() == Some("csv") {
         return crate::http::download::report_csv(&state, &ctx.tr, &slug, &report).await;
     }
-    let regions = region_options(&state, ctx.tr.lang).await?;
+    let regions = Regions::all(&state, ctx.tr.lang).await?;
     Ok(render(&ReportPage {
         ctx,
         report,
         regions,
     }))
 }
+
+refusable!(MovementPage, DistributionPage, BulkPage, OffersPage);

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::vocab::CaseStatus;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "cases")]
 pub struct Model {
@@ -17,7 +19,7 @@ pub struct Model {
     pub vulnerabilities: String,
     pub consent_share: bool,
     pub consent_at: Option<DateTimeUtc>,
-    pub status: String,
+    pub status: CaseStatus,
     pub assigned_to: Option<i64>,
     pub search_text: String,
     pub created_by: i64,

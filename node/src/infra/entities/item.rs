@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::vocab::{ItemKind, Sector};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "items")]
 pub struct Model {
@@ -10,8 +12,8 @@ pub struct Model {
     pub org_id: i64,
     pub name_ar: String,
     pub name_en: String,
-    pub sector: String,
-    pub kind: String,
+    pub sector: Sector,
+    pub kind: ItemKind,
     pub unit: String,
     pub currency: Option<String>,
     pub pack_size: i32,

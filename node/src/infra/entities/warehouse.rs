@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::vocab::WarehouseKind;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "warehouses")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub id: i64,
     pub org_id: i64,
     pub name: String,
-    pub kind: String,
+    pub kind: WarehouseKind,
     pub region_code: String,
     pub created_at: DateTimeUtc,
 }

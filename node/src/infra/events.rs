@@ -1,0 +1,50 @@
+//! After-commit events: what changed, published once its unit of work has committed (the search indexer and other
+//! background tasks subscribe). An event names a record; subscribers read its committed state from the database.
+
+use tokio::sync::broadcast;
+
+/// Something that changed, by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Event {
+    /// An organisation's profile.
+    Organisation(i64),
+    /// A household (its consent can change what its needs share).
+    Case(i64),
+    /// A need.
+    Need(i64),
+    /// A stock offer.
+    Offer(i64),
+}
+
+/// How many events a slow subscriber may fall behind before it is told it lagged (and should resynchronise).
+const CAPACITY: usize = 4096;
+
+/// Publishes events to every subscriber; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct EventBus {
+    sender: broadcast::Sender<Event>,
+}
+
+impl EventBus {
+    /// A bus with no subscriber yet.
+    pub fn new() -> Self {
+        let (sender, _) = broadcast::channel(CAPACITY);
+        Self { sender }
+    }
+
+    /// A new subscriber, receiving every event published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.sender.subscribe()
+    }
+
+    /// Publishes an event (dropped when nobody listens).
+    pub fn publish(&self, event: Event) {
+        let _ = self.sender.send(event);
+    }
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        Self::new()
+    }
+}
