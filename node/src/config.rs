@@ -38,6 +38,14 @@ pub struct HttpConfig {
     pub body_limit: usize,
     /// Trust the first address of `X-Forwarded-For` (only behind a reverse proxy you run).
     pub behind_proxy: bool,
+    /// Seconds a client has to send a request's headers; also how long an idle kept-alive connection stays open.
+    pub header_timeout_secs: u64,
+    /// Seconds a request body may pause between two parts before the request is answered with 408.
+    pub body_timeout_secs: u64,
+    /// Seconds a whole request may take, reading its body included, before it is answered with 408.
+    pub request_timeout_secs: u64,
+    /// Most connections open at once; further clients wait in the listen queue.
+    pub max_connections: usize,
 }
 
 /// Database settings.
@@ -94,6 +102,10 @@ impl Default for HttpConfig {
             bind: "127.0.0.1:8080".into(),
             body_limit: 256 * 1024,
             behind_proxy: false,
+            header_timeout_secs: 10,
+            body_timeout_secs: 10,
+            request_timeout_secs: 60,
+            max_connections: 1024,
         }
     }
 }
@@ -238,6 +250,22 @@ impl Config {
                 "http.body_limit: must be between 1024 and 67108864 bytes".into(),
             ));
         }
+        for (name, value) in [
+            ("http.header_timeout_secs", self.http.header_timeout_secs),
+            ("http.body_timeout_secs", self.http.body_timeout_secs),
+            ("http.request_timeout_secs", self.http.request_timeout_secs),
+        ] {
+            if !(1..=3600).contains(&value) {
+                return Err(ConfigError(format!(
+                    "{name}: must be between 1 and 3600 seconds"
+                )));
+            }
+        }
+        if !(1..=1_000_000).contains(&self.http.max_connections) {
+            return Err(ConfigError(
+                "http.max_connections: must be between 1 and 1000000".into(),
+            ));
+        }
         if self.auth.session_hours == 0 || self.auth.session_hours > 24 * 90 {
             return Err(ConfigError(
                 "auth.session_hours: must be between 1 and 2160".into(),
@@ -301,6 +329,11 @@ mod tests {
         check(|c| c.database.url = "mysql://x".into(), "database.url");
         check(|c| c.log.format = "xml".into(), "log.format");
         check(|c| c.http.body_limit = 1, "http.body_limit");
+        check(
+            |c| c.http.header_timeout_secs = 0,
+            "http.header_timeout_secs",
+        );
+        check(|c| c.http.max_connections = 0, "http.max_connections");
         check(
             |c| c.database.max_connections = 0,
             "database.max_connections",

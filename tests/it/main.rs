@@ -3,6 +3,7 @@
 
 mod api;
 mod cli;
+mod hostile;
 mod migrations;
 mod ops;
 mod stock;

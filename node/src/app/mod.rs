@@ -1,6 +1,7 @@
 //! The application: bootstrap (database, keys) and the server with graceful shutdown.
 
 pub mod bootstrap;
+pub mod server;
 
 use std::{net::SocketAddr, time::Duration};
 
@@ -50,11 +51,9 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let db = self.state.db.clone();
-        let app =
-            crate::http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        let http = self.state.config.http.clone();
+        let app = crate::http::router(self.state);
+        server::serve(self.listener, app, &http, shutdown).await;
         let _ = tokio::time::timeout(Duration::from_secs(5), db.close_by_ref()).await;
         Ok(())
     }

@@ -79,6 +79,9 @@ pub enum AppError {
     /// Too many attempts (429); try again after this many seconds.
     #[error("too many requests")]
     RateLimited(u64),
+    /// The request took too long to arrive (408).
+    #[error("request timeout")]
+    Timeout,
     /// Anything else (500): logged in full, shown only as a request id.
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
@@ -169,6 +172,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::RateLimited(_) => "rate_limited",
+            AppError::Timeout => "timeout",
             AppError::Internal(_) => "internal",
         }
     }
@@ -185,6 +189,7 @@ impl AppError {
             AppError::Csrf => "err-csrf",
             AppError::NotFound => "err-not-found",
             AppError::RateLimited(_) => "err-rate-limited",
+            AppError::Timeout => "err-timeout",
             AppError::Internal(_) => "err-internal",
         }
     }

@@ -36,6 +36,8 @@ pub async fn report_csv(
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
+            // Reports can name what was given to whom: never kept in shared caches or the browser's.
+            (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
         body,
     )

@@ -19,6 +19,7 @@ pub fn status(err: &AppError) -> StatusCode {
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -58,13 +59,19 @@ impl IntoResponse for AppError {
     }
 }
 
-/// Maps a body-reading failure: over the limit is 413, anything else 400.
+/// Maps a body-reading failure: over the limit is 413, a body that stalled is 408, anything else 400.
 pub fn body_error(rejection: axum::extract::rejection::BytesRejection) -> AppError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::PayloadTooLarge
-    } else {
-        AppError::BadRequest("err-bad-request")
+        return AppError::PayloadTooLarge;
     }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&rejection);
+    while let Some(err) = cause {
+        if err.is::<tower_http::timeout::TimeoutError>() {
+            return AppError::Timeout;
+        }
+        cause = err.source();
+    }
+    AppError::BadRequest("err-bad-request")
 }
 
 /// Carries over the headers of an error response that its re-rendering (a page, a JSON body) must keep.

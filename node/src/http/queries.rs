@@ -71,6 +71,19 @@ pub struct NeedQuery {
 }
 
 impl CaseQuery {
+    /// The query as a page shows it back (in its form and its links): only known values, the search words and the
+    /// page clamped, so that a link with a huge parameter cannot make a huge page.
+    pub fn normalized(&self) -> Self {
+        let f = self.filter();
+        CaseQuery {
+            status: f.status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+            region: f.region.unwrap_or_default(),
+            q: f.q,
+            page: Some(f.page),
+            per_page: self.per_page.map(|_| f.per_page),
+        }
+    }
+
     /// The domain's filter.
     pub fn filter(&self) -> CaseFilter {
         CaseFilter {
@@ -84,6 +97,23 @@ impl CaseQuery {
 }
 
 impl NeedQuery {
+    /// The query as a page shows it back: only known values, the page clamped (see [`CaseQuery::normalized`]).
+    pub fn normalized(&self) -> Self {
+        let f = self.filter();
+        NeedQuery {
+            status: match f.status {
+                Some(StatusFilter::Active) => "active".to_owned(),
+                Some(StatusFilter::Is(s)) => s.as_str().to_owned(),
+                None => String::new(),
+            },
+            sector: f.sector.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+            urgency: f.urgency.map(|u| u.as_str().to_owned()).unwrap_or_default(),
+            region: f.region.unwrap_or_default(),
+            case_id: f.case_id,
+            page: Some(f.page),
+        }
+    }
+
     /// The domain's filter.
     pub fn filter(&self) -> NeedFilter {
         let status = match self.status.trim() {

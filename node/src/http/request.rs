@@ -61,3 +61,12 @@ fn form_urlencoded_byte_serialize(s: &str) -> String {
         })
         .collect()
 }
+
+/// The path and query of a page, to come back to after switching language: a query too long to be a real link is
+/// dropped rather than echoed into every form of the page.
+pub fn return_path(uri: &axum::http::Uri) -> String {
+    match uri.path_and_query() {
+        Some(p) if p.as_str().len() <= 1000 => p.as_str().to_owned(),
+        _ => uri.path().chars().take(1000).collect(),
+    }
+}

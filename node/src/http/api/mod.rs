@@ -103,6 +103,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/orgs/{slug}/reports/monthly", get(stock::monthly_report))
         .fallback(|| async { AppError::NotFound })
+        .layer(crate::http::time_limits(&state.config.http).0)
+        .layer(crate::http::time_limits(&state.config.http).1)
         .layer(axum::middleware::from_fn_with_state(state, render_errors))
         // API answers carry personal data (cases, notes): never stored by browsers or shared caches.
         .layer(SetResponseHeaderLayer::overriding(

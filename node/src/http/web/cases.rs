@@ -43,6 +43,7 @@ pub async fn list(
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
     let query = filter.filter();
+    let filter = filter.normalized();
     let (rows, total) = state
         .write(async |uow| cases::list(uow, &scope, &query).await)
         .await?;

@@ -17,7 +17,6 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
     middleware::Next,
     response::{Html, IntoResponse, Redirect, Response},
-    routing::{get, post},
 };
 use serde::de::DeserializeOwned;
 
@@ -27,117 +26,75 @@ use crate::{
     domain::tenancy::{OrgScope, Perm},
     http::{
         error::body_error,
-        request::{ANON_COOKIE, SESSION_COOKIE, cookie, percent_encode, request_lang, set_cookie},
+        request::{
+            ANON_COOKIE, SESSION_COOKIE, cookie, percent_encode, request_lang, return_path,
+            set_cookie,
+        },
     },
     i18n::{Lang, Tr},
     infra::entities::user,
     state::AppState,
 };
 
+/// Declares the page routes once: the router is built from the list, and [`ROUTES`] lists them (method, path) for
+/// the tests that must cover every route (tenancy).
+macro_rules! page_routes {
+    ($($path:literal => $first:ident($handler:path) $(, $method:ident($more:path))*;)*) => {
+        /// Every page route as (method, path), in the order the router declares them.
+        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($first), $path), $((stringify!($method), $path),)*)*];
+
+        fn page_routes() -> Router<AppState> {
+            Router::new()$(.route($path, axum::routing::$first($handler)$(.$method($more))*))*
+        }
+    };
+}
+
+page_routes! {
+    "/" => get(account::home);
+    "/setup" => get(account::setup_page), post(account::setup_submit);
+    "/signin" => get(account::signin_page), post(account::signin_submit);
+    "/signout" => post(account::signout);
+    "/lang" => post(account::switch_language);
+    "/account" => get(account::account_page), post(account::change_password);
+    "/account/invitations/{id}" => post(account::answer_invitation);
+    "/operator" => get(org::operator_page), post(org::operator_create_org);
+    "/o/{slug}" => get(org::dashboard);
+    "/o/{slug}/settings" => get(org::settings_page), post(org::settings_submit);
+    "/o/{slug}/members" => get(org::members_page), post(org::members_add);
+    "/o/{slug}/members/{id}/role" => post(org::members_role);
+    "/o/{slug}/members/{id}/remove" => post(org::members_remove);
+    "/o/{slug}/cases" => get(cases::list);
+    "/o/{slug}/cases/new" => get(cases::new_page), post(cases::create);
+    "/o/{slug}/cases/{id}" => get(cases::show);
+    "/o/{slug}/cases/{id}/edit" => get(cases::edit_page), post(cases::update);
+    "/o/{slug}/cases/{id}/status" => post(cases::set_status);
+    "/o/{slug}/cases/{id}/notes" => post(cases::add_note);
+    "/o/{slug}/needs" => get(needs::list);
+    "/o/{slug}/needs/new" => get(needs::new_page), post(needs::create);
+    "/o/{slug}/needs/{id}" => get(needs::show);
+    "/o/{slug}/needs/{id}/edit" => get(needs::edit_page), post(needs::update);
+    "/o/{slug}/stock" => get(stock::overview);
+    "/o/{slug}/stock/items" => get(stock::items), post(stock::create_item);
+    "/o/{slug}/stock/items/{id}" => get(stock::card);
+    "/o/{slug}/stock/items/{id}/edit" => get(stock::edit_item), post(stock::update_item);
+    "/o/{slug}/stock/warehouses" => get(stock::warehouses), post(stock::create_warehouse);
+    "/o/{slug}/stock/movements/new" => get(stock::movement_form), post(stock::record_movement);
+    "/o/{slug}/stock/offers" => get(stock::offers), post(stock::create_offer);
+    "/o/{slug}/stock/offers/{id}/withdraw" => post(stock::withdraw_offer);
+    "/o/{slug}/stock/report" => get(stock::report);
+    "/o/{slug}/distributions/new" => get(stock::new_distribution), post(stock::create_distribution);
+    "/o/{slug}/distributions/bulk" => get(stock::bulk_form), post(stock::bulk_submit);
+    "/o/{slug}/distributions/{id}" => get(stock::show_distribution);
+    "/o/{slug}/distributions/{id}/reverse" => post(stock::reverse_distribution);
+    "/static/sanad.css" => get(stylesheet);
+}
+
 /// The web routes.
 pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/", get(account::home))
-        .route(
-            "/setup",
-            get(account::setup_page).post(account::setup_submit),
-        )
-        .route(
-            "/signin",
-            get(account::signin_page).post(account::signin_submit),
-        )
-        .route("/signout", post(account::signout))
-        .route("/lang", post(account::switch_language))
-        .route(
-            "/account",
-            get(account::account_page).post(account::change_password),
-        )
-        .route(
-            "/account/invitations/{id}",
-            post(account::answer_invitation),
-        )
-        .route(
-            "/operator",
-            get(org::operator_page).post(org::operator_create_org),
-        )
-        .route("/o/{slug}", get(org::dashboard))
-        .route(
-            "/o/{slug}/settings",
-            get(org::settings_page).post(org::settings_submit),
-        )
-        .route(
-            "/o/{slug}/members",
-            get(org::members_page).post(org::members_add),
-        )
-        .route("/o/{slug}/members/{id}/role", post(org::members_role))
-        .route("/o/{slug}/members/{id}/remove", post(org::members_remove))
-        .route("/o/{slug}/cases", get(cases::list))
-        .route(
-            "/o/{slug}/cases/new",
-            get(cases::new_page).post(cases::create),
-        )
-        .route("/o/{slug}/cases/{id}", get(cases::show))
-        .route(
-            "/o/{slug}/cases/{id}/edit",
-            get(cases::edit_page).post(cases::update),
-        )
-        .route("/o/{slug}/cases/{id}/status", post(cases::set_status))
-        .route("/o/{slug}/cases/{id}/notes", post(cases::add_note))
-        .route("/o/{slug}/needs", get(needs::list))
-        .route(
-            "/o/{slug}/needs/new",
-            get(needs::new_page).post(needs::create),
-        )
-        .route("/o/{slug}/needs/{id}", get(needs::show))
-        .route(
-            "/o/{slug}/needs/{id}/edit",
-            get(needs::edit_page).post(needs::update),
-        )
-        .route("/o/{slug}/stock", get(stock::overview))
-        .route(
-            "/o/{slug}/stock/items",
-            get(stock::items).post(stock::create_item),
-        )
-        .route("/o/{slug}/stock/items/{id}", get(stock::card))
-        .route(
-            "/o/{slug}/stock/items/{id}/edit",
-            get(stock::edit_item).post(stock::update_item),
-        )
-        .route(
-            "/o/{slug}/stock/warehouses",
-            get(stock::warehouses).post(stock::create_warehouse),
-        )
-        .route(
-            "/o/{slug}/stock/movements/new",
-            get(stock::movement_form).post(stock::record_movement),
-        )
-        .route(
-            "/o/{slug}/stock/offers",
-            get(stock::offers).post(stock::create_offer),
-        )
-        .route(
-            "/o/{slug}/stock/offers/{id}/withdraw",
-            post(stock::withdraw_offer),
-        )
-        .route("/o/{slug}/stock/report", get(stock::report))
-        .route(
-            "/o/{slug}/distributions/new",
-            get(stock::new_distribution).post(stock::create_distribution),
-        )
-        .route(
-            "/o/{slug}/distributions/bulk",
-            get(stock::bulk_form).post(stock::bulk_submit),
-        )
-        .route(
-            "/o/{slug}/distributions/{id}",
-            get(stock::show_distribution),
-        )
-        .route(
-            "/o/{slug}/distributions/{id}/reverse",
-            post(stock::reverse_distribution),
-        )
-        .route("/static/sanad.css", get(stylesheet))
+    page_routes()
         .fallback(|| async { AppError::NotFound })
+        .layer(crate::http::time_limits(&state.config.http).0)
+        .layer(crate::http::time_limits(&state.config.http).1)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             render_errors,
@@ -200,11 +157,7 @@ async fn render_errors(
     next: Next,
 ) -> Response {
     let headers = request.headers().clone();
-    let path = request
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_default();
+    let path = return_path(request.uri());
     let response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -424,11 +377,7 @@ impl FromRequestParts<AppState> for PageCtx {
     ) -> Result<Self, Self::Rejection> {
         // Where the language switch returns to: this page, unless it answers a form (a POST URL cannot be reloaded).
         let path = if parts.method == axum::http::Method::GET {
-            parts
-                .uri
-                .path_and_query()
-                .map(|p| p.as_str().to_owned())
-                .unwrap_or_else(|| "/".into())
+            return_path(&parts.uri)
         } else {
             "/".into()
         };

@@ -43,6 +43,7 @@ pub async fn list(
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
     let query = filter.filter();
+    let filter = filter.normalized();
     let (rows, total) = needs::list(&state.db, &scope, &query).await?;
     let used = needs::regions_in_use(&state.db, &scope).await?;
     let regions = Regions::in_use(&state, ctx.tr.lang, &used).await?;

@@ -768,6 +768,8 @@ async fn bulk_page(
     draft: BulkDraft,
 ) -> AppResult<BulkPage> {
     scope.require(Perm::Distribute)?;
+    // Shown back in the page: never longer than a region code can be.
+    let region: String = region.trim().chars().take(32).collect();
     let filter = CaseFilter {
         status: Some(CaseStatus::Open),
         region: (!region.trim().is_empty()).then(|| region.trim().to_owned()),
