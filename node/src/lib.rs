@@ -14,3 +14,6 @@ pub mod infra;
 pub mod state;
 pub mod telemetry;
 pub mod vocab;
+
+#[cfg(test)]
+mod layering;

@@ -32,9 +32,8 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Connects to the database, migrates it, and loads or creates the node's secrets.
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let db = crate::app::bootstrap::open_database(&config).await?;
+    /// The state of a node whose database is open and up to date: loads or creates the node's secrets.
+    pub async fn build(config: Config, db: DatabaseConnection) -> anyhow::Result<Self> {
         let secrets = db::node_secrets(&db).await?;
         Ok(Self {
             db,

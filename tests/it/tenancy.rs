@@ -207,3 +207,223 @@ async fn a_member_of_one_organisation_gets_404_on_every_case_and_need_page_of_an
         "nothing changed"
     );
 }
+
+/// One body valid for every write that names a record (cases, needs, items, notes, reversals), so that a refusal
+/// can only come from the organisation, never from the body.
+fn universal_body() -> serde_json::Value {
+    serde_json::json!({ "head_name": "x", "region_code": "PS-GZA", "household_size": 1, "sector": "food",
+        "item": "x", "quantity": 1, "unit": "u", "urgency": "low", "name_ar": "x", "name_en": "x", "body": "x",
+        "reason": "x" })
+}
+
+/// The same for the pages' forms.
+const UNIVERSAL_FORM: [(&str, &str); 15] = [
+    ("status", "closed"),
+    ("role", "viewer"),
+    ("reason", "x"),
+    ("body", "x"),
+    ("head_name", "x"),
+    ("region_code", "PS-GZA"),
+    ("household_size", "1"),
+    ("sector", "food"),
+    ("item", "x"),
+    ("quantity", "1"),
+    ("unit", "u"),
+    ("urgency", "low"),
+    ("name_ar", "x"),
+    ("name_en", "x"),
+    ("kind", "goods"),
+];
+
+/// What one organisation holds, by the kind of record a route's `{id}` names.
+struct Records {
+    ids: Vec<(&'static str, i64)>,
+}
+
+impl Records {
+    /// The id of the record of `kind`.
+    fn id(&self, kind: &str) -> i64 {
+        self.ids
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .unwrap_or_else(|| panic!("no record of kind `{kind}`"))
+            .1
+    }
+
+    /// The id to put in `path` for its `{id}`: the record of the kind named by the segment before it.
+    fn fill(&self, path: &str, slug: &str) -> String {
+        let mut out = path.replace("{slug}", slug);
+        if let Some(at) = path.find("/{id}") {
+            let kind = path[..at].rsplit('/').next().unwrap_or_default();
+            out = out.replace("{id}", &self.id(kind).to_string());
+        }
+        out
+    }
+}
+
+/// Two organisations; `amal` holds one record of every kind, made through the API.
+async fn two_organisations() -> (sanad_tests::TestApp, Records, String) {
+    use serde_json::json;
+    let app = spawn_app().await;
+    app.org("amal", "جمعية الأمل").await;
+    app.org("nour", "جمعية النور").await;
+    app.member("a@amal.org", "amal", Role::Admin).await;
+    app.member("n@nour.org", "nour", Role::Admin).await;
+    let amal = app.token("a@amal.org", "amal").await;
+    let nour = app.token("n@nour.org", "nour").await;
+    let made = |v: serde_json::Value| v["id"].as_i64().unwrap();
+    let post = |path: &'static str, body: serde_json::Value| {
+        let (app, amal) = (&app, &amal);
+        async move {
+            let (s, v) = app.api("POST", path, amal, Some(body)).await;
+            assert!(s.is_success(), "{path}: {v}");
+            v
+        }
+    };
+    let case = made(
+        post(
+            "/api/v1/orgs/amal/cases",
+            json!({ "head_name": "سر الأسرة", "region_code": "PS-GZA", "household_size": 3 }),
+        )
+        .await,
+    );
+    let need = made(post("/api/v1/orgs/amal/needs", json!({ "case_id": case, "sector": "food", "item": "طرد", "quantity": 5, "unit": "u", "urgency": "high" })).await);
+    let item = made(
+        post(
+            "/api/v1/orgs/amal/items",
+            json!({ "name_ar": "طرد", "name_en": "Parcel", "sector": "food", "unit": "u" }),
+        )
+        .await,
+    );
+    let warehouse = made(
+        post(
+            "/api/v1/orgs/amal/warehouses",
+            json!({ "name": "W", "region_code": "PS-GZA" }),
+        )
+        .await,
+    );
+    post("/api/v1/orgs/amal/movements", json!({ "kind": "receipt", "item_id": item, "warehouse_id": warehouse, "quantity": 50, "source_kind": "donor" })).await;
+    let distribution = made(post("/api/v1/orgs/amal/distributions", json!({ "case_id": case, "need_id": need, "lines": [{ "item_id": item, "warehouse_id": warehouse, "quantity": 1 }] })).await);
+    let until = (chrono::Utc::now().date_naive() + chrono::Duration::days(9)).to_string();
+    let offer = made(post("/api/v1/orgs/amal/offers", json!({ "item_id": item, "warehouse_id": warehouse, "quantity": 2, "available_until": until })).await);
+    let scope = {
+        let user = sanad_node::domain::accounts::find_user(&app.state.db, "a@amal.org")
+            .await
+            .unwrap()
+            .unwrap();
+        sanad_node::domain::tenancy::OrgScope::for_user(&app.state.db, &user, "amal")
+            .await
+            .unwrap()
+    };
+    let member = sanad_node::domain::accounts::members(&app.state.db, &scope)
+        .await
+        .unwrap()[0]
+        .membership_id;
+    let records = Records {
+        ids: vec![
+            ("cases", case),
+            ("needs", need),
+            ("items", item),
+            ("warehouses", warehouse),
+            ("distributions", distribution),
+            ("offers", offer),
+            ("members", member),
+        ],
+    };
+    (app, records, nour)
+}
+
+#[tokio::test]
+async fn every_api_route_of_an_organisation_answers_404_to_another_organisation() {
+    let (app, records, nour) = two_organisations().await;
+    let doc = sanad_node::http::api::openapi_document();
+    let client = reqwest::Client::new();
+    let mut checked = 0;
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        let Some(path) = path.strip_prefix("/api/v1") else {
+            continue;
+        };
+        if !path.contains("{slug}") {
+            continue;
+        }
+        for method in operations.as_object().unwrap().keys() {
+            // Another organisation's slug, and this organisation's slug with another organisation's record.
+            let mut targets = vec![records.fill(path, "amal")];
+            if path.contains("{id}") {
+                targets.push(records.fill(path, "nour"));
+            }
+            for target in targets {
+                let r = client
+                    .request(
+                        method.to_uppercase().parse().unwrap(),
+                        app.url(&format!("/api/v1{target}")),
+                    )
+                    .bearer_auth(&nour)
+                    .json(&universal_body())
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 404, "{method} {target}");
+                assert!(!r.text().await.unwrap().contains("سر الأسرة"));
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked >= 40,
+        "every organisation route of the OpenAPI document was tried ({checked})"
+    );
+}
+
+#[tokio::test]
+async fn every_page_of_an_organisation_answers_404_to_another_organisation() {
+    let (app, records, _) = two_organisations().await;
+    let nour = app.signed_in("n@nour.org").await;
+    let own = nour
+        .get(app.url("/o/nour"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = sanad_tests::csrf_of(&own);
+    let mut checked = 0;
+    for (method, path) in sanad_node::http::web::ROUTES {
+        if !path.starts_with("/o/{slug}") {
+            continue;
+        }
+        let mut targets = vec![records.fill(path, "amal")];
+        if path.contains("{id}") {
+            targets.push(records.fill(path, "nour"));
+        }
+        for target in targets {
+            // A form that names a household takes it from the query string: point it at another organisation's.
+            let target = if target.ends_with("/distributions/new") || target.ends_with("/needs/new")
+            {
+                format!("{target}?case={}", records.id("cases"))
+            } else {
+                target
+            };
+            let r = match *method {
+                "get" => nour.get(app.url(&target)).send().await.unwrap(),
+                _ => {
+                    let mut form = vec![("csrf", csrf.as_str())];
+                    form.extend(UNIVERSAL_FORM);
+                    nour.post(app.url(&target))
+                        .form(&form)
+                        .send()
+                        .await
+                        .unwrap()
+                }
+            };
+            assert_eq!(r.status(), 404, "{method} {target}");
+            assert!(!r.text().await.unwrap().contains("سر الأسرة"));
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 40,
+        "every organisation page was tried ({checked})"
+    );
+}

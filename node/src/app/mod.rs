@@ -21,7 +21,8 @@ impl Application {
     /// Builds the state and binds the configured address (port 0 picks a free port).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let addr = config.bind_addr()?;
-        let state = AppState::build(config).await?;
+        let db = bootstrap::open_database(&config).await?;
+        let state = AppState::build(config, db).await?;
         let listener = TcpListener::bind(addr)
             .await
             .with_context(|| format!("http.bind: cannot listen on {addr}"))?;

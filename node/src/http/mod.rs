@@ -13,8 +13,6 @@ pub mod queries;
 pub mod request;
 pub mod web;
 
-use std::time::Duration;
-
 use axum::{
     Router,
     extract::DefaultBodyLimit,
@@ -24,23 +22,10 @@ use tower_http::{
     compression::CompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
-    timeout::{RequestBodyTimeoutLayer, TimeoutLayer},
     trace::TraceLayer,
 };
 
 use crate::state::AppState;
-
-/// The time limits of one request (answered with 408, rendered by each surface): a body that pauses too long between
-/// two parts, and a request that takes too long in all.
-pub fn time_limits(config: &crate::config::HttpConfig) -> (RequestBodyTimeoutLayer, TimeoutLayer) {
-    (
-        RequestBodyTimeoutLayer::new(Duration::from_secs(config.body_timeout_secs)),
-        TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(config.request_timeout_secs),
-        ),
-    )
-}
 
 /// Pages load only our stylesheet, post only to us, and cannot be framed (clickjacking).
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";

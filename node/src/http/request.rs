@@ -1,6 +1,10 @@
-//! What web pages and the API read from a request alike: cookies, the language, safe redirect targets.
+//! What web pages and the API read from a request alike: cookies, the language, the page to come back to, and the
+//! time a request may take.
+
+use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderValue, header};
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 use crate::i18n::Lang;
 
@@ -69,4 +73,16 @@ pub fn return_path(uri: &axum::http::Uri) -> String {
         Some(p) if p.as_str().len() <= 1000 => p.as_str().to_owned(),
         _ => uri.path().chars().take(1000).collect(),
     }
+}
+
+/// The time limits of one request (answered with 408, rendered by each surface): a body that pauses too long between
+/// two parts, and a request that takes too long in all.
+pub fn time_limits(config: &crate::config::HttpConfig) -> (RequestBodyTimeoutLayer, TimeoutLayer) {
+    (
+        RequestBodyTimeoutLayer::new(Duration::from_secs(config.body_timeout_secs)),
+        TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(config.request_timeout_secs),
+        ),
+    )
 }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiJson, ApiToken, ErrorBody, Page, created};
+use super::{ApiJson, ErrorBody, Page, Scoped, created};
 use crate::{
     domain::{
         cases::{self, CaseFields},
@@ -164,11 +164,9 @@ impl From<case_note::Model> for NoteResponse {
     responses((status = 200, body = Page<CaseResponse>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path(slug): Path<String>,
+    Scoped(scope): Scoped,
     Query(query): Query<CaseQuery>,
 ) -> AppResult<Json<Page<CaseResponse>>> {
-    let scope = token.scope(&state, &slug).await?;
     let filter = query.filter();
     let (rows, total) = state
         .write(async |uow| cases::list(uow, &scope, &filter).await)
@@ -188,11 +186,9 @@ pub async fn list(
         (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path(slug): Path<String>,
+    Scoped(scope): Scoped,
     ApiJson(body): ApiJson<CaseRequest>,
 ) -> AppResult<Response> {
-    let scope = token.scope(&state, &slug).await?;
     let case = state
         .write(async |uow| cases::create(uow, &scope, body.input()).await)
         .await?;
@@ -205,10 +201,9 @@ pub async fn create(
     responses((status = 200, body = CaseResponse), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path((slug, id)): Path<(String, i64)>,
+    Scoped(scope): Scoped,
+    Path((_, id)): Path<(String, i64)>,
 ) -> AppResult<Json<CaseResponse>> {
-    let scope = token.scope(&state, &slug).await?;
     let case = state
         .write(async |uow| cases::view(uow, &scope, id).await)
         .await?;
@@ -222,11 +217,10 @@ pub async fn show(
         (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path((slug, id)): Path<(String, i64)>,
+    Scoped(scope): Scoped,
+    Path((_, id)): Path<(String, i64)>,
     ApiJson(body): ApiJson<CaseRequest>,
 ) -> AppResult<Json<CaseResponse>> {
-    let scope = token.scope(&state, &slug).await?;
     let case = state
         .write(async |uow| cases::update(uow, &scope, id, body.input()).await)
         .await?;
@@ -239,10 +233,9 @@ pub async fn update(
     responses((status = 200, body = CaseResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn close(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path((slug, id)): Path<(String, i64)>,
+    Scoped(scope): Scoped,
+    Path((_, id)): Path<(String, i64)>,
 ) -> AppResult<Json<CaseResponse>> {
-    let scope = token.scope(&state, &slug).await?;
     set_status(&state, &scope, id, CaseStatus::Closed).await
 }
 
@@ -252,10 +245,9 @@ pub async fn close(
     responses((status = 200, body = CaseResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn reopen(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path((slug, id)): Path<(String, i64)>,
+    Scoped(scope): Scoped,
+    Path((_, id)): Path<(String, i64)>,
 ) -> AppResult<Json<CaseResponse>> {
-    let scope = token.scope(&state, &slug).await?;
     set_status(&state, &scope, id, CaseStatus::Open).await
 }
 
@@ -265,10 +257,9 @@ pub async fn reopen(
     responses((status = 200, body = Vec<NoteResponse>), (status = 404, body = ErrorBody)))]
 pub async fn notes(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path((slug, id)): Path<(String, i64)>,
+    Scoped(scope): Scoped,
+    Path((_, id)): Path<(String, i64)>,
 ) -> AppResult<Json<Vec<NoteResponse>>> {
-    let scope = token.scope(&state, &slug).await?;
     let notes = state
         .write(async |uow| cases::view_notes(uow, &scope, id).await)
         .await?;
@@ -282,11 +273,10 @@ pub async fn notes(
         (status = 422, body = ErrorBody)))]
 pub async fn add_note(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path((slug, id)): Path<(String, i64)>,
+    Scoped(scope): Scoped,
+    Path((_, id)): Path<(String, i64)>,
     ApiJson(body): ApiJson<NoteBody>,
 ) -> AppResult<Response> {
-    let scope = token.scope(&state, &slug).await?;
     let note = state
         .write(async |uow| cases::add_note(uow, &scope, id, &body.body).await)
         .await?;

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::{FromRequest, FromRequestParts, Request, State},
+    extract::{FromRequest, FromRequestParts, RawPathParams, Request, State},
     http::{StatusCode, header, request::Parts},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -103,8 +103,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/orgs/{slug}/reports/monthly", get(stock::monthly_report))
         .fallback(|| async { AppError::NotFound })
-        .layer(crate::http::time_limits(&state.config.http).0)
-        .layer(crate::http::time_limits(&state.config.http).1)
+        .layer(crate::http::request::time_limits(&state.config.http).0)
+        .layer(crate::http::request::time_limits(&state.config.http).1)
         .layer(axum::middleware::from_fn_with_state(state, render_errors))
         // API answers carry personal data (cases, notes): never stored by browsers or shared caches.
         .layer(SetResponseHeaderLayer::overriding(
@@ -153,6 +153,11 @@ impl Modify for BearerAuth {
 
 async fn openapi_json() -> Response {
     Json(ApiDoc::openapi()).into_response()
+}
+
+/// The OpenAPI document as JSON (what `/api/v1/openapi.json` serves).
+pub fn openapi_document() -> serde_json::Value {
+    serde_json::to_value(ApiDoc::openapi()).unwrap_or_default()
 }
 
 /// The error body of every failed API request.
@@ -254,6 +259,31 @@ impl FromRequestParts<AppState> for ApiToken {
             return Err(AppError::Unauthorized);
         }
         Ok(ApiToken(auth::bearer_token(&state.db, token).await?))
+    }
+}
+
+/// The caller's scope in the organisation named by the route's `{slug}`, checked before anything else of the request
+/// is read: a token of another organisation gets 404 whatever the body.
+#[derive(Debug)]
+pub struct Scoped(pub OrgScope);
+
+impl FromRequestParts<AppState> for Scoped {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = ApiToken::from_request_parts(parts, state).await?;
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        let slug = params
+            .iter()
+            .find(|(name, _)| *name == "slug")
+            .map(|(_, value)| value.to_owned())
+            .ok_or(AppError::NotFound)?;
+        Ok(Scoped(token.scope(state, &slug).await?))
     }
 }
 

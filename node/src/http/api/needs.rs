@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiJson, ApiToken, ErrorBody, Page, created};
+use super::{ApiJson, ErrorBody, Page, Scoped, created};
 use crate::{
     domain::{
         error::{AppResult, FieldErrors, Input},
@@ -150,11 +150,9 @@ impl From<need::Model> for NeedResponse {
     responses((status = 200, body = Page<NeedResponse>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path(slug): Path<String>,
+    Scoped(scope): Scoped,
     Query(query): Query<NeedQuery>,
 ) -> AppResult<Json<Page<NeedResponse>>> {
-    let scope = token.scope(&state, &slug).await?;
     let filter = query.filter();
     let (rows, total) = needs::list(&state.db, &scope, &filter).await?;
     Ok(Json(Page {
@@ -172,11 +170,9 @@ pub async fn list(
         (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path(slug): Path<String>,
+    Scoped(scope): Scoped,
     ApiJson(body): ApiJson<NeedRequest>,
 ) -> AppResult<Response> {
-    let scope = token.scope(&state, &slug).await?;
     let need = state
         .write(async |uow| needs::create(uow, &scope, body.input()).await)
         .await?;
@@ -189,10 +185,9 @@ pub async fn create(
     responses((status = 200, body = NeedResponse), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path((slug, id)): Path<(String, i64)>,
+    Scoped(scope): Scoped,
+    Path((_, id)): Path<(String, i64)>,
 ) -> AppResult<Json<NeedResponse>> {
-    let scope = token.scope(&state, &slug).await?;
     Ok(Json(needs::get(&state.db, &scope, id).await?.into()))
 }
 
@@ -203,11 +198,10 @@ pub async fn show(
         (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path((slug, id)): Path<(String, i64)>,
+    Scoped(scope): Scoped,
+    Path((_, id)): Path<(String, i64)>,
     ApiJson(body): ApiJson<NeedRequest>,
 ) -> AppResult<Json<NeedResponse>> {
-    let scope = token.scope(&state, &slug).await?;
     let need = state
         .write(async |uow| needs::update(uow, &scope, id, body.input()).await)
         .await?;

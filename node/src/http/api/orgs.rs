@@ -1,13 +1,10 @@
 //! `/api/v1/orgs`: the organisation a token belongs to.
 
-use axum::{
-    Json,
-    extract::{Path, State},
-};
+use axum::{Json, extract::State};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{ApiToken, ErrorBody};
+use super::{ApiToken, ErrorBody, Scoped};
 use crate::{domain::error::AppResult, domain::tenancy::OrgScope, state::AppState};
 
 /// An organisation as the API shows it.
@@ -56,11 +53,6 @@ pub async fn list(
 #[utoipa::path(get, path = "/api/v1/orgs/{slug}", tag = "organisations",
     params(("slug" = String, Path, description = "organisation slug")),
     responses((status = 200, body = OrgResponse), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn show(
-    State(state): State<AppState>,
-    token: ApiToken,
-    Path(slug): Path<String>,
-) -> AppResult<Json<OrgResponse>> {
-    let scope = token.scope(&state, &slug).await?;
+pub async fn show(Scoped(scope): Scoped) -> AppResult<Json<OrgResponse>> {
     Ok(Json(response(&scope)))
 }

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiJson, ApiToken, ErrorBody, created};
+use super::{ApiJson, ErrorBody, Scoped, created};
 use crate::{
     domain::{
         error::{AppResult, FieldErrors, Input},
@@ -134,10 +134,8 @@ impl From<item::Model> for ItemResponse {
     responses((status = 200, body = Vec<ItemResponse>), (status = 404, body = ErrorBody)))]
 pub async fn list_items(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path(slug): Path<String>,
+    Scoped(scope): Scoped,
 ) -> AppResult<Json<Vec<ItemResponse>>> {
-    let scope = token.scope(&state, &slug).await?;
     Ok(Json(
         stock::items(&state.db, &scope)
             .await?
@@ -153,11 +151,9 @@ pub async fn list_items(
     responses((status = 201, body = ItemResponse), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_item(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path(slug): Path<String>,
+    Scoped(scope): Scoped,
     ApiJson(body): ApiJson<ItemRequest>,
 ) -> AppResult<Response> {
-    let scope = token.scope(&state, &slug).await?;
     let item = state
         .write(async |uow| stock::create_item(uow, &scope, body.input()).await)
         .await?;
@@ -170,11 +166,10 @@ pub async fn create_item(
     responses((status = 200, body = ItemResponse), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_item(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path((slug, id)): Path<(String, i64)>,
+    Scoped(scope): Scoped,
+    Path((_, id)): Path<(String, i64)>,
     ApiJson(body): ApiJson<ItemRequest>,
 ) -> AppResult<Json<ItemResponse>> {
-    let scope = token.scope(&state, &slug).await?;
     let item = state
         .write(async |uow| stock::update_item(uow, &scope, id, body.input()).await)
         .await?;
@@ -281,11 +276,10 @@ pub struct CardResponse {
     responses((status = 200, body = CardResponse), (status = 404, body = ErrorBody)))]
 pub async fn card(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path((slug, id)): Path<(String, i64)>,
+    Scoped(scope): Scoped,
+    Path((_, id)): Path<(String, i64)>,
     Query(q): Query<CardQuery>,
 ) -> AppResult<Json<CardResponse>> {
-    let scope = token.scope(&state, &slug).await?;
     let item = stock::get_item(&state.db, &scope, id).await?;
     let page = queries::page(q.page);
     let (rows, total) = stock::card(&state.db, &scope, id, q.warehouse_id, page).await?;
@@ -346,10 +340,8 @@ impl From<warehouse::Model> for WarehouseResponse {
     responses((status = 200, body = Vec<WarehouseResponse>), (status = 404, body = ErrorBody)))]
 pub async fn list_warehouses(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path(slug): Path<String>,
+    Scoped(scope): Scoped,
 ) -> AppResult<Json<Vec<WarehouseResponse>>> {
-    let scope = token.scope(&state, &slug).await?;
     Ok(Json(
         stock::warehouses(&state.db, &scope)
             .await?
@@ -365,11 +357,9 @@ pub async fn list_warehouses(
     responses((status = 201, body = WarehouseResponse), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_warehouse(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path(slug): Path<String>,
+    Scoped(scope): Scoped,
     ApiJson(body): ApiJson<WarehouseRequest>,
 ) -> AppResult<Response> {
-    let scope = token.scope(&state, &slug).await?;
     let mut errors = FieldErrors::default();
     let value = WarehouseFields {
         name: body.name,
@@ -409,10 +399,8 @@ pub struct BalanceResponse {
     responses((status = 200, body = Vec<BalanceResponse>), (status = 404, body = ErrorBody)))]
 pub async fn balances(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path(slug): Path<String>,
+    Scoped(scope): Scoped,
 ) -> AppResult<Json<Vec<BalanceResponse>>> {
-    let scope = token.scope(&state, &slug).await?;
     Ok(Json(
         stock::overview(&state.db, &scope)
             .await?
@@ -449,10 +437,9 @@ pub struct LotResponse {
     responses((status = 200, body = Vec<LotResponse>), (status = 404, body = ErrorBody)))]
 pub async fn lots(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path((slug, id)): Path<(String, i64)>,
+    Scoped(scope): Scoped,
+    Path((_, id)): Path<(String, i64)>,
 ) -> AppResult<Json<Vec<LotResponse>>> {
-    let scope = token.scope(&state, &slug).await?;
     stock::get_item(&state.db, &scope, id).await?;
     Ok(Json(
         stock::lot_balances(&state.db, &scope, id, None)
@@ -484,11 +471,9 @@ pub struct DaysQuery {
     responses((status = 200, body = Vec<LotResponse>), (status = 404, body = ErrorBody)))]
 pub async fn expiring(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path(slug): Path<String>,
+    Scoped(scope): Scoped,
     Query(q): Query<DaysQuery>,
 ) -> AppResult<Json<Vec<LotResponse>>> {
-    let scope = token.scope(&state, &slug).await?;
     Ok(Json(
         stock::expiring(&state.db, &scope, q.days.unwrap_or(30))
             .await?
@@ -521,10 +506,8 @@ pub struct LowStockResponse {
     responses((status = 200, body = Vec<LowStockResponse>), (status = 404, body = ErrorBody)))]
 pub async fn low_stock(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path(slug): Path<String>,
+    Scoped(scope): Scoped,
 ) -> AppResult<Json<Vec<LowStockResponse>>> {
-    let scope = token.scope(&state, &slug).await?;
     Ok(Json(
         stock::low_stock(&state.db, &scope)
             .await?
@@ -582,11 +565,9 @@ pub struct MovementRequest {
         (status = 409, body = ErrorBody, description = "not enough stock"), (status = 422, body = ErrorBody)))]
 pub async fn record_movement(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path(slug): Path<String>,
+    Scoped(scope): Scoped,
     ApiJson(b): ApiJson<MovementRequest>,
 ) -> AppResult<Response> {
-    let scope = token.scope(&state, &slug).await?;
     let mut errors = FieldErrors::default();
     let value = MovementFields {
         kind: input::choice(&mut errors, "kind", &b.kind),
@@ -753,11 +734,9 @@ impl DistributionRequest {
         (status = 409, body = ErrorBody, description = "not enough stock, or more than the need"), (status = 422, body = ErrorBody)))]
 pub async fn create_distribution(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path(slug): Path<String>,
+    Scoped(scope): Scoped,
     ApiJson(b): ApiJson<DistributionRequest>,
 ) -> AppResult<Response> {
-    let scope = token.scope(&state, &slug).await?;
     let d = state
         .write(async |uow| stock::record_distribution(uow, &scope, b.input()).await)
         .await?;
@@ -782,11 +761,9 @@ pub struct DistributionQuery {
     responses((status = 200, body = Vec<DistributionResponse>), (status = 404, body = ErrorBody)))]
 pub async fn list_distributions(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path(slug): Path<String>,
+    Scoped(scope): Scoped,
     Query(q): Query<DistributionQuery>,
 ) -> AppResult<Json<Vec<DistributionResponse>>> {
-    let scope = token.scope(&state, &slug).await?;
     let records = stock::distributions_for(&state.db, &scope, q.case_id, q.need_id, 200).await?;
     Ok(Json(distribution_responses(&state, &scope, records).await?))
 }
@@ -797,10 +774,9 @@ pub async fn list_distributions(
     responses((status = 200, body = DistributionResponse), (status = 404, body = ErrorBody)))]
 pub async fn show_distribution(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path((slug, id)): Path<(String, i64)>,
+    Scoped(scope): Scoped,
+    Path((_, id)): Path<(String, i64)>,
 ) -> AppResult<Json<DistributionResponse>> {
-    let scope = token.scope(&state, &slug).await?;
     let d = stock::get_distribution(&state.db, &scope, id).await?;
     Ok(Json(distribution_response(&state, &scope, d).await?))
 }
@@ -819,11 +795,10 @@ pub struct ReverseRequest {
         (status = 409, body = ErrorBody, description = "already reversed"), (status = 422, body = ErrorBody)))]
 pub async fn reverse_distribution(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path((slug, id)): Path<(String, i64)>,
+    Scoped(scope): Scoped,
+    Path((_, id)): Path<(String, i64)>,
     ApiJson(b): ApiJson<ReverseRequest>,
 ) -> AppResult<Json<DistributionResponse>> {
-    let scope = token.scope(&state, &slug).await?;
     let d = state
         .write(async |uow| stock::reverse_distribution(uow, &scope, id, &b.reason).await)
         .await?;
@@ -855,11 +830,9 @@ pub struct BulkRequest {
     responses((status = 201, body = Vec<DistributionResponse>), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn bulk_distribute(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path(slug): Path<String>,
+    Scoped(scope): Scoped,
     ApiJson(b): ApiJson<BulkRequest>,
 ) -> AppResult<Response> {
-    let scope = token.scope(&state, &slug).await?;
     let mut errors = FieldErrors::default();
     let value = BulkFields {
         item_id: Some(b.item_id),
@@ -943,10 +916,8 @@ impl From<offer::Model> for OfferResponse {
     responses((status = 200, body = Vec<OfferResponse>), (status = 404, body = ErrorBody)))]
 pub async fn list_offers(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path(slug): Path<String>,
+    Scoped(scope): Scoped,
 ) -> AppResult<Json<Vec<OfferResponse>>> {
-    let scope = token.scope(&state, &slug).await?;
     Ok(Json(
         stock::offers(&state.db, &scope)
             .await?
@@ -962,11 +933,9 @@ pub async fn list_offers(
     responses((status = 201, body = OfferResponse), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_offer(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path(slug): Path<String>,
+    Scoped(scope): Scoped,
     ApiJson(b): ApiJson<OfferRequest>,
 ) -> AppResult<Response> {
-    let scope = token.scope(&state, &slug).await?;
     let mut errors = FieldErrors::default();
     let available_until = input::optional_date(&mut errors, "available_until", &b.available_until);
     let value = OfferFields {
@@ -995,10 +964,9 @@ pub async fn create_offer(
     responses((status = 200, body = OfferResponse), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn withdraw_offer(
     State(state): State<AppState>,
-    token: ApiToken,
-    Path((slug, id)): Path<(String, i64)>,
+    Scoped(scope): Scoped,
+    Path((_, id)): Path<(String, i64)>,
 ) -> AppResult<Json<OfferResponse>> {
-    let scope = token.scope(&state, &slug).await?;
     let offer = state
         .write(async |uow| stock::withdraw_offer(uow, &scope, id).await)
         .await?;
@@ -1023,12 +991,11 @@ pub struct ReportQuery {
     responses((status = 200, body = ReportResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn monthly_report(
     State(state): State<AppState>,
-    token: ApiToken,
+    Scoped(scope): Scoped,
     headers: axum::http::HeaderMap,
     Path(slug): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> AppResult<Response> {
-    let scope = token.scope(&state, &slug).await?;
     let month = input::month(&q.month)?;
     let report = stock::monthly_report(&state.db, &scope, month).await?;
     if q.format.as_deref() == Some("csv") {

@@ -93,8 +93,8 @@ page_routes! {
 pub fn router(state: AppState) -> Router<AppState> {
     page_routes()
         .fallback(|| async { AppError::NotFound })
-        .layer(crate::http::time_limits(&state.config.http).0)
-        .layer(crate::http::time_limits(&state.config.http).1)
+        .layer(crate::http::request::time_limits(&state.config.http).0)
+        .layer(crate::http::request::time_limits(&state.config.http).1)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             render_errors,
