@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::{
     CsrfForm, PageCtx, form_error,
     forms::{OrgDraft, SetupDraft},
-    render, see_other,
+    refusable, render, see_other, submit,
 };
 use crate::{
     domain::{
@@ -401,26 +401,15 @@ pub async fn change_password(
     let user = ctx.require_user()?.clone();
     let keep = ctx.session_token().map(str::to_owned);
     // The slow hashing happens before the unit of work: no write lock is held while argon2 runs.
-    let result =
-        match accounts::prepare_password_change(&user, &form.current_password, &form.new_password)
-            .await
-        {
-            Ok(hash) => {
-                state
-                    .write(async |uow| {
-                        accounts::change_password(uow, &user, hash, keep.as_deref()).await
-                    })
-                    .await
-            }
-            Err(err) => Err(err),
-        };
-    match result {
-        Ok(()) => Ok(see_other("/account?saved=1")),
-        Err(err) => {
-            let page = account_page_for(&state, ctx, FieldErrors::default(), false).await?;
-            form_error(err, |errors| AccountPage { errors, ..page })
-        }
-    }
+    let hash =
+        accounts::prepare_password_change(&user, &form.current_password, &form.new_password).await;
+    submit(
+        &state,
+        async |uow| accounts::change_password(uow, &user, hash?, keep.as_deref()).await,
+        |()| "/account?saved=1".to_owned(),
+        async || account_page_for(&state, ctx, FieldErrors::default(), false).await,
+    )
+    .await
 }
 
 impl SetupDraft {
@@ -429,6 +418,8 @@ impl SetupDraft {
         &self.org
     }
 }
+
+refusable!(AccountPage);
 
 #[cfg(test)]
 mod tests {

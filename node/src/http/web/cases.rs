@@ -7,7 +7,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{CsrfForm, PageCtx, Regions, form_error, forms::CaseDraft, render, see_other};
+use super::{CsrfForm, PageCtx, Regions, forms::CaseDraft, refusable, render, see_other, submit};
 use crate::{
     domain::{
         accounts::{self, Member},
@@ -129,16 +129,14 @@ pub async fn create(
     CsrfForm(draft): CsrfForm<CaseDraft>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    let result = state
-        .write(async |uow| cases::create(uow, &scope, draft.input()).await)
-        .await;
-    match result {
-        Ok(case) => Ok(see_other(&format!("/o/{slug}/cases/{}", case.id))),
-        Err(err) => {
-            let page = form_page(&state, ctx, &scope, None, draft).await?;
-            form_error(err, |errors| FormPage { errors, ..page })
-        }
-    }
+    let input = draft.input();
+    submit(
+        &state,
+        async |uow| cases::create(uow, &scope, input).await,
+        |case| format!("/o/{slug}/cases/{}", case.id),
+        async || form_page(&state, ctx, &scope, None, draft).await,
+    )
+    .await
 }
 
 /// The edit form.
@@ -165,16 +163,14 @@ pub async fn update(
     CsrfForm(draft): CsrfForm<CaseDraft>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    let result = state
-        .write(async |uow| cases::update(uow, &scope, id, draft.input()).await)
-        .await;
-    match result {
-        Ok(_) => Ok(see_other(&format!("/o/{slug}/cases/{id}"))),
-        Err(err) => {
-            let page = form_page(&state, ctx, &scope, Some(id), draft).await?;
-            form_error(err, |errors| FormPage { errors, ..page })
-        }
-    }
+    let input = draft.input();
+    submit(
+        &state,
+        async |uow| cases::update(uow, &scope, id, input).await,
+        |_| format!("/o/{slug}/cases/{id}"),
+        async || form_page(&state, ctx, &scope, Some(id), draft).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -314,15 +310,13 @@ pub async fn add_note(
     CsrfForm(form): CsrfForm<NoteForm>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    let result = state
-        .write(async |uow| cases::add_note(uow, &scope, id, &form.body).await)
-        .await;
-    match result {
-        Ok(_) => Ok(see_other(&format!("/o/{slug}/cases/{id}#notes"))),
-        Err(err @ AppError::Validation(_)) => {
-            let page = show_page(&state, ctx, &slug, id, FieldErrors::default()).await?;
-            form_error(err, |errors| ShowPage { errors, ..page })
-        }
-        Err(err) => Err(err),
-    }
+    submit(
+        &state,
+        async |uow| cases::add_note(uow, &scope, id, &form.body).await,
+        |_| format!("/o/{slug}/cases/{id}#notes"),
+        async || show_page(&state, ctx, &slug, id, FieldErrors::default()).await,
+    )
+    .await
 }
+
+refusable!(FormPage, ShowPage);

@@ -226,6 +226,8 @@ pub struct PageCtx {
     pub path: String,
     /// The organisation in view, for the navigation.
     pub org: Option<OrgNav>,
+    /// Why the change just asked for was refused (a conflict), shown at the top of the page.
+    pub notice: String,
     session: Option<String>,
 }
 
@@ -259,6 +261,7 @@ impl PageCtx {
             csrf: auth::csrf_token(&state.secrets.hmac_key, binding),
             path: path.to_owned(),
             org: None,
+            notice: String::new(),
             session: None,
         }
     }
@@ -454,28 +457,23 @@ pub fn form_error<P: Template>(
 }
 
 /// A form page that can be shown again after a refusal: with the invalid fields (422) or with a notice saying why
-/// the change conflicts with what is stored (409).
+/// the change conflicts with what is stored (409; every page shows its context's notice).
 pub trait Refusable: Template {
-    /// The page's context (for translating the notice).
-    fn ctx(&self) -> &PageCtx;
+    /// The page's context.
+    fn ctx_mut(&mut self) -> &mut PageCtx;
     /// Shows these field errors.
     fn set_errors(&mut self, errors: FieldErrors);
-    /// Shows this notice (a translated message).
-    fn set_notice(&mut self, notice: String);
 }
 
-/// Implements [`Refusable`] for pages with `ctx`, `errors` and `notice` fields.
+/// Implements [`Refusable`] for pages with `ctx` and `errors` fields.
 macro_rules! refusable {
     ($($page:ty),+ $(,)?) => {$(
         impl $crate::http::web::Refusable for $page {
-            fn ctx(&self) -> &$crate::http::web::PageCtx {
-                &self.ctx
+            fn ctx_mut(&mut self) -> &mut $crate::http::web::PageCtx {
+                &mut self.ctx
             }
             fn set_errors(&mut self, errors: $crate::domain::error::FieldErrors) {
                 self.errors = errors;
-            }
-            fn set_notice(&mut self, notice: String) {
-                self.notice = notice;
             }
         }
     )+};
@@ -491,11 +489,25 @@ pub fn refused<P: Refusable>(err: AppError, mut page: P) -> AppResult<Response> 
             Ok(render_status(&page, StatusCode::UNPROCESSABLE_ENTITY))
         }
         AppError::Conflict(key) => {
-            let notice = page.ctx().t(key);
-            page.set_notice(notice);
+            let ctx = page.ctx_mut();
+            ctx.notice = ctx.t(key);
             Ok(render_status(&page, StatusCode::CONFLICT))
         }
         other => Err(other),
+    }
+}
+
+/// Runs one change in a unit of work: on success, a redirect (303) to where `to` says; on refusal, the form page
+/// that `page` builds, shown again with the problems (422) or the conflict (409).
+pub async fn submit<T, P: Refusable>(
+    state: &AppState,
+    op: impl AsyncFnOnce(&mut crate::infra::uow::UnitOfWork) -> AppResult<T>,
+    to: impl FnOnce(T) -> String,
+    page: impl AsyncFnOnce() -> AppResult<P>,
+) -> AppResult<Response> {
+    match state.write(op).await {
+        Ok(done) => Ok(see_other(&to(done))),
+        Err(err) => refused(err, page().await?),
     }
 }
 

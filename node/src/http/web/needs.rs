@@ -8,7 +8,7 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    CsrfForm, PageCtx, Regions, cases::region_name, form_error, forms::NeedDraft, render, see_other,
+    CsrfForm, PageCtx, Regions, cases::region_name, forms::NeedDraft, refusable, render, submit,
 };
 use crate::{
     domain::{
@@ -147,16 +147,14 @@ pub async fn create(
     CsrfForm(draft): CsrfForm<NeedDraft>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    let result = state
-        .write(async |uow| needs::create(uow, &scope, draft.input()).await)
-        .await;
-    match result {
-        Ok(need) => Ok(see_other(&format!("/o/{slug}/needs/{}", need.id))),
-        Err(err) => {
-            let page = form_page(&state, ctx, &scope, None, draft).await?;
-            form_error(err, |errors| FormPage { errors, ..page })
-        }
-    }
+    let input = draft.input();
+    submit(
+        &state,
+        async |uow| needs::create(uow, &scope, input).await,
+        |need| format!("/o/{slug}/needs/{}", need.id),
+        async || form_page(&state, ctx, &scope, None, draft).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -215,14 +213,14 @@ pub async fn update(
         case_id: current.case_id.map(|c| c.to_string()).unwrap_or_default(),
         ..draft
     };
-    let result = state
-        .write(async |uow| needs::update(uow, &scope, id, draft.input()).await)
-        .await;
-    match result {
-        Ok(_) => Ok(see_other(&format!("/o/{slug}/needs/{id}"))),
-        Err(err) => {
-            let page = form_page(&state, ctx, &scope, Some(id), draft).await?;
-            form_error(err, |errors| FormPage { errors, ..page })
-        }
-    }
+    let input = draft.input();
+    submit(
+        &state,
+        async |uow| needs::update(uow, &scope, id, input).await,
+        |_| format!("/o/{slug}/needs/{id}"),
+        async || form_page(&state, ctx, &scope, Some(id), draft).await,
+    )
+    .await
 }
+
+refusable!(FormPage);

@@ -8,9 +8,9 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    CsrfForm, PageCtx, form_error,
+    CsrfForm, PageCtx,
     forms::{MemberDraft, OrgDraft},
-    refusable, refused, render, see_other,
+    refusable, render, submit,
 };
 use crate::{
     domain::{
@@ -20,7 +20,7 @@ use crate::{
         needs,
         tenancy::{OperatorScope, OrgScope, Perm},
     },
-    infra::entities::organisation,
+    infra::{entities::organisation, uow::UnitOfWork},
     state::AppState,
     vocab::{Role, Sector},
 };
@@ -106,22 +106,22 @@ pub async fn settings_submit(
     CsrfForm(draft): CsrfForm<OrgDraft>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    let result = state
-        .write(async |uow| accounts::update_org(uow, &scope, &draft.fields()).await)
-        .await;
-    match result {
-        Ok(org) => Ok(see_other(&format!("/o/{}/settings?saved=1", org.slug))),
-        Err(err) => {
-            let public_key = state.secrets.keys.public_multibase();
-            form_error(err, |errors| SettingsPage {
+    let fields = draft.fields();
+    submit(
+        &state,
+        async |uow| accounts::update_org(uow, &scope, &fields).await,
+        |org| format!("/o/{}/settings?saved=1", org.slug),
+        async || {
+            Ok(SettingsPage {
                 ctx,
                 draft,
-                errors,
+                errors: FieldErrors::default(),
                 saved: false,
-                public_key,
+                public_key: state.secrets.keys.public_multibase(),
             })
-        }
-    }
+        },
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -132,11 +132,8 @@ struct MembersPage {
     invitations: Vec<(String, Role)>,
     draft: MemberDraft,
     errors: FieldErrors,
-    notice: String,
     added: bool,
 }
-
-refusable!(MembersPage);
 
 async fn members_page_for(
     state: &AppState,
@@ -151,7 +148,6 @@ async fn members_page_for(
         invitations: accounts::pending_invitations(&state.db, scope).await?,
         draft,
         errors: FieldErrors::default(),
-        notice: String::new(),
         added: false,
     })
 }
@@ -187,24 +183,17 @@ pub async fn members_add(
         Ok(fields) => accounts::prepare_member(&scope, &fields).await,
         Err(err) => Err(err),
     };
-    let result = match prepared {
-        Ok(new) => {
-            state
-                .write(async |uow| accounts::add_member(uow, &scope, &new).await)
-                .await
-        }
-        Err(err) => Err(err),
+    let draft = MemberDraft {
+        password: String::new(),
+        ..draft
     };
-    match result {
-        Ok(()) => Ok(see_other(&format!("/o/{slug}/members?added=1"))),
-        Err(err) => {
-            let draft = MemberDraft {
-                password: String::new(),
-                ..draft
-            };
-            refused(err, members_page_for(&state, ctx, &scope, draft).await?)
-        }
-    }
+    submit(
+        &state,
+        async |uow| accounts::add_member(uow, &scope, &prepared?).await,
+        |()| format!("/o/{slug}/members?added=1"),
+        async || members_page_for(&state, ctx, &scope, draft).await,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -216,22 +205,15 @@ pub struct RoleForm {
 /// Changes a member's role.
 pub async fn members_role(
     State(state): State<AppState>,
-    mut ctx: PageCtx,
+    ctx: PageCtx,
     Path((slug, id)): Path<(String, i64)>,
     CsrfForm(form): CsrfForm<RoleForm>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
-    let role = Role::parse(&form.role).ok_or(AppError::BadRequest("err-unknown-choice"))?;
-    let result = state
-        .write(async |uow| accounts::set_member_role(uow, &scope, id, role).await)
-        .await;
-    match result {
-        Ok(()) => Ok(see_other(&format!("/o/{slug}/members"))),
-        Err(err) => refused(
-            err,
-            members_page_for(&state, ctx, &scope, MemberDraft::default()).await?,
-        ),
-    }
+    change_member(&state, ctx, &slug, async |uow, scope| {
+        let role = Role::parse(&form.role).ok_or(AppError::BadRequest("err-unknown-choice"))?;
+        accounts::set_member_role(uow, scope, id, role).await
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -240,21 +222,31 @@ pub struct EmptyForm {}
 /// Removes a member.
 pub async fn members_remove(
     State(state): State<AppState>,
-    mut ctx: PageCtx,
+    ctx: PageCtx,
     Path((slug, id)): Path<(String, i64)>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
-    let result = state
-        .write(async |uow| accounts::remove_member(uow, &scope, id).await)
-        .await;
-    match result {
-        Ok(()) => Ok(see_other(&format!("/o/{slug}/members"))),
-        Err(err) => refused(
-            err,
-            members_page_for(&state, ctx, &scope, MemberDraft::default()).await?,
-        ),
-    }
+    change_member(&state, ctx, &slug, async |uow, scope| {
+        accounts::remove_member(uow, scope, id).await
+    })
+    .await
+}
+
+/// Changes a membership; a refusal (the last admin) shows the members page with the reason.
+async fn change_member(
+    state: &AppState,
+    mut ctx: PageCtx,
+    slug: &str,
+    op: impl AsyncFnOnce(&mut UnitOfWork, &OrgScope) -> AppResult<()>,
+) -> AppResult<Response> {
+    let scope = ctx.scope(state, slug).await?;
+    submit(
+        state,
+        async |uow| op(uow, &scope).await,
+        |()| format!("/o/{slug}/members"),
+        async || members_page_for(state, ctx, &scope, MemberDraft::default()).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -296,26 +288,22 @@ pub async fn operator_create_org(
     CsrfForm(form): CsrfForm<OperatorOrgForm>,
 ) -> AppResult<Response> {
     let operator = OperatorScope::for_user(ctx.require_user()?)?;
-    let result = state
-        .write(async |uow| {
-            accounts::create_org(uow, &operator, &form.org.fields(), Some(&form.admin_email)).await
-        })
-        .await;
-    match result {
-        Ok(_) => Ok(see_other("/operator")),
-        Err(err) => {
-            let orgs = accounts::all_orgs(&state.db, &operator).await?;
-            let OperatorOrgForm {
-                org: draft,
-                admin_email,
-            } = form;
-            form_error(err, |errors| OperatorPage {
+    let (fields, admin) = (form.org.fields(), form.admin_email.clone());
+    submit(
+        &state,
+        async |uow| accounts::create_org(uow, &operator, &fields, Some(&admin)).await,
+        |_| "/operator".to_owned(),
+        async || {
+            Ok(OperatorPage {
                 ctx,
-                orgs,
-                draft,
-                admin_email,
-                errors,
+                orgs: accounts::all_orgs(&state.db, &operator).await?,
+                draft: form.org,
+                admin_email: form.admin_email,
+                errors: FieldErrors::default(),
             })
-        }
-    }
+        },
+    )
+    .await
 }
+
+refusable!(SettingsPage, MembersPage, OperatorPage);

@@ -11,12 +11,12 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    CsrfForm, PageCtx, Regions, form_error,
+    CsrfForm, PageCtx, Regions,
     forms::{
         BulkDraft, DistributionDraft, ItemDraft, LineDraft, MovementDraft, OfferDraft,
         WarehouseDraft,
     },
-    refusable, refused, render, see_other,
+    refusable, render, see_other, submit,
 };
 use crate::{
     domain::{
@@ -167,12 +167,11 @@ impl ItemsPage {
 
 async fn items_page(
     state: &AppState,
-    mut ctx: PageCtx,
-    slug: &str,
+    ctx: PageCtx,
+    scope: &OrgScope,
     draft: ItemDraft,
 ) -> AppResult<ItemsPage> {
-    let scope = ctx.scope(state, slug).await?;
-    let items = stock::items(&state.db, &scope).await?;
+    let items = stock::items(&state.db, scope).await?;
     Ok(ItemsPage {
         ctx,
         items,
@@ -185,7 +184,7 @@ async fn items_page(
 /// The catalogue, with the form to add an item.
 pub async fn items(
     State(state): State<AppState>,
-    ctx: PageCtx,
+    mut ctx: PageCtx,
     Path(slug): Path<String>,
 ) -> AppResult<Response> {
     let draft = ItemDraft {
@@ -193,7 +192,8 @@ pub async fn items(
         pack_size: "1".into(),
         ..Default::default()
     };
-    Ok(render(&items_page(&state, ctx, &slug, draft).await?))
+    let scope = ctx.scope(&state, &slug).await?;
+    Ok(render(&items_page(&state, ctx, &scope, draft).await?))
 }
 
 /// Adds an item.
@@ -204,16 +204,14 @@ pub async fn create_item(
     CsrfForm(draft): CsrfForm<ItemDraft>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    let result = state
-        .write(async |uow| stock::create_item(uow, &scope, draft.input()).await)
-        .await;
-    match result {
-        Ok(item) => Ok(see_other(&format!("/o/{slug}/stock/items/{}", item.id))),
-        Err(err) => {
-            let page = items_page(&state, ctx, &slug, draft).await?;
-            form_error(err, |errors| ItemsPage { errors, ..page })
-        }
-    }
+    let input = draft.input();
+    submit(
+        &state,
+        async |uow| stock::create_item(uow, &scope, input).await,
+        |item| format!("/o/{slug}/stock/items/{}", item.id),
+        async || items_page(&state, ctx, &scope, draft).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -257,18 +255,21 @@ pub async fn update_item(
     CsrfForm(draft): CsrfForm<ItemDraft>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    let result = state
-        .write(async |uow| stock::update_item(uow, &scope, id, draft.input()).await)
-        .await;
-    match result {
-        Ok(_) => Ok(see_other(&format!("/o/{slug}/stock/items/{id}"))),
-        Err(err) => form_error(err, |errors| ItemEditPage {
-            ctx,
-            id,
-            draft,
-            errors,
-        }),
-    }
+    let input = draft.input();
+    submit(
+        &state,
+        async |uow| stock::update_item(uow, &scope, id, input).await,
+        |_| format!("/o/{slug}/stock/items/{id}"),
+        async || {
+            Ok(ItemEditPage {
+                ctx,
+                id,
+                draft,
+                errors: FieldErrors::default(),
+            })
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -342,12 +343,11 @@ struct WarehousesPage {
 
 async fn warehouses_page(
     state: &AppState,
-    mut ctx: PageCtx,
-    slug: &str,
+    ctx: PageCtx,
+    scope: &OrgScope,
     draft: WarehouseDraft,
 ) -> AppResult<WarehousesPage> {
-    let scope = ctx.scope(state, slug).await?;
-    let warehouses = stock::warehouses(&state.db, &scope).await?;
+    let warehouses = stock::warehouses(&state.db, scope).await?;
     let regions = Regions::all(state, ctx.tr.lang).await?;
     Ok(WarehousesPage {
         ctx,
@@ -362,14 +362,15 @@ async fn warehouses_page(
 /// Warehouses and distribution points, with the form to add one.
 pub async fn warehouses(
     State(state): State<AppState>,
-    ctx: PageCtx,
+    mut ctx: PageCtx,
     Path(slug): Path<String>,
 ) -> AppResult<Response> {
     let draft = WarehouseDraft {
         kind: "warehouse".into(),
         ..Default::default()
     };
-    Ok(render(&warehouses_page(&state, ctx, &slug, draft).await?))
+    let scope = ctx.scope(&state, &slug).await?;
+    Ok(render(&warehouses_page(&state, ctx, &scope, draft).await?))
 }
 
 /// Adds a warehouse.
@@ -380,16 +381,14 @@ pub async fn create_warehouse(
     CsrfForm(draft): CsrfForm<WarehouseDraft>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    let result = state
-        .write(async |uow| stock::create_warehouse(uow, &scope, draft.input()).await)
-        .await;
-    match result {
-        Ok(_) => Ok(see_other(&format!("/o/{slug}/stock/warehouses"))),
-        Err(err) => {
-            let page = warehouses_page(&state, ctx, &slug, draft).await?;
-            form_error(err, |errors| WarehousesPage { errors, ..page })
-        }
-    }
+    let input = draft.input();
+    submit(
+        &state,
+        async |uow| stock::create_warehouse(uow, &scope, input).await,
+        |_| format!("/o/{slug}/stock/warehouses"),
+        async || warehouses_page(&state, ctx, &scope, draft).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -398,7 +397,6 @@ struct MovementPage {
     ctx: PageCtx,
     draft: MovementDraft,
     errors: FieldErrors,
-    notice: String,
     items: Vec<item::Model>,
     warehouses: Vec<warehouse::Model>,
 }
@@ -434,7 +432,6 @@ async fn movement_page(
         ctx,
         draft,
         errors: FieldErrors::default(),
-        notice: String::new(),
         items,
         warehouses,
     })
@@ -470,16 +467,17 @@ pub async fn record_movement(
     CsrfForm(draft): CsrfForm<MovementDraft>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    let result = state
-        .write(async |uow| stock::record(uow, &scope, draft.input()).await)
-        .await;
-    match result {
-        Ok(moves) => {
+    let input = draft.input();
+    submit(
+        &state,
+        async |uow| stock::record(uow, &scope, input).await,
+        |moves| {
             let item = moves.first().map(|m| m.item_id).unwrap_or_default();
-            Ok(see_other(&format!("/o/{slug}/stock/items/{item}")))
-        }
-        Err(err) => refused(err, movement_page(&state, ctx, &scope, draft).await?),
-    }
+            format!("/o/{slug}/stock/items/{item}")
+        },
+        async || movement_page(&state, ctx, &scope, draft).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -494,7 +492,6 @@ struct DistributionPage {
     delivered_on: String,
     note: String,
     errors: FieldErrors,
-    notice: String,
     items: Vec<item::Model>,
     warehouses: Vec<warehouse::Model>,
     members: Vec<Member>,
@@ -583,7 +580,6 @@ async fn distribution_page(
         delivered_on: form.delivered_on.clone(),
         note: form.note.clone(),
         errors: FieldErrors::default(),
-        notice: String::new(),
         items: stock::items(&state.db, &scope).await?,
         warehouses: stock::warehouses(&state.db, &scope).await?,
         members: accounts::members(&state.db, &scope).await?,
@@ -639,16 +635,14 @@ pub async fn create_distribution(
     let case_id = sanad_search::fold_digits(form.case_id.trim())
         .parse::<i64>()
         .map_err(|_| AppError::NotFound)?;
-    let result = state
-        .write(async |uow| stock::record_distribution(uow, &scope, draft.input()).await)
-        .await;
-    match result {
-        Ok(d) => Ok(see_other(&format!("/o/{slug}/distributions/{}", d.id))),
-        Err(err) => refused(
-            err,
-            distribution_page(&state, ctx, &scope, case_id, &form).await?,
-        ),
-    }
+    let input = draft.input();
+    submit(
+        &state,
+        async |uow| stock::record_distribution(uow, &scope, input).await,
+        |d| format!("/o/{slug}/distributions/{}", d.id),
+        async || distribution_page(&state, ctx, &scope, case_id, &form).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -664,16 +658,14 @@ struct DistributionShowPage {
 
 async fn distribution_show(
     state: &AppState,
-    mut ctx: PageCtx,
-    slug: &str,
+    ctx: PageCtx,
+    scope: &OrgScope,
     id: i64,
-    errors: FieldErrors,
 ) -> AppResult<DistributionShowPage> {
-    let scope = ctx.scope(state, slug).await?;
-    let record = stock::get_distribution(&state.db, &scope, id).await?;
-    let lines = stock::distribution_lines(&state.db, &scope, id).await?;
-    let names = Names::load(state, &scope, ctx.tr.lang).await?;
-    let delivered_by = accounts::members(&state.db, &scope)
+    let record = stock::get_distribution(&state.db, scope, id).await?;
+    let lines = stock::distribution_lines(&state.db, scope, id).await?;
+    let names = Names::load(state, scope, ctx.tr.lang).await?;
+    let delivered_by = accounts::members(&state.db, scope)
         .await?
         .into_iter()
         .find(|m| m.user_id == record.delivered_by)
@@ -685,19 +677,18 @@ async fn distribution_show(
         lines,
         names,
         delivered_by,
-        errors,
+        errors: FieldErrors::default(),
     })
 }
 
 /// One distribution, with the form to reverse it.
 pub async fn show_distribution(
     State(state): State<AppState>,
-    ctx: PageCtx,
+    mut ctx: PageCtx,
     Path((slug, id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    Ok(render(
-        &distribution_show(&state, ctx, &slug, id, FieldErrors::default()).await?,
-    ))
+    let scope = ctx.scope(&state, &slug).await?;
+    Ok(render(&distribution_show(&state, ctx, &scope, id).await?))
 }
 
 #[derive(Deserialize)]
@@ -714,17 +705,13 @@ pub async fn reverse_distribution(
     CsrfForm(form): CsrfForm<ReverseForm>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    let result = state
-        .write(async |uow| stock::reverse_distribution(uow, &scope, id, &form.reason).await)
-        .await;
-    match result {
-        Ok(_) => Ok(see_other(&format!("/o/{slug}/distributions/{id}"))),
-        Err(err @ AppError::Validation(_)) => {
-            let page = distribution_show(&state, ctx, &slug, id, FieldErrors::default()).await?;
-            form_error(err, |errors| DistributionShowPage { errors, ..page })
-        }
-        Err(err) => Err(err),
-    }
+    submit(
+        &state,
+        async |uow| stock::reverse_distribution(uow, &scope, id, &form.reason).await,
+        |_| format!("/o/{slug}/distributions/{id}"),
+        async || distribution_show(&state, ctx, &scope, id).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -733,7 +720,6 @@ struct BulkPage {
     ctx: PageCtx,
     draft: BulkDraft,
     errors: FieldErrors,
-    notice: String,
     items: Vec<item::Model>,
     warehouses: Vec<warehouse::Model>,
     cases: Vec<case::Model>,
@@ -782,7 +768,6 @@ async fn bulk_page(
     Ok(BulkPage {
         draft,
         errors: FieldErrors::default(),
-        notice: String::new(),
         items: stock::items(&state.db, scope).await?,
         warehouses: stock::warehouses(&state.db, scope).await?,
         cases,
@@ -817,19 +802,14 @@ pub async fn bulk_submit(
     CsrfForm(draft): CsrfForm<BulkDraft>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    let result = state
-        .write(async |uow| stock::bulk_distribute(uow, &scope, draft.input()).await)
-        .await;
-    match result {
-        Ok(done) => Ok(see_other(&format!(
-            "/o/{slug}/stock?distributed={}",
-            done.len()
-        ))),
-        Err(err) => {
-            let region = draft.region.clone();
-            refused(err, bulk_page(&state, ctx, &scope, region, draft).await?)
-        }
-    }
+    let input = draft.input();
+    submit(
+        &state,
+        async |uow| stock::bulk_distribute(uow, &scope, input).await,
+        |done| format!("/o/{slug}/stock?distributed={}", done.len()),
+        async || bulk_page(&state, ctx, &scope, draft.region.clone(), draft).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -840,7 +820,6 @@ struct OffersPage {
     names: Names,
     draft: OfferDraft,
     errors: FieldErrors,
-    notice: String,
     items: Vec<item::Model>,
     warehouses: Vec<warehouse::Model>,
     can_manage: bool,
@@ -863,7 +842,6 @@ async fn offers_page(
         names: Names::load(state, scope, ctx.tr.lang).await?,
         draft,
         errors: FieldErrors::default(),
-        notice: String::new(),
         items: stock::items(&state.db, scope).await?,
         warehouses: stock::warehouses(&state.db, scope).await?,
         can_manage: scope.can(Perm::ManageStock),
@@ -893,13 +871,14 @@ pub async fn create_offer(
     CsrfForm(draft): CsrfForm<OfferDraft>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    let result = state
-        .write(async |uow| stock::create_offer(uow, &scope, draft.input()).await)
-        .await;
-    match result {
-        Ok(_) => Ok(see_other(&format!("/o/{slug}/stock/offers"))),
-        Err(err) => refused(err, offers_page(&state, ctx, &scope, draft).await?),
-    }
+    let input = draft.input();
+    submit(
+        &state,
+        async |uow| stock::create_offer(uow, &scope, input).await,
+        |_| format!("/o/{slug}/stock/offers"),
+        async || offers_page(&state, ctx, &scope, draft).await,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -969,4 +948,13 @@ pub async fn report(
     }))
 }
 
-refusable!(MovementPage, DistributionPage, BulkPage, OffersPage);
+refusable!(
+    ItemsPage,
+    ItemEditPage,
+    WarehousesPage,
+    MovementPage,
+    DistributionPage,
+    DistributionShowPage,
+    BulkPage,
+    OffersPage,
+);

@@ -14,21 +14,6 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    /// The `case` row this one refers to.
-    #[sea_orm(
-        belongs_to = "super::case::Entity",
-        from = "Column::CaseId",
-        to = "super::case::Column::Id"
-    )]
-    Case,
-}
-
-impl ActiveModelBehavior for ActiveModel {}
-
-impl Related<super::case::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Case.def()
-    }
+refers_to! {
+    Case => case via CaseId,
 }

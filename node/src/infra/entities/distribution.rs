@@ -19,34 +19,7 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    /// The `case` row this one refers to.
-    #[sea_orm(
-        belongs_to = "super::case::Entity",
-        from = "Column::CaseId",
-        to = "super::case::Column::Id"
-    )]
-    Case,
-    /// The `need` row this one refers to.
-    #[sea_orm(
-        belongs_to = "super::need::Entity",
-        from = "Column::NeedId",
-        to = "super::need::Column::Id"
-    )]
-    Need,
-}
-
-impl ActiveModelBehavior for ActiveModel {}
-
-impl Related<super::case::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Case.def()
-    }
-}
-
-impl Related<super::need::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Need.def()
-    }
+refers_to! {
+    Case => case via CaseId,
+    Need => need via NeedId,
 }

@@ -15,34 +15,7 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    /// The `user` row this one refers to.
-    #[sea_orm(
-        belongs_to = "super::user::Entity",
-        from = "Column::UserId",
-        to = "super::user::Column::Id"
-    )]
-    User,
-    /// The `organisation` row this one refers to.
-    #[sea_orm(
-        belongs_to = "super::organisation::Entity",
-        from = "Column::OrgId",
-        to = "super::organisation::Column::Id"
-    )]
-    Organisation,
-}
-
-impl ActiveModelBehavior for ActiveModel {}
-
-impl Related<super::user::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::User.def()
-    }
-}
-
-impl Related<super::organisation::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Organisation.def()
-    }
+refers_to! {
+    User => user via UserId,
+    Organisation => organisation via OrgId,
 }

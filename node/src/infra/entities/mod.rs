@@ -1,5 +1,39 @@
 //! sea-orm entities: one module per table. The migrations are the truth; these mirror them.
 
+/// Declares the rows a table's rows refer to (`belongs_to` relations, by id), the `Related` impls that let queries
+/// join them, and the entity's (empty) active-model behaviour.
+macro_rules! refers_to {
+    ($($variant:ident => $module:ident via $column:ident),* $(,)?) => {
+        /// The rows this table's rows refer to.
+        #[derive(Copy, Clone, Debug, EnumIter)]
+        pub enum Relation {
+            $(
+                #[doc = concat!("The `", stringify!($module), "` row this one refers to.")]
+                $variant,
+            )*
+        }
+
+        impl RelationTrait for Relation {
+            fn def(&self) -> RelationDef {
+                match *self {
+                    $(Self::$variant => Entity::belongs_to(super::$module::Entity)
+                        .from(Column::$column)
+                        .to(super::$module::Column::Id)
+                        .into(),)*
+                }
+            }
+        }
+
+        $(impl Related<super::$module::Entity> for Entity {
+            fn to() -> RelationDef {
+                Relation::$variant.def()
+            }
+        })*
+
+        impl ActiveModelBehavior for ActiveModel {}
+    };
+}
+
 pub mod api_token;
 pub mod audit_entry;
 pub mod case;

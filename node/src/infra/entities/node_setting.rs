@@ -10,7 +10,4 @@ pub struct Model {
     pub value: String,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
+refers_to! {}

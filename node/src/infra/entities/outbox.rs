@@ -18,7 +18,4 @@ pub struct Model {
     pub last_error: Option<String>,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
+refers_to! {}

@@ -16,7 +16,4 @@ pub struct Model {
     pub path: String,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
+refers_to! {}

@@ -15,34 +15,7 @@ pub struct Model {
     pub quantity: i64,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    /// The `item` row this one refers to.
-    #[sea_orm(
-        belongs_to = "super::item::Entity",
-        from = "Column::ItemId",
-        to = "super::item::Column::Id"
-    )]
-    Item,
-    /// The `warehouse` row this one refers to.
-    #[sea_orm(
-        belongs_to = "super::warehouse::Entity",
-        from = "Column::WarehouseId",
-        to = "super::warehouse::Column::Id"
-    )]
-    Warehouse,
-}
-
-impl ActiveModelBehavior for ActiveModel {}
-
-impl Related<super::item::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Item.def()
-    }
-}
-
-impl Related<super::warehouse::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Warehouse.def()
-    }
+refers_to! {
+    Item => item via ItemId,
+    Warehouse => warehouse via WarehouseId,
 }
