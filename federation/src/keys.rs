@@ -15,9 +15,7 @@ pub struct KeyPair {
 
 impl std::fmt::Debug for KeyPair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyPair")
-            .field("public", &self.public_multibase())
-            .finish_non_exhaustive()
+        f.debug_struct("KeyPair").field("public", &self.public_multibase()).finish_non_exhaustive()
     }
 }
 
@@ -26,30 +24,21 @@ impl KeyPair {
     pub fn generate() -> Result<Self> {
         let mut secret = [0u8; 32];
         getrandom::fill(&mut secret).map_err(|e| Error::Randomness(e.to_string()))?;
-        Ok(Self {
-            signing: SigningKey::from_bytes(&secret),
-        })
+        Ok(Self { signing: SigningKey::from_bytes(&secret) })
     }
 
     /// Restores a key pair from the hex form produced by [`KeyPair::secret_hex`].
     pub fn from_secret_hex(hex: &str) -> Result<Self> {
         let bytes =
             decode_hex(hex.trim()).ok_or(Error::InvalidKey("secret key is not 64 hex digits"))?;
-        let secret: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| Error::InvalidKey("secret key is not 32 bytes"))?;
-        Ok(Self {
-            signing: SigningKey::from_bytes(&secret),
-        })
+        let secret: [u8; 32] =
+            bytes.try_into().map_err(|_| Error::InvalidKey("secret key is not 32 bytes"))?;
+        Ok(Self { signing: SigningKey::from_bytes(&secret) })
     }
 
     /// The secret key as lower-case hex, for storage on the node only.
     pub fn secret_hex(&self) -> String {
-        self.signing
-            .to_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        self.signing.to_bytes().iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// The public key as a FEP-521a `publicKeyMultibase` value (`z6Mk…`).
@@ -72,37 +61,30 @@ pub fn encode_multibase(key: &VerifyingKey) -> String {
 
 /// Decodes a `publicKeyMultibase` value into an Ed25519 public key.
 pub fn decode_multibase(multibase: &str) -> Result<VerifyingKey> {
-    let encoded = multibase
-        .strip_prefix('z')
-        .ok_or(Error::InvalidKey("multibase key must start with z"))?;
+    let encoded =
+        multibase.strip_prefix('z').ok_or(Error::InvalidKey("multibase key must start with z"))?;
     let bytes = bs58::decode(encoded)
         .into_vec()
         .map_err(|_| Error::InvalidKey("multibase key is not base58btc"))?;
     let raw = bytes
         .strip_prefix(&ED25519_PUB_MULTICODEC)
         .ok_or(Error::InvalidKey("multibase key is not an Ed25519 key"))?;
-    let raw: [u8; 32] = raw
-        .try_into()
-        .map_err(|_| Error::InvalidKey("Ed25519 key is not 32 bytes"))?;
+    let raw: [u8; 32] =
+        raw.try_into().map_err(|_| Error::InvalidKey("Ed25519 key is not 32 bytes"))?;
     VerifyingKey::from_bytes(&raw).map_err(|_| Error::InvalidKey("not a point on the curve"))
 }
 
 /// Verifies an Ed25519 signature against a multibase public key.
 pub fn verify(multibase: &str, message: &[u8], signature: &[u8; 64]) -> Result<bool> {
     let key = decode_multibase(multibase)?;
-    Ok(key
-        .verify(message, &ed25519_dalek::Signature::from_bytes(signature))
-        .is_ok())
+    Ok(key.verify(message, &ed25519_dalek::Signature::from_bytes(signature)).is_ok())
 }
 
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
     if !hex.len().is_multiple_of(2) {
         return None;
     }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect()
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect()
 }
 
 #[cfg(test)]

@@ -16,9 +16,7 @@ pub fn fk(
     cascade: bool,
 ) -> ForeignKeyCreateStatement {
     let mut stmt = ForeignKey::create();
-    stmt.name(format!("fk_{from_table}_{from_col}"))
-        .from(from_table, from_col)
-        .to(to_table, "id");
+    stmt.name(format!("fk_{from_table}_{from_col}")).from(from_table, from_col).to(to_table, "id");
     if cascade {
         stmt.on_delete(ForeignKeyAction::Cascade);
     }
@@ -28,8 +26,7 @@ pub fn fk(
 /// An index named `ix_{table}_{cols}`.
 pub fn index(table: &'static str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
     let mut stmt = Index::create();
-    stmt.name(format!("ix_{table}_{}", cols.join("_")))
-        .table(table);
+    stmt.name(format!("ix_{table}_{}", cols.join("_"))).table(table);
     for col in cols {
         stmt.col(*col);
     }

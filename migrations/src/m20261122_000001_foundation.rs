@@ -48,8 +48,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("regions", &["parent_code"], false))
-            .await?;
+        m.create_index(index("regions", &["parent_code"], false)).await?;
         m.create_index(index("regions", &["path"], false)).await?;
 
         m.create_table(
@@ -93,10 +92,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("memberships", &["user_id", "org_id"], true))
-            .await?;
-        m.create_index(index("memberships", &["org_id"], false))
-            .await?;
+        m.create_index(index("memberships", &["user_id", "org_id"], true)).await?;
+        m.create_index(index("memberships", &["org_id"], false)).await?;
 
         m.create_table(
             Table::create()
@@ -110,8 +107,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("sessions", &["user_id"], false))
-            .await?;
+        m.create_index(index("sessions", &["user_id"], false)).await?;
 
         m.create_table(
             Table::create()
@@ -160,10 +156,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("cases", &["org_id", "status"], false))
-            .await?;
-        m.create_index(index("cases", &["org_id", "region_code"], false))
-            .await?;
+        m.create_index(index("cases", &["org_id", "status"], false)).await?;
+        m.create_index(index("cases", &["org_id", "region_code"], false)).await?;
 
         m.create_table(
             Table::create()
@@ -178,8 +172,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("case_notes", &["case_id"], false))
-            .await?;
+        m.create_index(index("case_notes", &["case_id"], false)).await?;
 
         m.create_table(
             Table::create()
@@ -212,8 +205,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("needs", &["org_id", "status"], false))
-            .await?;
+        m.create_index(index("needs", &["org_id", "status"], false)).await?;
         m.create_index(index("needs", &["case_id"], false)).await?;
 
         m.create_table(
@@ -231,12 +223,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index(
-            "audit_log",
-            &["org_id", "subject_type", "subject_id"],
-            false,
-        ))
-        .await?;
+        m.create_index(index("audit_log", &["org_id", "subject_type", "subject_id"], false))
+            .await?;
         Ok(())
     }
 

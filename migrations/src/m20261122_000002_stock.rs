@@ -8,14 +8,8 @@ use crate::helpers::{drop_all, fk, index, ts};
 pub struct Migration;
 
 /// Tables in creation order; dropped in reverse.
-const TABLES: &[&str] = &[
-    "items",
-    "warehouses",
-    "distributions",
-    "stock_movements",
-    "stock_balances",
-    "offers",
-];
+const TABLES: &[&str] =
+    &["items", "warehouses", "distributions", "stock_movements", "stock_balances", "offers"];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -61,8 +55,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("warehouses", &["org_id"], false))
-            .await?;
+        m.create_index(index("warehouses", &["org_id"], false)).await?;
 
         m.create_table(
             Table::create()
@@ -84,10 +77,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("distributions", &["org_id", "case_id"], false))
-            .await?;
-        m.create_index(index("distributions", &["need_id"], false))
-            .await?;
+        m.create_index(index("distributions", &["org_id", "case_id"], false)).await?;
+        m.create_index(index("distributions", &["need_id"], false)).await?;
 
         m.create_table(
             Table::create()
@@ -112,33 +103,15 @@ impl MigrationTrait for Migration {
                 .col(ts("created_at"))
                 .foreign_key(&mut fk("stock_movements", "org_id", "organisations", false))
                 .foreign_key(&mut fk("stock_movements", "item_id", "items", false))
-                .foreign_key(&mut fk(
-                    "stock_movements",
-                    "warehouse_id",
-                    "warehouses",
-                    false,
-                ))
-                .foreign_key(&mut fk(
-                    "stock_movements",
-                    "distribution_id",
-                    "distributions",
-                    false,
-                ))
+                .foreign_key(&mut fk("stock_movements", "warehouse_id", "warehouses", false))
+                .foreign_key(&mut fk("stock_movements", "distribution_id", "distributions", false))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("stock_movements", &["item_id", "id"], false))
-            .await?;
-        m.create_index(index(
-            "stock_movements",
-            &["item_id", "warehouse_id", "id"],
-            false,
-        ))
-        .await?;
-        m.create_index(index("stock_movements", &["org_id", "occurred_on"], false))
-            .await?;
-        m.create_index(index("stock_movements", &["distribution_id"], false))
-            .await?;
+        m.create_index(index("stock_movements", &["item_id", "id"], false)).await?;
+        m.create_index(index("stock_movements", &["item_id", "warehouse_id", "id"], false)).await?;
+        m.create_index(index("stock_movements", &["org_id", "occurred_on"], false)).await?;
+        m.create_index(index("stock_movements", &["distribution_id"], false)).await?;
 
         m.create_table(
             Table::create()
@@ -151,23 +124,12 @@ impl MigrationTrait for Migration {
                 .col(date_null("expiry"))
                 .col(big_integer("quantity").check(Expr::col("quantity").gte(0)))
                 .foreign_key(&mut fk("stock_balances", "item_id", "items", false))
-                .foreign_key(&mut fk(
-                    "stock_balances",
-                    "warehouse_id",
-                    "warehouses",
-                    false,
-                ))
+                .foreign_key(&mut fk("stock_balances", "warehouse_id", "warehouses", false))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index(
-            "stock_balances",
-            &["item_id", "warehouse_id", "lot"],
-            true,
-        ))
-        .await?;
-        m.create_index(index("stock_balances", &["org_id", "warehouse_id"], false))
-            .await?;
+        m.create_index(index("stock_balances", &["item_id", "warehouse_id", "lot"], true)).await?;
+        m.create_index(index("stock_balances", &["org_id", "warehouse_id"], false)).await?;
 
         m.create_table(
             Table::create()
@@ -195,12 +157,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index(
-            "offers",
-            &["item_id", "warehouse_id", "status"],
-            false,
-        ))
-        .await?;
+        m.create_index(index("offers", &["item_id", "warehouse_id", "status"], false)).await?;
         Ok(())
     }
 

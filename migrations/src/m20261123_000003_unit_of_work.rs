@@ -31,10 +31,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("outbox", &["activity_id"], true))
-            .await?;
-        m.create_index(index("outbox", &["delivered_at", "next_attempt_at"], false))
-            .await?;
+        m.create_index(index("outbox", &["activity_id"], true)).await?;
+        m.create_index(index("outbox", &["delivered_at", "next_attempt_at"], false)).await?;
 
         m.create_table(
             Table::create()
@@ -50,10 +48,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("invitations", &["org_id", "user_id"], true))
-            .await?;
-        m.create_index(index("invitations", &["user_id"], false))
-            .await?;
+        m.create_index(index("invitations", &["org_id", "user_id"], true)).await?;
+        m.create_index(index("invitations", &["user_id"], false)).await?;
         Ok(())
     }
 

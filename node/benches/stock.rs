@@ -43,10 +43,7 @@ async fn write<T>(
 }
 
 fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 /// A small deterministic generator, so every run loads the same ledger.
@@ -54,10 +51,7 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 }
@@ -73,23 +67,14 @@ fn ms(d: Duration) -> String {
 }
 
 async fn database(dir: &std::path::Path) -> (Config, String) {
-    let mut config = Config {
-        data_dir: dir.to_path_buf(),
-        ..Config::default()
-    };
+    let mut config = Config { data_dir: dir.to_path_buf(), ..Config::default() };
     config.log.level = "warn".into();
     let label = match std::env::var("SANAD_BENCH_DATABASE_URL") {
         Ok(admin) if !admin.trim().is_empty() => {
             let name = format!("sanad_bench_{}", std::process::id());
             let conn = sea_orm::Database::connect(admin.trim()).await.unwrap();
-            conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                .await
-                .unwrap();
-            let base = admin
-                .trim()
-                .rsplit_once('/')
-                .map(|(b, _)| b.to_owned())
-                .unwrap();
+            conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+            let base = admin.trim().rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap();
             config.database.url = format!("{base}/{name}");
             "PostgreSQL".to_owned()
         }
@@ -106,9 +91,7 @@ async fn main() {
     let samples = env("SANAD_BENCH_SAMPLES", 1_000);
     let dir = tempfile::tempdir().unwrap();
     let (config, backend) = database(dir.path()).await;
-    let db = sanad_node::app::bootstrap::open_database(&config)
-        .await
-        .unwrap();
+    let db = sanad_node::app::bootstrap::open_database(&config).await.unwrap();
 
     let bus = EventBus::new();
     let operator = OperatorScope::command_line();
@@ -118,10 +101,7 @@ async fn main() {
         name_en: "Bench".into(),
         description: String::new(),
     };
-    write(&db, &bus, async |uow| {
-        accounts::create_org(uow, &operator, &org, None).await
-    })
-    .await;
+    write(&db, &bus, async |uow| accounts::create_org(uow, &operator, &org, None).await).await;
     let new = accounts::prepare_user(&UserFields {
         email: "bench@example.org".into(),
         display_name: "Bench".into(),
@@ -129,10 +109,8 @@ async fn main() {
     })
     .await
     .unwrap();
-    let user = write(&db, &bus, async |uow| {
-        accounts::create_user(uow, &operator, &new).await
-    })
-    .await;
+    let user =
+        write(&db, &bus, async |uow| accounts::create_user(uow, &operator, &new).await).await;
     write(&db, &bus, async |uow| {
         accounts::grant_by_name(uow, &operator, "bench@example.org", "bench", Role::Admin).await
     })
@@ -149,10 +127,7 @@ async fn main() {
             unit: "parcel".into(),
             ..Default::default()
         });
-        let item = write(&db, &bus, async |uow| {
-            stock::create_item(uow, &scope, d).await
-        })
-        .await;
+        let item = write(&db, &bus, async |uow| stock::create_item(uow, &scope, d).await).await;
         items.push(item.id);
     }
     let mut warehouses = Vec::with_capacity(warehouse_count);
@@ -162,10 +137,8 @@ async fn main() {
             region_code: "PS-GZA".into(),
             ..Default::default()
         });
-        let warehouse = write(&db, &bus, async |uow| {
-            stock::create_warehouse(uow, &scope, d).await
-        })
-        .await;
+        let warehouse =
+            write(&db, &bus, async |uow| stock::create_warehouse(uow, &scope, d).await).await;
         warehouses.push(warehouse.id);
     }
 
@@ -174,11 +147,7 @@ async fn main() {
     let load = load_ledger(&db, scope.org_id(), user.id, &items, &warehouses, movements).await;
     eprintln!("      loaded in {:.1} s", started.elapsed().as_secs_f64());
     // Measure the steady state: statistics gathered and (PostgreSQL) the visibility map set, as autovacuum does.
-    let maintenance = if backend == "PostgreSQL" {
-        "VACUUM ANALYZE"
-    } else {
-        "ANALYZE"
-    };
+    let maintenance = if backend == "PostgreSQL" { "VACUUM ANALYZE" } else { "ANALYZE" };
     db.execute_unprepared(maintenance).await.unwrap();
     let busy = items[0];
 
@@ -188,10 +157,7 @@ async fn main() {
         household_size: Some(4),
         ..Default::default()
     });
-    let case = write(&db, &bus, async |uow| {
-        cases::create(uow, &scope, household).await
-    })
-    .await;
+    let case = write(&db, &bus, async |uow| cases::create(uow, &scope, household).await).await;
     let need = Input::new(NeedFields {
         case_id: Some(case.id),
         sector: Some(Sector::Food),
@@ -201,17 +167,11 @@ async fn main() {
         urgency: Some(Urgency::High),
         ..Default::default()
     });
-    let need = write(&db, &bus, async |uow| {
-        needs::create(uow, &scope, need).await
-    })
-    .await;
+    let need = write(&db, &bus, async |uow| needs::create(uow, &scope, need).await).await;
 
     eprintln!("[3/4] timing {samples} distributions, balance lookups and stock-card pages");
     // Distribute from the fullest buckets of ordinary items, one parcel at a time.
-    let mut buckets: Vec<_> = load
-        .iter()
-        .filter(|((i, _), q)| *i != busy && **q > 0)
-        .collect();
+    let mut buckets: Vec<_> = load.iter().filter(|((i, _), q)| *i != busy && **q > 0).collect();
     buckets.sort_by_key(|(_, q)| std::cmp::Reverse(**q));
     let ((item, warehouse), _) = buckets[0];
     // Enough stock in that bucket for every sample, received like any other delivery.
@@ -223,10 +183,7 @@ async fn main() {
         source_kind: Some(SourceKind::Donor),
         ..Default::default()
     });
-    write(&db, &bus, async |uow| {
-        stock::record(uow, &scope, receipt).await
-    })
-    .await;
+    write(&db, &bus, async |uow| stock::record(uow, &scope, receipt).await).await;
     let draft = DistributionFields {
         case_id: Some(case.id),
         need_id: Some(need.id),
@@ -242,10 +199,7 @@ async fn main() {
     for _ in 0..samples {
         let t = Instant::now();
         let input = Input::new(draft.clone());
-        write(&db, &bus, async |uow| {
-            stock::record_distribution(uow, &scope, input).await
-        })
-        .await;
+        write(&db, &bus, async |uow| stock::record_distribution(uow, &scope, input).await).await;
         record.push(t.elapsed());
     }
     let mut lookup = Vec::with_capacity(samples);
@@ -267,10 +221,7 @@ async fn main() {
         assert_eq!(rows.len(), 50);
         busy_total = total;
     }
-    assert!(
-        stock::verify_balances(&db, &scope).await.unwrap(),
-        "balances equal the ledger"
-    );
+    assert!(stock::verify_balances(&db, &scope).await.unwrap(), "balances equal the ledger");
 
     eprintln!("[4/4] done");
     let mut out = std::io::stdout().lock();
@@ -278,10 +229,7 @@ async fn main() {
     writeln!(out, "| operation | samples | p50 | p99 |").unwrap();
     writeln!(out, "|---|---|---|---|").unwrap();
     for (name, s) in [
-        (
-            "record a distribution (1 line, FEFO, need update, audit)",
-            &mut record,
-        ),
+        ("record a distribution (1 line, FEFO, need update, audit)", &mut record),
         ("balance lookup (on hand + reserved)", &mut lookup),
         ("stock card, first page of the busiest item", &mut card),
     ] {
@@ -295,9 +243,7 @@ async fn main() {
     {
         let conn = sea_orm::Database::connect(admin.trim()).await.unwrap();
         let name = format!("sanad_bench_{}", std::process::id());
-        conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\""))
-            .await
-            .ok();
+        conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\"")).await.ok();
     }
 }
 
@@ -314,9 +260,7 @@ async fn load_ledger(
     let mut rng = Lcg(42);
     let mut balance: HashMap<(i64, i64), i64> = HashMap::new();
     let today = chrono::Utc::now().date_naive();
-    let now = chrono::Utc::now()
-        .format("%Y-%m-%d %H:%M:%S%.f+00:00")
-        .to_string();
+    let now = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.f+00:00").to_string();
     let mut rows = Vec::with_capacity(1000);
     let mut done = 0;
     while done < movements {
@@ -358,10 +302,8 @@ async fn load_ledger(
     }
     eprintln!();
     let txn = sea_orm::TransactionTrait::begin(db).await.unwrap();
-    let all: Vec<String> = balance
-        .iter()
-        .map(|((i, w), q)| format!("({org}, {i}, {w}, '', NULL, {q})"))
-        .collect();
+    let all: Vec<String> =
+        balance.iter().map(|((i, w), q)| format!("({org}, {i}, {w}, '', NULL, {q})")).collect();
     for chunk in all.chunks(1000) {
         let sql = format!(
             "INSERT INTO stock_balances (org_id, item_id, warehouse_id, lot, expiry, quantity) VALUES {}",

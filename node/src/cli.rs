@@ -149,58 +149,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     crate::telemetry::init(&log);
     let tr = Tr::new(
         std::sync::Arc::new(Catalogue::load()?),
-        std::env::var("LANG")
-            .ok()
-            .as_deref()
-            .and_then(Lang::parse)
-            .unwrap_or(Lang::En),
+        std::env::var("LANG").ok().as_deref().and_then(Lang::parse).unwrap_or(Lang::En),
     );
     let explain = |e: AppError| explain(&tr, e);
     match cli.command {
         Command::Serve => serve(config).await,
         Command::Migrate => {
             crate::app::bootstrap::open_database(&config).await?;
-            println!(
-                "database is up to date ({})",
-                db::redact(&config.database.url)
-            );
+            println!("database is up to date ({})", db::redact(&config.database.url));
             Ok(())
         }
-        Command::Org(OrgCommand::Create {
-            slug,
-            name_ar,
-            name_en,
-            description,
-        }) => {
+        Command::Org(OrgCommand::Create { slug, name_ar, name_en, description }) => {
             let conn = open(&config).await?;
             if let Some(org) = accounts::find_org(&conn, &slug).await.map_err(explain)? {
                 println!("organisation {} already exists; nothing changed", org.slug);
                 return Ok(());
             }
-            let fields = OrgFields {
-                slug,
-                name_ar,
-                name_en,
-                description,
-            };
-            let org = write(&conn, async |uow| {
-                accounts::create_org(uow, &OPERATOR, &fields, None).await
-            })
-            .await
-            .map_err(explain)?;
-            println!(
-                "created organisation {} ({} / {})",
-                org.slug, org.name_ar, org.name_en
-            );
+            let fields = OrgFields { slug, name_ar, name_en, description };
+            let org =
+                write(&conn, async |uow| accounts::create_org(uow, &OPERATOR, &fields, None).await)
+                    .await
+                    .map_err(explain)?;
+            println!("created organisation {} ({} / {})", org.slug, org.name_ar, org.name_en);
             Ok(())
         }
         Command::User(UserCommand::Create(args)) => {
             let conn = open(&config).await?;
-            if accounts::find_user(&conn, &args.email)
-                .await
-                .map_err(explain)?
-                .is_some()
-            {
+            if accounts::find_user(&conn, &args.email).await.map_err(explain)?.is_some() {
                 println!(
                     "user {} already exists; nothing changed",
                     args.email.trim().to_lowercase()
@@ -215,11 +190,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await
             .map_err(explain)?;
-            let user = write(&conn, async |uow| {
-                accounts::create_user(uow, &OPERATOR, &new).await
-            })
-            .await
-            .map_err(explain)?;
+            let user = write(&conn, async |uow| accounts::create_user(uow, &OPERATOR, &new).await)
+                .await
+                .map_err(explain)?;
             println!("created user {}", user.email);
             Ok(())
         }
@@ -238,20 +211,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(UserCommand::Operator { email }) => {
             let conn = open(&config).await?;
-            write(&conn, async |uow| {
-                accounts::make_operator(uow, &OPERATOR, &email).await
-            })
-            .await
-            .map_err(explain)?;
+            write(&conn, async |uow| accounts::make_operator(uow, &OPERATOR, &email).await)
+                .await
+                .map_err(explain)?;
             println!("{email} is a node operator");
             Ok(())
         }
-        Command::Token(TokenCommand::Create {
-            email,
-            org,
-            role,
-            label,
-        }) => {
+        Command::Token(TokenCommand::Create { email, org, role, label }) => {
             let conn = open(&config).await?;
             let role = match role.as_deref() {
                 Some(raw) => Some(
@@ -292,11 +258,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 fn explain(tr: &Tr, err: AppError) -> anyhow::Error {
     match err {
         AppError::Validation(errors) => {
-            let parts: Vec<String> = errors
-                .0
-                .iter()
-                .map(|e| format!("{}: {}", e.field, tr.t(e.code)))
-                .collect();
+            let parts: Vec<String> =
+                errors.0.iter().map(|e| format!("{}: {}", e.field, tr.t(e.code))).collect();
             anyhow::anyhow!("{}", parts.join("; "))
         }
         AppError::Internal(e) => e,
@@ -344,11 +307,7 @@ fn read_password(file: Option<&std::path::Path>) -> anyhow::Result<String> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let public_url = config.public_url.clone();
-    let backend = if config.is_postgres() {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
+    let backend = if config.is_postgres() { "PostgreSQL" } else { "SQLite" };
     let db_url = db::redact(&config.database.url);
     let app = Application::build(config).await?;
     let addr = app.local_addr()?;

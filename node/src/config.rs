@@ -112,29 +112,19 @@ impl Default for HttpConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self {
-            url: String::new(),
-            url_file: None,
-            max_connections: 10,
-        }
+        Self { url: String::new(), url_file: None, max_connections: 10 }
     }
 }
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self {
-            format: "plain".into(),
-            level: DEFAULT_LOG_LEVEL.into(),
-        }
+        Self { format: "plain".into(), level: DEFAULT_LOG_LEVEL.into() }
     }
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        Self {
-            session_hours: 12,
-            signin_attempts_per_minute: 10,
-        }
+        Self { session_hours: 12, signin_attempts_per_minute: 10 }
     }
 }
 
@@ -149,18 +139,12 @@ impl Config {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(path) = file {
             if !path.is_file() {
-                return Err(ConfigError(format!(
-                    "--config: no such file {}",
-                    path.display()
-                )));
+                return Err(ConfigError(format!("--config: no such file {}", path.display())));
             }
             figment = figment.merge(Toml::file_exact(path));
         }
-        figment = figment.merge(
-            Env::prefixed("SANAD_")
-                .split("__")
-                .ignore(&["test_database_url", "config"]),
-        );
+        figment = figment
+            .merge(Env::prefixed("SANAD_").split("__").ignore(&["test_database_url", "config"]));
         let config: Config = figment.extract().map_err(|e| {
             let mut msg = String::new();
             for err in e {
@@ -187,9 +171,7 @@ impl Config {
         }
         self.public_url = self.public_url.trim().trim_end_matches('/').to_owned();
         let ok_url = |u: &str| {
-            let rest = u
-                .strip_prefix("https://")
-                .or_else(|| u.strip_prefix("http://"));
+            let rest = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://"));
             rest.is_some_and(|r| {
                 !r.is_empty() && !r.contains(char::is_whitespace) && !r.contains('/')
             })
@@ -205,19 +187,14 @@ impl Config {
         {
             self.database.url = std::fs::read_to_string(file)
                 .map_err(|e| {
-                    ConfigError(format!(
-                        "database.url_file: cannot read {}: {e}",
-                        file.display()
-                    ))
+                    ConfigError(format!("database.url_file: cannot read {}: {e}", file.display()))
                 })?
                 .trim()
                 .to_owned();
         }
         if self.database.url.trim().is_empty() {
-            self.database.url = format!(
-                "sqlite://{}?mode=rwc",
-                self.data_dir.join("sanad.db").display()
-            );
+            self.database.url =
+                format!("sqlite://{}?mode=rwc", self.data_dir.join("sanad.db").display());
         }
         let url = self.database.url.trim();
         if !(url.starts_with("sqlite:")
@@ -229,9 +206,7 @@ impl Config {
             ));
         }
         if self.database.max_connections == 0 || self.database.max_connections > 1000 {
-            return Err(ConfigError(
-                "database.max_connections: must be between 1 and 1000".into(),
-            ));
+            return Err(ConfigError("database.max_connections: must be between 1 and 1000".into()));
         }
         if !matches!(self.log.format.as_str(), "plain" | "json") {
             return Err(ConfigError(format!(
@@ -256,25 +231,17 @@ impl Config {
             ("http.request_timeout_secs", self.http.request_timeout_secs),
         ] {
             if !(1..=3600).contains(&value) {
-                return Err(ConfigError(format!(
-                    "{name}: must be between 1 and 3600 seconds"
-                )));
+                return Err(ConfigError(format!("{name}: must be between 1 and 3600 seconds")));
             }
         }
         if !(1..=1_000_000).contains(&self.http.max_connections) {
-            return Err(ConfigError(
-                "http.max_connections: must be between 1 and 1000000".into(),
-            ));
+            return Err(ConfigError("http.max_connections: must be between 1 and 1000000".into()));
         }
         if self.auth.session_hours == 0 || self.auth.session_hours > 24 * 90 {
-            return Err(ConfigError(
-                "auth.session_hours: must be between 1 and 2160".into(),
-            ));
+            return Err(ConfigError("auth.session_hours: must be between 1 and 2160".into()));
         }
         if self.auth.signin_attempts_per_minute == 0 {
-            return Err(ConfigError(
-                "auth.signin_attempts_per_minute: must be at least 1".into(),
-            ));
+            return Err(ConfigError("auth.signin_attempts_per_minute: must be at least 1".into()));
         }
         Ok(self)
     }
@@ -308,10 +275,7 @@ mod tests {
         let mut config = Config::default();
         mutate(&mut config);
         let err = config.validated().expect_err("should be refused");
-        assert!(
-            err.to_string().contains(expected),
-            "{err} does not name {expected}"
-        );
+        assert!(err.to_string().contains(expected), "{err} does not name {expected}");
     }
 
     #[test]
@@ -329,15 +293,9 @@ mod tests {
         check(|c| c.database.url = "mysql://x".into(), "database.url");
         check(|c| c.log.format = "xml".into(), "log.format");
         check(|c| c.http.body_limit = 1, "http.body_limit");
-        check(
-            |c| c.http.header_timeout_secs = 0,
-            "http.header_timeout_secs",
-        );
+        check(|c| c.http.header_timeout_secs = 0, "http.header_timeout_secs");
         check(|c| c.http.max_connections = 0, "http.max_connections");
-        check(
-            |c| c.database.max_connections = 0,
-            "database.max_connections",
-        );
+        check(|c| c.database.max_connections = 0, "database.max_connections");
         check(|c| c.auth.session_hours = 0, "auth.session_hours");
     }
 
@@ -366,10 +324,7 @@ mod tests {
                 let l = l.trim_start_matches(['#', ' ']);
                 l.starts_with(&format!("{key} =")) || l.starts_with(&format!("[{key}]"))
             });
-            assert!(
-                documented,
-                "deploy/sanad.example.toml does not document `{key}`"
-            );
+            assert!(documented, "deploy/sanad.example.toml does not document `{key}`");
         }
     }
 
@@ -390,9 +345,7 @@ mod tests {
             let err = Config::load(None).unwrap_err().to_string();
             assert!(err.contains("http.body_limit"), "{err}");
             jail.create_file("bad.toml", "[htp]\nbind = \"x\"")?;
-            let err = Config::load(Some(std::path::Path::new("bad.toml")))
-                .unwrap_err()
-                .to_string();
+            let err = Config::load(Some(std::path::Path::new("bad.toml"))).unwrap_err().to_string();
             assert!(err.contains("htp"), "{err}");
             Ok(())
         });

@@ -82,10 +82,7 @@ const EN_FTL: &str = include_str!("../locales/en.ftl");
 impl Catalogue {
     /// Parses the built-in catalogues.
     pub fn load() -> anyhow::Result<Self> {
-        Ok(Self {
-            ar: bundle("ar", AR_FTL)?,
-            en: bundle("en", EN_FTL)?,
-        })
+        Ok(Self { ar: bundle("ar", AR_FTL)?, en: bundle("en", EN_FTL)? })
     }
 
     fn bundle(&self, lang: Lang) -> &FluentBundle<FluentResource> {
@@ -103,9 +100,7 @@ impl Catalogue {
             return key.to_owned();
         };
         let mut errors = Vec::new();
-        bundle
-            .format_pattern(pattern, args, &mut errors)
-            .into_owned()
+        bundle.format_pattern(pattern, args, &mut errors).into_owned()
     }
 }
 
@@ -115,9 +110,7 @@ fn bundle(code: &str, source: &str) -> anyhow::Result<FluentBundle<FluentResourc
     let mut bundle = FluentBundle::new_concurrent(vec![code.parse()?]);
     // Numbers and names are inserted into sentences of either direction; isolate them for correct bidi display.
     bundle.set_use_isolating(true);
-    bundle
-        .add_resource(resource)
-        .map_err(|errors| anyhow::anyhow!("{code}.ftl: {errors:?}"))?;
+    bundle.add_resource(resource).map_err(|errors| anyhow::anyhow!("{code}.ftl: {errors:?}"))?;
     Ok(bundle)
 }
 
@@ -219,12 +212,7 @@ mod tests {
                 }
                 let text = std::fs::read_to_string(&path).unwrap();
                 // Keys passed to the translator, and error keys written anywhere (`errors.add(…, "err-…")`).
-                let markers = [
-                    (".t(\"", ""),
-                    (".t1(\"", ""),
-                    (".t2(\"", ""),
-                    ("\"err-", "err-"),
-                ];
+                let markers = [(".t(\"", ""), (".t1(\"", ""), (".t2(\"", ""), ("\"err-", "err-")];
                 for (marker, prefix) in markers {
                     for chunk in text.split(marker).skip(1) {
                         let rest = chunk.split('"').next().unwrap_or_default();
@@ -247,10 +235,7 @@ mod tests {
                 }
             }
         }
-        assert!(
-            missing.is_empty(),
-            "keys used but not in the catalogue: {missing:?}"
-        );
+        assert!(missing.is_empty(), "keys used but not in the catalogue: {missing:?}");
     }
 
     #[test]
@@ -275,10 +260,7 @@ mod tests {
             keys_of::<SourceKind>(),
             keys_of::<LossReason>(),
             keys_of::<OfferStatus>(),
-            MovementKind::MANUAL
-                .iter()
-                .map(|k| format!("movement-help-{}", k.as_str()))
-                .collect(),
+            MovementKind::MANUAL.iter().map(|k| format!("movement-help-{}", k.as_str())).collect(),
         ];
         for key in all.iter().flatten() {
             assert!(known.contains(key), "missing {key}");

@@ -33,10 +33,7 @@ fn module_of(root: &Path, file: &Path, depth: usize) -> String {
 /// The code of a file without its comments and its test module.
 fn code(text: &str) -> String {
     let text = text.split("#[cfg(test)]").next().unwrap_or_default();
-    text.lines()
-        .map(|l| l.split("//").next().unwrap_or_default())
-        .collect::<Vec<_>>()
-        .join("\n")
+    text.lines().map(|l| l.split("//").next().unwrap_or_default()).collect::<Vec<_>>().join("\n")
 }
 
 /// Every `crate::a::b` path in the code, written inline or in a grouped `use crate::{a::{b, c}, d}`.
@@ -165,9 +162,7 @@ fn cycle(edges: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
         None
     }
     let mut done = BTreeSet::new();
-    edges
-        .keys()
-        .find_map(|node| visit(node, edges, &mut Vec::new(), &mut done))
+    edges.keys().find_map(|node| visit(node, edges, &mut Vec::new(), &mut done))
 }
 
 #[test]
@@ -178,19 +173,8 @@ fn the_domain_imports_no_http_or_template_crate() {
     assert!(files.len() > 10, "the domain's files were found");
     for file in files {
         let text = code(&std::fs::read_to_string(&file).unwrap_or_default());
-        for forbidden in [
-            "axum",
-            "askama",
-            "utoipa",
-            "crate::http",
-            "crate::app",
-            "crate::state",
-        ] {
-            assert!(
-                !text.contains(forbidden),
-                "{} names {forbidden}",
-                file.display()
-            );
+        for forbidden in ["axum", "askama", "utoipa", "crate::http", "crate::app", "crate::state"] {
+            assert!(!text.contains(forbidden), "{} names {forbidden}", file.display());
         }
     }
 }
@@ -200,23 +184,13 @@ fn no_two_modules_import_each_other() {
     for depth in [1, 2] {
         let edges = graph(depth);
         assert!(edges.len() > 5, "the graph at depth {depth} was read");
-        assert_eq!(
-            cycle(&edges),
-            None,
-            "modules at depth {depth} import each other"
-        );
+        assert_eq!(cycle(&edges), None, "modules at depth {depth} import each other");
     }
     let top = graph(1);
-    for (layer, below) in [
-        ("domain", "http"),
-        ("infra", "domain"),
-        ("infra", "http"),
-        ("vocab", "infra"),
-    ] {
-        assert!(
-            !top.get(layer).is_some_and(|to| to.contains(below)),
-            "{layer} imports {below}"
-        );
+    for (layer, below) in
+        [("domain", "http"), ("infra", "domain"), ("infra", "http"), ("vocab", "infra")]
+    {
+        assert!(!top.get(layer).is_some_and(|to| to.contains(below)), "{layer} imports {below}");
     }
 }
 

@@ -379,9 +379,6 @@ mod tests {
     fn roles_and_urgencies_are_ordered() {
         assert!(Role::Admin > Role::Caseworker && Role::Storekeeper > Role::Viewer);
         assert!(Urgency::Critical > Urgency::High && Urgency::Medium > Urgency::Low);
-        assert_eq!(
-            serde_json::to_string(&Sector::Nfi).unwrap_or_default(),
-            "\"nfi\""
-        );
+        assert_eq!(serde_json::to_string(&Sector::Nfi).unwrap_or_default(), "\"nfi\"");
     }
 }

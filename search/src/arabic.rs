@@ -52,10 +52,7 @@ const SUFFIXES: &[&str] = &["ها", "ان", "ات", "ون", "ين", "يه", "ي�
 /// least two letters. Words in other scripts are returned unchanged.
 pub fn light_stem(word: &str) -> String {
     let mut letters: Vec<char> = word.chars().collect();
-    if !letters
-        .iter()
-        .any(|c| ('\u{0600}'..='\u{06FF}').contains(c))
-    {
+    if !letters.iter().any(|c| ('\u{0600}'..='\u{06FF}').contains(c)) {
         return word.to_owned();
     }
     let starts = |w: &[char], p: &str| w.iter().copied().take(p.chars().count()).eq(p.chars());
@@ -63,9 +60,8 @@ pub fn light_stem(word: &str) -> String {
         let n = s.chars().count();
         w.len() >= n && w[w.len() - n..].iter().copied().eq(s.chars())
     };
-    if let Some(p) = PREFIXES
-        .iter()
-        .find(|p| starts(&letters, p) && letters.len() - p.chars().count() >= 2)
+    if let Some(p) =
+        PREFIXES.iter().find(|p| starts(&letters, p) && letters.len() - p.chars().count() >= 2)
     {
         letters.drain(..p.chars().count());
     } else if letters.len() >= 4 && letters.first() == Some(&'و') {
@@ -121,10 +117,7 @@ mod tests {
 
     #[test]
     fn fold_digits_keeps_letters_and_converts_separators() {
-        check(
-            fold_digits,
-            &[("٣٫٥", "3.5"), ("١٬٠٠٠", "1,000"), ("abc ١", "abc 1")],
-        );
+        check(fold_digits, &[("٣٫٥", "3.5"), ("١٬٠٠٠", "1,000"), ("abc ١", "abc 1")]);
     }
 
     #[test]
@@ -145,9 +138,6 @@ mod tests {
 
     #[test]
     fn terms_split_on_punctuation_and_spaces() {
-        assert_eq!(
-            terms("سلة غذائية، Food-parcel"),
-            vec!["سل", "غذائ", "food", "parcel"]
-        );
+        assert_eq!(terms("سلة غذائية، Food-parcel"), vec!["سل", "غذائ", "food", "parcel"]);
     }
 }

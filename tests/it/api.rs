@@ -37,14 +37,8 @@ fn case_body() -> Value {
 #[tokio::test]
 async fn a_token_creates_and_lists_cases_and_needs_and_a_viewer_cannot_write() {
     let (app, writer, viewer, _) = two_orgs().await;
-    let (status, case) = call(
-        &app,
-        "POST",
-        "/api/v1/orgs/amal/cases",
-        &writer,
-        Some(case_body()),
-    )
-    .await;
+    let (status, case) =
+        call(&app, "POST", "/api/v1/orgs/amal/cases", &writer, Some(case_body())).await;
     assert_eq!(status, 201, "{case}");
     assert_eq!(case["household_size"], 6);
     assert_eq!(case["status"], "open");
@@ -54,21 +48,10 @@ async fn a_token_creates_and_lists_cases_and_needs_and_a_viewer_cannot_write() {
     let (status, need) = call(&app, "POST", "/api/v1/orgs/amal/needs", &writer, Some(need)).await;
     assert_eq!(status, 201, "{need}");
     assert_eq!(need["status"], "partly-met");
-    assert_eq!(
-        need["region_code"], "PS-GZA",
-        "defaults to the household's region"
-    );
+    assert_eq!(need["region_code"], "PS-GZA", "defaults to the household's region");
     let community = json!({ "sector": "wash", "item": "خزان مياه", "quantity": 1, "unit": "خزان", "urgency": "medium", "region_code": "PS-KYS" });
     assert_eq!(
-        call(
-            &app,
-            "POST",
-            "/api/v1/orgs/amal/needs",
-            &writer,
-            Some(community)
-        )
-        .await
-        .0,
+        call(&app, "POST", "/api/v1/orgs/amal/needs", &writer, Some(community)).await.0,
         201
     );
 
@@ -83,26 +66,13 @@ async fn a_token_creates_and_lists_cases_and_needs_and_a_viewer_cannot_write() {
         .unwrap();
     assert_eq!(listed.len(), 1, "listing households is audited");
     assert!(listed[0].detail.contains(&case["id"].to_string()));
-    let (_, needs) = call(
-        &app,
-        "GET",
-        "/api/v1/orgs/amal/needs?sector=food",
-        &viewer,
-        None,
-    )
-    .await;
+    let (_, needs) = call(&app, "GET", "/api/v1/orgs/amal/needs?sector=food", &viewer, None).await;
     assert_eq!(needs["total"], 1);
     let (_, all) = call(&app, "GET", "/api/v1/orgs/amal/needs", &viewer, None).await;
     assert_eq!(all["total"], 2);
 
-    let (status, err) = call(
-        &app,
-        "POST",
-        "/api/v1/orgs/amal/cases",
-        &viewer,
-        Some(case_body()),
-    )
-    .await;
+    let (status, err) =
+        call(&app, "POST", "/api/v1/orgs/amal/cases", &viewer, Some(case_body())).await;
     assert_eq!(status, 403);
     assert_eq!(err["error"]["code"], "forbidden");
     let id = case["id"].as_i64().unwrap();
@@ -112,11 +82,8 @@ async fn a_token_creates_and_lists_cases_and_needs_and_a_viewer_cannot_write() {
         ("POST", "/api/v1/orgs/amal/needs".to_owned()),
         ("PUT", format!("/api/v1/orgs/amal/needs/{}", need["id"])),
     ] {
-        let body = if method == "POST" && path.ends_with("close") {
-            None
-        } else {
-            Some(case_body())
-        };
+        let body =
+            if method == "POST" && path.ends_with("close") { None } else { Some(case_body()) };
         let (status, _) = call(&app, method, &path, &viewer, body).await;
         assert!(status == 403 || status == 422, "{method} {path}: {status}");
         if status == 422 {
@@ -129,18 +96,9 @@ async fn a_token_creates_and_lists_cases_and_needs_and_a_viewer_cannot_write() {
             );
         }
     }
-    let (status, closed) = call(
-        &app,
-        "POST",
-        &format!("/api/v1/orgs/amal/cases/{id}/close"),
-        &writer,
-        None,
-    )
-    .await;
-    assert_eq!(
-        (status, closed["status"].as_str()),
-        (StatusCode::OK, Some("closed"))
-    );
+    let (status, closed) =
+        call(&app, "POST", &format!("/api/v1/orgs/amal/cases/{id}/close"), &writer, None).await;
+    assert_eq!((status, closed["status"].as_str()), (StatusCode::OK, Some("closed")));
     let (status, note) = call(
         &app,
         "POST",
@@ -150,14 +108,8 @@ async fn a_token_creates_and_lists_cases_and_needs_and_a_viewer_cannot_write() {
     )
     .await;
     assert_eq!(status, 201, "{note}");
-    let (_, notes) = call(
-        &app,
-        "GET",
-        &format!("/api/v1/orgs/amal/cases/{id}/notes"),
-        &viewer,
-        None,
-    )
-    .await;
+    let (_, notes) =
+        call(&app, "GET", &format!("/api/v1/orgs/amal/cases/{id}/notes"), &viewer, None).await;
     assert_eq!(notes[0]["body"], "اتصال هاتفي");
     let (_, orgs) = call(&app, "GET", "/api/v1/orgs", &viewer, None).await;
     assert_eq!(
@@ -169,14 +121,7 @@ async fn a_token_creates_and_lists_cases_and_needs_and_a_viewer_cannot_write() {
 #[tokio::test]
 async fn another_organisations_token_gets_404_on_every_case_and_need_route() {
     let (app, writer, _, other) = two_orgs().await;
-    let (_, case) = call(
-        &app,
-        "POST",
-        "/api/v1/orgs/amal/cases",
-        &writer,
-        Some(case_body()),
-    )
-    .await;
+    let (_, case) = call(&app, "POST", "/api/v1/orgs/amal/cases", &writer, Some(case_body())).await;
     let id = case["id"].as_i64().unwrap();
     let need = json!({ "case_id": id, "sector": "food", "item": "طحين", "quantity": 2, "unit": "كيس", "urgency": "low" });
     let (_, need) = call(&app, "POST", "/api/v1/orgs/amal/needs", &writer, Some(need)).await;
@@ -187,51 +132,23 @@ async fn another_organisations_token_gets_404_on_every_case_and_need_route() {
         ("GET", "/api/v1/orgs/amal/cases".into(), None),
         ("POST", "/api/v1/orgs/amal/cases".into(), Some(case_body())),
         ("GET", format!("/api/v1/orgs/amal/cases/{id}"), None),
-        (
-            "PUT",
-            format!("/api/v1/orgs/amal/cases/{id}"),
-            Some(case_body()),
-        ),
+        ("PUT", format!("/api/v1/orgs/amal/cases/{id}"), Some(case_body())),
         ("POST", format!("/api/v1/orgs/amal/cases/{id}/close"), None),
         ("POST", format!("/api/v1/orgs/amal/cases/{id}/reopen"), None),
         ("GET", format!("/api/v1/orgs/amal/cases/{id}/notes"), None),
-        (
-            "POST",
-            format!("/api/v1/orgs/amal/cases/{id}/notes"),
-            Some(json!({"body": "x"})),
-        ),
+        ("POST", format!("/api/v1/orgs/amal/cases/{id}/notes"), Some(json!({"body": "x"}))),
         ("GET", "/api/v1/orgs/amal/needs".into(), None),
-        (
-            "POST",
-            "/api/v1/orgs/amal/needs".into(),
-            Some(need_body.clone()),
-        ),
+        ("POST", "/api/v1/orgs/amal/needs".into(), Some(need_body.clone())),
         ("GET", format!("/api/v1/orgs/amal/needs/{nid}"), None),
-        (
-            "PUT",
-            format!("/api/v1/orgs/amal/needs/{nid}"),
-            Some(need_body.clone()),
-        ),
+        ("PUT", format!("/api/v1/orgs/amal/needs/{nid}"), Some(need_body.clone())),
         // Through its own organisation's path, the foreign ids do not exist either.
         ("GET", format!("/api/v1/orgs/nour/cases/{id}"), None),
-        (
-            "PUT",
-            format!("/api/v1/orgs/nour/cases/{id}"),
-            Some(case_body()),
-        ),
+        ("PUT", format!("/api/v1/orgs/nour/cases/{id}"), Some(case_body())),
         ("POST", format!("/api/v1/orgs/nour/cases/{id}/close"), None),
         ("GET", format!("/api/v1/orgs/nour/cases/{id}/notes"), None),
-        (
-            "POST",
-            format!("/api/v1/orgs/nour/cases/{id}/notes"),
-            Some(json!({"body": "x"})),
-        ),
+        ("POST", format!("/api/v1/orgs/nour/cases/{id}/notes"), Some(json!({"body": "x"}))),
         ("GET", format!("/api/v1/orgs/nour/needs/{nid}"), None),
-        (
-            "PUT",
-            format!("/api/v1/orgs/nour/needs/{nid}"),
-            Some(need_body),
-        ),
+        ("PUT", format!("/api/v1/orgs/nour/needs/{nid}"), Some(need_body)),
     ];
     for (method, path, body) in routes {
         let (status, err) = call(&app, method, &path, &other, body).await;
@@ -244,10 +161,7 @@ async fn another_organisations_token_gets_404_on_every_case_and_need_route() {
     assert_eq!(own["total"], 0);
     let link = json!({ "case_id": id, "sector": "food", "item": "x", "quantity": 1, "unit": "u", "urgency": "low" });
     let (status, err) = call(&app, "POST", "/api/v1/orgs/nour/needs", &other, Some(link)).await;
-    assert_eq!(
-        status, 422,
-        "a need cannot point at another organisation's case"
-    );
+    assert_eq!(status, 422, "a need cannot point at another organisation's case");
     assert!(err["error"]["fields"]["case_id"].is_string());
 }
 
@@ -270,9 +184,7 @@ async fn bad_input_gets_json_errors_with_the_right_status_and_writes_nothing() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["code"], "bad_request");
     assert_eq!(v["error"]["message"], "The body is not valid JSON.");
-    let r = send("head_name=x", "application/x-www-form-urlencoded")
-        .await
-        .unwrap();
+    let r = send("head_name=x", "application/x-www-form-urlencoded").await.unwrap();
     assert_eq!(r.status(), 415);
     let r = send(
         r#"{"head_name":"x","region_code":"PS-GZA","household_size":"six"}"#,
@@ -282,35 +194,20 @@ async fn bad_input_gets_json_errors_with_the_right_status_and_writes_nothing() {
     .unwrap();
     assert_eq!(r.status(), 422);
     let v: Value = r.json().await.unwrap();
-    assert_eq!(
-        v["error"]["fields"]["household_size"],
-        "This value has the wrong type."
-    );
-    let r = send(
-        r#"{"region_code":"PS-GZA","household_size":2}"#,
-        "application/json",
-    )
-    .await
-    .unwrap();
+    assert_eq!(v["error"]["fields"]["household_size"], "This value has the wrong type.");
+    let r =
+        send(r#"{"region_code":"PS-GZA","household_size":2}"#, "application/json").await.unwrap();
     let v: Value = r.json().await.unwrap();
-    assert_eq!(
-        v["error"]["fields"]["head_name"], "This field is required.",
-        "{v}"
-    );
+    assert_eq!(v["error"]["fields"]["head_name"], "This field is required.", "{v}");
 
     let (status, v) = call(&app, "POST", "/api/v1/orgs/amal/cases", &writer, Some(json!({
         "head_name": "x".repeat(201), "region_code": "ZZ-404", "household_size": -1, "vulnerabilities": ["rich"],
         "phone": "abc", "assigned_to": 999999 }))).await;
     assert_eq!(status, 422);
     let fields = v["error"]["fields"].as_object().unwrap();
-    for field in [
-        "head_name",
-        "region_code",
-        "household_size",
-        "vulnerabilities",
-        "phone",
-        "assigned_to",
-    ] {
+    for field in
+        ["head_name", "region_code", "household_size", "vulnerabilities", "phone", "assigned_to"]
+    {
         assert!(fields.contains_key(field), "{field} not named in {v}");
     }
     assert_eq!(
@@ -343,29 +240,15 @@ async fn bad_input_gets_json_errors_with_the_right_status_and_writes_nothing() {
         .await
         .unwrap();
     assert_eq!(r.status(), 413);
-    assert_eq!(
-        r.json::<Value>().await.unwrap()["error"]["code"],
-        "payload_too_large"
-    );
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "payload_too_large");
 
     let r = client.get(&url).send().await.unwrap();
     assert_eq!(r.status(), 401);
     assert_eq!(r.headers()["www-authenticate"], "Bearer");
-    let r = client
-        .get(&url)
-        .bearer_auth("sanad_forged")
-        .send()
-        .await
-        .unwrap();
+    let r = client.get(&url).bearer_auth("sanad_forged").send().await.unwrap();
     assert_eq!(r.status(), 401);
-    let (status, _) = call(
-        &app,
-        "GET",
-        "/api/v1/orgs/amal/cases/not-a-number",
-        &writer,
-        None,
-    )
-    .await;
+    let (status, _) =
+        call(&app, "GET", "/api/v1/orgs/amal/cases/not-a-number", &writer, None).await;
     assert_eq!(status, 400);
     let (status, _) = call(&app, "DELETE", "/api/v1/orgs/amal/cases", &writer, None).await;
     assert_eq!(status, 405);
@@ -383,16 +266,12 @@ async fn removing_a_member_revokes_their_tokens() {
     let (app, writer, _, _) = two_orgs().await;
     let admin_email = "boss@amal.org";
     app.member(admin_email, "amal", Role::Admin).await;
-    let user = sanad_node::domain::accounts::find_user(&app.state.db, admin_email)
-        .await
-        .unwrap()
-        .unwrap();
+    let user =
+        sanad_node::domain::accounts::find_user(&app.state.db, admin_email).await.unwrap().unwrap();
     let scope = sanad_node::domain::tenancy::OrgScope::for_user(&app.state.db, &user, "amal")
         .await
         .unwrap();
-    let members = sanad_node::domain::accounts::members(&app.state.db, &scope)
-        .await
-        .unwrap();
+    let members = sanad_node::domain::accounts::members(&app.state.db, &scope).await.unwrap();
     let cw = members.iter().find(|m| m.email == "cw@amal.org").unwrap();
     app.state
         .write(async |uow| {
@@ -405,23 +284,14 @@ async fn removing_a_member_revokes_their_tokens() {
     let (status, _) = call(&app, "GET", "/api/v1/orgs/amal/cases", &writer, None).await;
     assert_eq!(status, 401);
     let fresh = app.token("cw@amal.org", "amal").await;
-    assert_eq!(
-        call(&app, "GET", "/api/v1/orgs/amal/cases", &fresh, None)
-            .await
-            .0,
-        200
-    );
+    assert_eq!(call(&app, "GET", "/api/v1/orgs/amal/cases", &fresh, None).await.0, 200);
 }
 
 #[tokio::test]
 async fn openapi_document_is_served_and_describes_the_routes() {
     let app = spawn_app().await;
-    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value =
+        reqwest::get(app.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for path in [
         "/api/v1/orgs/{slug}/cases",

@@ -26,8 +26,7 @@ async fn setup() -> Setup {
     let app = spawn_app().await;
     app.org("amal", "جمعية الأمل").await;
     app.member("cw@amal.org", "amal", Role::Caseworker).await;
-    app.member("store@amal.org", "amal", Role::Storekeeper)
-        .await;
+    app.member("store@amal.org", "amal", Role::Storekeeper).await;
     let cw = app.token("cw@amal.org", "amal").await;
     let store = app.token("store@amal.org", "amal").await;
     let (_, item) = app
@@ -54,13 +53,7 @@ async fn setup() -> Setup {
             "kind": "receipt", "item_id": item, "warehouse_id": warehouse, "quantity": 1000, "source_kind": "donor" })))
         .await;
     assert_eq!(s, 201, "{v}");
-    Setup {
-        app,
-        cw,
-        store,
-        item,
-        warehouse,
-    }
+    Setup { app, cw, store, item, warehouse }
 }
 
 impl Setup {
@@ -99,14 +92,7 @@ impl Setup {
     }
 
     async fn edit_need(&self, need: i64, body: Value) -> (StatusCode, Value) {
-        self.app
-            .api(
-                "PUT",
-                &format!("/api/v1/orgs/amal/needs/{need}"),
-                &self.cw,
-                Some(body),
-            )
-            .await
+        self.app.api("PUT", &format!("/api/v1/orgs/amal/needs/{need}"), &self.cw, Some(body)).await
     }
 }
 
@@ -123,31 +109,19 @@ async fn a_need_with_distributions_keeps_its_household_and_sector() {
     let (status, v) = s.distribute(first, need, 3).await;
     assert_eq!(status, 201, "{v}");
 
-    let (status, v) = s
-        .edit_need(need, need_body(second, "food", 10, "high"))
-        .await;
+    let (status, v) = s.edit_need(need, need_body(second, "food", 10, "high")).await;
     assert_eq!(status, 422, "moved to another household: {v}");
     assert!(v["error"]["fields"]["case_id"].is_string(), "{v}");
-    let (status, v) = s
-        .edit_need(need, need_body(first, "health", 10, "high"))
-        .await;
+    let (status, v) = s.edit_need(need, need_body(first, "health", 10, "high")).await;
     assert_eq!(status, 422, "moved to another sector: {v}");
     assert!(v["error"]["fields"]["sector"].is_string(), "{v}");
 
     let (status, v) = s.edit_need(need, need_body(first, "food", 12, "low")).await;
     assert_eq!(status, 200, "other fields still change: {v}");
-    assert_eq!(
-        (v["case_id"].as_i64(), v["quantity_met"].as_i64()),
-        (Some(first), Some(3))
-    );
+    assert_eq!((v["case_id"].as_i64(), v["quantity_met"].as_i64()), (Some(first), Some(3)));
     let fresh = s.need(second, 5).await;
-    let (status, _) = s
-        .edit_need(fresh, need_body(first, "health", 5, "low"))
-        .await;
-    assert_eq!(
-        status, 200,
-        "a need nothing was delivered against may still move"
-    );
+    let (status, _) = s.edit_need(fresh, need_body(first, "health", 5, "low")).await;
+    assert_eq!(status, 200, "a need nothing was delivered against may still move");
 }
 
 #[tokio::test]
@@ -187,20 +161,9 @@ async fn need_edits_and_distributions_on_one_household_run_together_without_a_50
         }
     }
     assert!(delivered > 0);
-    let (_, v) = s
-        .app
-        .api(
-            "GET",
-            &format!("/api/v1/orgs/amal/needs/{need}"),
-            &s.cw,
-            None,
-        )
-        .await;
+    let (_, v) = s.app.api("GET", &format!("/api/v1/orgs/amal/needs/{need}"), &s.cw, None).await;
     assert_eq!(v["quantity_met"].as_i64(), Some(delivered), "{v}");
-    let (_, stock) = s
-        .app
-        .api("GET", "/api/v1/orgs/amal/stock", &s.store, None)
-        .await;
+    let (_, stock) = s.app.api("GET", "/api/v1/orgs/amal/stock", &s.store, None).await;
     assert_eq!(stock[0]["on_hand"].as_i64(), Some(1000 - delivered));
 }
 
@@ -222,8 +185,7 @@ async fn outcome(stream: &mut TcpStream, limit: Duration) -> Option<String> {
         }
     })
     .await;
-    read.ok()
-        .map(|()| String::from_utf8_lossy(&buf).into_owned())
+    read.ok().map(|()| String::from_utf8_lossy(&buf).into_owned())
 }
 
 #[tokio::test]
@@ -238,10 +200,7 @@ async fn slow_clients_are_cut_off_and_connections_are_capped() {
 
     // Headers trickled and never finished: the connection is closed.
     let mut trickle = TcpStream::connect(app.addr).await.unwrap();
-    trickle
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
-        .await
-        .unwrap();
+    trickle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
     let closed = outcome(&mut trickle, patience).await;
     assert_eq!(closed.as_deref(), Some(""), "closed without an answer");
 
@@ -333,9 +292,7 @@ async fn names_are_normalised_searched_in_any_form_and_isolated_in_pages() {
         let app = &s.app;
         let cw = s.cw.clone();
         async move {
-            let (_, v) = app
-                .api("GET", &format!("/api/v1/orgs/amal/cases?q={q}"), &cw, None)
-                .await;
+            let (_, v) = app.api("GET", &format!("/api/v1/orgs/amal/cases?q={q}"), &cw, None).await;
             v["items"]
                 .as_array()
                 .unwrap()
@@ -344,25 +301,10 @@ async fn names_are_normalised_searched_in_any_form_and_isolated_in_pages() {
                 .collect::<Vec<_>>()
         }
     };
-    assert_eq!(
-        search("Jos%C3%A9").await,
-        vec![decomposed],
-        "composed finds decomposed"
-    );
-    assert_eq!(
-        search("%D8%A7%D8%AD%D9%85%D8%AF").await,
-        vec![presentation],
-        "احمد finds ﺃﺣﻤﺪ"
-    );
-    let (_, stored) = s
-        .app
-        .api(
-            "GET",
-            &format!("/api/v1/orgs/amal/cases/{decomposed}"),
-            &s.cw,
-            None,
-        )
-        .await;
+    assert_eq!(search("Jos%C3%A9").await, vec![decomposed], "composed finds decomposed");
+    assert_eq!(search("%D8%A7%D8%AD%D9%85%D8%AF").await, vec![presentation], "احمد finds ﺃﺣﻤﺪ");
+    let (_, stored) =
+        s.app.api("GET", &format!("/api/v1/orgs/amal/cases/{decomposed}"), &s.cw, None).await;
     assert_eq!(
         stored["head_name"], "Jos\u{e9} Haddad",
         "stored composed, invisible characters gone"
@@ -378,14 +320,8 @@ async fn names_are_normalised_searched_in_any_form_and_isolated_in_pages() {
         .text()
         .await
         .unwrap();
-    assert!(
-        page.contains("<h1><bdi>ﺃﺣﻤﺪ العلي</bdi>"),
-        "names are isolated"
-    );
-    assert!(
-        page.contains("<bdi dir=\"ltr\">"),
-        "the phone reads left to right in its own cell"
-    );
+    assert!(page.contains("<h1><bdi>ﺃﺣﻤﺪ العلي</bdi>"), "names are isolated");
+    assert!(page.contains("<bdi dir=\"ltr\">"), "the phone reads left to right in its own cell");
 }
 
 #[tokio::test]
@@ -421,18 +357,8 @@ async fn existing_accounts_are_invited_and_the_answer_does_not_tell() {
     let invited = app.signed_in("n@nour.org").await;
     let r = invited.get(app.url("/o/amal")).send().await.unwrap();
     assert_eq!(r.status(), 404, "not a member before accepting");
-    let account = invited
-        .get(app.url("/account"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        account.contains("جمعية الأمل"),
-        "the invitation waits on the account page"
-    );
+    let account = invited.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
+    assert!(account.contains("جمعية الأمل"), "the invitation waits on the account page");
     let marker = "action=\"/account/invitations/";
     let id: String = account[account.find(marker).unwrap() + marker.len()..]
         .chars()
@@ -475,10 +401,7 @@ async fn the_http_details_auth_scheme_caching_retry_pages_ranges_and_compression
     let page: Value = r.json().await.unwrap();
     assert_eq!(page["page"], 100_000, "a huge page number is clamped");
     let r = client
-        .get(
-            s.app
-                .url("/api/v1/orgs/amal/reports/monthly?month=2026-11&format=csv"),
-        )
+        .get(s.app.url("/api/v1/orgs/amal/reports/monthly?month=2026-11&format=csv"))
         .bearer_auth(&s.store)
         .send()
         .await
@@ -514,11 +437,7 @@ async fn the_http_details_auth_scheme_caching_retry_pages_ranges_and_compression
     }
     let last = last.unwrap();
     assert_eq!(last.status(), 429);
-    let retry: u64 = last.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry: u64 = last.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
 
     s.app.member("a@amal.org", "amal", Role::Admin).await;
@@ -530,11 +449,7 @@ async fn the_http_details_auth_scheme_caching_retry_pages_ranges_and_compression
         .await
         .unwrap();
     assert_eq!(r.headers()["content-encoding"], "gzip");
-    let r = browser
-        .get(s.app.url("/o/amal/cases"))
-        .send()
-        .await
-        .unwrap();
+    let r = browser.get(s.app.url("/o/amal/cases")).send().await.unwrap();
     let page = r.text().await.unwrap();
     assert!(
         page.matches("<option").count() < 20,
@@ -548,10 +463,9 @@ async fn forms_that_name_a_household_record_the_view() {
     let case = s.case("أسرة للمراجعة").await;
     s.app.member("a@amal.org", "amal", Role::Admin).await;
     let browser = s.app.signed_in("a@amal.org").await;
-    for path in [
-        format!("/o/amal/distributions/new?case={case}"),
-        format!("/o/amal/needs/new?case={case}"),
-    ] {
+    for path in
+        [format!("/o/amal/distributions/new?case={case}"), format!("/o/amal/needs/new?case={case}")]
+    {
         let before = views(&s.app, case).await;
         let r = browser.get(s.app.url(&path)).send().await.unwrap();
         assert_eq!(r.status(), 200, "{path}");

@@ -37,12 +37,7 @@ async fn schema(db: &DatabaseConnection) -> Vec<String> {
 async fn migrations_go_up_down_and_up_again_to_the_same_schema() {
     let app = sanad_tests::spawn_app().await;
     let db = &app.state.db;
-    assert!(
-        Migrator::get_pending_migrations(db)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(Migrator::get_pending_migrations(db).await.unwrap().is_empty());
     let first = schema(db).await;
     assert!(
         first.len() > 20 && first.iter().any(|l| l.contains("stock_movements")),
@@ -50,29 +45,12 @@ async fn migrations_go_up_down_and_up_again_to_the_same_schema() {
     );
     Migrator::down(db, None).await.unwrap();
     assert_eq!(Migrator::get_applied_migrations(db).await.unwrap().len(), 0);
-    assert_eq!(
-        schema(db).await,
-        Vec::<String>::new(),
-        "down removes every table"
-    );
+    assert_eq!(schema(db).await, Vec::<String>::new(), "down removes every table");
     Migrator::up(db, None).await.unwrap();
-    assert!(
-        Migrator::get_pending_migrations(db)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert_eq!(
-        schema(db).await,
-        first,
-        "up after down builds the same schema"
-    );
+    assert!(Migrator::get_pending_migrations(db).await.unwrap().is_empty());
+    assert_eq!(schema(db).await, first, "up after down builds the same schema");
     sanad_node::app::bootstrap::migrate(db)
         .await
         .expect("the gazetteer reloads onto the new schema");
-    assert!(
-        sanad_node::domain::regions::exists(db, "PS-GZA")
-            .await
-            .unwrap()
-    );
+    assert!(sanad_node::domain::regions::exists(db, "PS-GZA").await.unwrap());
 }

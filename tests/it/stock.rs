@@ -20,8 +20,7 @@ async fn org() -> Org {
     let app = spawn_app().await;
     app.org("amal", "جمعية الأمل").await;
     app.org("nour", "جمعية النور").await;
-    app.member("store@amal.org", "amal", Role::Storekeeper)
-        .await;
+    app.member("store@amal.org", "amal", Role::Storekeeper).await;
     app.member("cw@amal.org", "amal", Role::Caseworker).await;
     app.member("view@amal.org", "amal", Role::Viewer).await;
     app.member("admin@nour.org", "nour", Role::Admin).await;
@@ -74,14 +73,7 @@ impl Org {
     ) -> (StatusCode, Value) {
         let body = json!({ "kind": "receipt", "item_id": self.parcel, "warehouse_id": warehouse, "quantity": quantity,
                            "lot": lot, "expiry": expiry, "source_kind": "donor", "counterparty": "WFP" });
-        self.app
-            .api(
-                "POST",
-                "/api/v1/orgs/amal/movements",
-                &self.store,
-                Some(body),
-            )
-            .await
+        self.app.api("POST", "/api/v1/orgs/amal/movements", &self.store, Some(body)).await
     }
 
     async fn household(&self, needs: i64) -> (i64, i64) {
@@ -108,14 +100,7 @@ impl Org {
     async fn distribute(&self, case: i64, need: Option<i64>, quantity: i64) -> (StatusCode, Value) {
         let body = json!({ "case_id": case, "need_id": need,
                            "lines": [{ "item_id": self.parcel, "warehouse_id": self.main, "quantity": quantity }] });
-        self.app
-            .api(
-                "POST",
-                "/api/v1/orgs/amal/distributions",
-                &self.cw,
-                Some(body),
-            )
-            .await
+        self.app.api("POST", "/api/v1/orgs/amal/distributions", &self.cw, Some(body)).await
     }
 
     async fn card(&self) -> Value {
@@ -137,9 +122,7 @@ impl Org {
             .await
             .unwrap()
             .unwrap();
-        OrgScope::for_user(&self.app.state.db, &user, "amal")
-            .await
-            .unwrap()
+        OrgScope::for_user(&self.app.state.db, &user, "amal").await.unwrap()
     }
 
     async fn balances_match_ledger(&self) -> bool {
@@ -157,23 +140,10 @@ async fn a_receipt_of_100_and_a_distribution_of_3_meet_the_need_and_the_card_sho
     let (case, need) = o.household(3).await;
     let (s, d) = o.distribute(case, Some(need), 3).await;
     assert_eq!(s, 201, "{d}");
-    assert_eq!(
-        d["lines"][0]["lot"], "L-2026-11",
-        "first-expiry-first-out picks the only lot"
-    );
-    let (_, need) = o
-        .app
-        .api(
-            "GET",
-            &format!("/api/v1/orgs/amal/needs/{need}"),
-            &o.viewer,
-            None,
-        )
-        .await;
-    assert_eq!(
-        (need["quantity_met"].as_i64(), need["status"].as_str()),
-        (Some(3), Some("met"))
-    );
+    assert_eq!(d["lines"][0]["lot"], "L-2026-11", "first-expiry-first-out picks the only lot");
+    let (_, need) =
+        o.app.api("GET", &format!("/api/v1/orgs/amal/needs/{need}"), &o.viewer, None).await;
+    assert_eq!((need["quantity_met"].as_i64(), need["status"].as_str()), (Some(3), Some("met")));
     let card = o.card().await;
     assert_eq!(card["total"], 2);
     assert_eq!(card["lines"][0]["movement"]["kind"], "distribution");
@@ -183,12 +153,7 @@ async fn a_receipt_of_100_and_a_distribution_of_3_meet_the_need_and_the_card_sho
     assert_eq!(card["lines"][1]["balance_after"], 100);
     let (_, history) = o
         .app
-        .api(
-            "GET",
-            &format!("/api/v1/orgs/amal/distributions?case_id={case}"),
-            &o.viewer,
-            None,
-        )
+        .api("GET", &format!("/api/v1/orgs/amal/distributions?case_id={case}"), &o.viewer, None)
         .await;
     assert_eq!(history.as_array().unwrap().len(), 1);
     assert!(o.balances_match_ledger().await);
@@ -236,10 +201,7 @@ async fn fifty_concurrent_distributions_against_ten_parcels_give_exactly_ten() {
             409 => {
                 assert_eq!(body["error"]["code"], "conflict");
                 assert!(
-                    body["error"]["message"]
-                        .as_str()
-                        .unwrap()
-                        .contains("المخزون غير كافٍ"),
+                    body["error"]["message"].as_str().unwrap().contains("المخزون غير كافٍ"),
                     "{body}"
                 );
                 refused += 1;
@@ -248,24 +210,11 @@ async fn fifty_concurrent_distributions_against_ten_parcels_give_exactly_ten() {
         }
     }
     assert_eq!((ok, refused), (10, 40));
-    let (_, balances) = o
-        .app
-        .api("GET", "/api/v1/orgs/amal/stock", &o.viewer, None)
-        .await;
+    let (_, balances) = o.app.api("GET", "/api/v1/orgs/amal/stock", &o.viewer, None).await;
     assert_eq!(balances[0]["on_hand"], 0);
-    let (_, need) = o
-        .app
-        .api(
-            "GET",
-            &format!("/api/v1/orgs/amal/needs/{need}"),
-            &o.viewer,
-            None,
-        )
-        .await;
-    assert_eq!(
-        need["quantity_met"], 10,
-        "the need moved exactly with the stock"
-    );
+    let (_, need) =
+        o.app.api("GET", &format!("/api/v1/orgs/amal/needs/{need}"), &o.viewer, None).await;
+    assert_eq!(need["quantity_met"], 10, "the need moved exactly with the stock");
     assert!(o.balances_match_ledger().await);
 }
 
@@ -337,19 +286,9 @@ async fn adjustments_losses_transfers_and_reversals_keep_the_card_and_report_exa
         )
         .await;
     assert_eq!(s, 409, "a distribution is reversed once");
-    let (_, need) = o
-        .app
-        .api(
-            "GET",
-            &format!("/api/v1/orgs/amal/needs/{need}"),
-            &o.viewer,
-            None,
-        )
-        .await;
-    assert_eq!(
-        (need["quantity_met"].as_i64(), need["status"].as_str()),
-        (Some(0), Some("open"))
-    );
+    let (_, need) =
+        o.app.api("GET", &format!("/api/v1/orgs/amal/needs/{need}"), &o.viewer, None).await;
+    assert_eq!((need["quantity_met"].as_i64(), need["status"].as_str()), (Some(0), Some("open")));
 
     let card = o.card().await;
     let kinds: Vec<&str> = card["lines"]
@@ -366,32 +305,19 @@ async fn adjustments_losses_transfers_and_reversals_keep_the_card_and_report_exa
         card["lines"][0]["balance_after"], 95,
         "100 received - 2 adjusted - 3 lost; transfers and the reversed distribution net out"
     );
-    let loss_line = card["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["movement"]["kind"] == "loss")
-        .unwrap();
+    let loss_line =
+        card["lines"].as_array().unwrap().iter().find(|l| l["movement"]["kind"] == "loss").unwrap();
     assert_eq!(loss_line["movement"]["reason"], "damaged");
     assert!(o.balances_match_ledger().await);
 
     let month = chrono::Utc::now().format("%Y-%m").to_string();
     let (s, report) = o
         .app
-        .api(
-            "GET",
-            &format!("/api/v1/orgs/amal/reports/monthly?month={month}"),
-            &o.viewer,
-            None,
-        )
+        .api("GET", &format!("/api/v1/orgs/amal/reports/monthly?month={month}"), &o.viewer, None)
         .await;
     assert_eq!(s, 200, "{report}");
-    let gaza = report["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["region_code"] == "PS-GZA")
-        .unwrap();
+    let gaza =
+        report["rows"].as_array().unwrap().iter().find(|r| r["region_code"] == "PS-GZA").unwrap();
     assert_eq!(
         (
             gaza["received"].as_i64(),
@@ -402,9 +328,7 @@ async fn adjustments_losses_transfers_and_reversals_keep_the_card_and_report_exa
         (Some(100), Some(3), Some(-2), Some(0))
     );
     let csv = reqwest::Client::new()
-        .get(o.app.url(&format!(
-            "/api/v1/orgs/amal/reports/monthly?month={month}&format=csv"
-        )))
+        .get(o.app.url(&format!("/api/v1/orgs/amal/reports/monthly?month={month}&format=csv")))
         .bearer_auth(&o.viewer)
         .header("accept-language", "ar")
         .send()
@@ -412,25 +336,12 @@ async fn adjustments_losses_transfers_and_reversals_keep_the_card_and_report_exa
         .unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let bytes = csv.bytes().await.unwrap();
-    assert!(
-        bytes.starts_with(&[0xEF, 0xBB, 0xBF]),
-        "UTF-8 byte-order mark for spreadsheets"
-    );
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 byte-order mark for spreadsheets");
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
     assert!(text.starts_with("الشهر,القطاع"), "{text}");
-    assert!(
-        text.contains("طرد غذائي") && text.contains("غزة") && text.contains("غذاء"),
-        "{text}"
-    );
-    let (s, _) = o
-        .app
-        .api(
-            "GET",
-            "/api/v1/orgs/amal/reports/monthly?month=2026-13",
-            &o.viewer,
-            None,
-        )
-        .await;
+    assert!(text.contains("طرد غذائي") && text.contains("غزة") && text.contains("غذاء"), "{text}");
+    let (s, _) =
+        o.app.api("GET", "/api/v1/orgs/amal/reports/monthly?month=2026-13", &o.viewer, None).await;
     assert_eq!(s, 400);
 }
 
@@ -439,26 +350,13 @@ async fn offers_reserve_stock_until_withdrawn() {
     let o = org().await;
     o.receive(o.main, 10, "L1", &days(60)).await;
     let offer = |q: i64| json!({ "item_id": o.parcel, "warehouse_id": o.main, "quantity": q, "available_until": days(14), "visibility": "network" });
-    let (s, _) = o
-        .app
-        .api(
-            "POST",
-            "/api/v1/orgs/amal/offers",
-            &o.store,
-            Some(offer(11)),
-        )
-        .await;
+    let (s, _) = o.app.api("POST", "/api/v1/orgs/amal/offers", &o.store, Some(offer(11))).await;
     assert_eq!(s, 409, "no more than the free balance");
-    let (s, created) = o
-        .app
-        .api("POST", "/api/v1/orgs/amal/offers", &o.store, Some(offer(8)))
-        .await;
+    let (s, created) =
+        o.app.api("POST", "/api/v1/orgs/amal/offers", &o.store, Some(offer(8))).await;
     assert_eq!(s, 201, "{created}");
     assert_eq!(created["region_code"], "PS-GZA");
-    let (_, balances) = o
-        .app
-        .api("GET", "/api/v1/orgs/amal/stock", &o.viewer, None)
-        .await;
+    let (_, balances) = o.app.api("GET", "/api/v1/orgs/amal/stock", &o.viewer, None).await;
     assert_eq!(
         (
             balances[0]["on_hand"].as_i64(),
@@ -471,30 +369,13 @@ async fn offers_reserve_stock_until_withdrawn() {
     let (s, err) = o.distribute(case, Some(need), 3).await;
     assert_eq!(s, 409, "reserved stock cannot be distributed twice: {err}");
     assert_eq!(o.distribute(case, Some(need), 2).await.0, 201);
-    let (s, _) = o
-        .app
-        .api("POST", "/api/v1/orgs/amal/offers", &o.store, Some(offer(1)))
-        .await;
+    let (s, _) = o.app.api("POST", "/api/v1/orgs/amal/offers", &o.store, Some(offer(1))).await;
     assert_eq!(s, 409, "nothing free is left");
     let id = created["id"].as_i64().unwrap();
-    let (s, w) = o
-        .app
-        .api(
-            "POST",
-            &format!("/api/v1/orgs/amal/offers/{id}/withdraw"),
-            &o.store,
-            None,
-        )
-        .await;
-    assert_eq!(
-        (s, w["status"].as_str()),
-        (StatusCode::OK, Some("withdrawn"))
-    );
-    assert_eq!(
-        o.distribute(case, Some(need), 3).await.0,
-        201,
-        "withdrawing released the stock"
-    );
+    let (s, w) =
+        o.app.api("POST", &format!("/api/v1/orgs/amal/offers/{id}/withdraw"), &o.store, None).await;
+    assert_eq!((s, w["status"].as_str()), (StatusCode::OK, Some("withdrawn")));
+    assert_eq!(o.distribute(case, Some(need), 3).await.0, 201, "withdrawing released the stock");
 }
 
 #[tokio::test]
@@ -507,47 +388,20 @@ async fn bulk_distribution_serves_every_household_or_none() {
     }
     let ids: Vec<i64> = cases.iter().map(|c| c.0).collect();
     let body = |q: i64| json!({ "item_id": o.parcel, "warehouse_id": o.main, "quantity": q, "case_ids": ids });
-    let (s, err) = o
-        .app
-        .api(
-            "POST",
-            "/api/v1/orgs/amal/distributions/bulk",
-            &o.cw,
-            Some(body(2)),
-        )
-        .await;
+    let (s, err) =
+        o.app.api("POST", "/api/v1/orgs/amal/distributions/bulk", &o.cw, Some(body(2))).await;
     assert_eq!(s, 409, "6 needed, 5 held: {err}");
-    let (_, balances) = o
-        .app
-        .api("GET", "/api/v1/orgs/amal/stock", &o.viewer, None)
-        .await;
+    let (_, balances) = o.app.api("GET", "/api/v1/orgs/amal/stock", &o.viewer, None).await;
     assert_eq!(balances[0]["on_hand"], 5, "nothing left the warehouse");
-    let (_, history) = o
-        .app
-        .api("GET", "/api/v1/orgs/amal/distributions", &o.viewer, None)
-        .await;
+    let (_, history) = o.app.api("GET", "/api/v1/orgs/amal/distributions", &o.viewer, None).await;
     assert_eq!(history.as_array().unwrap().len(), 0);
-    let (s, done) = o
-        .app
-        .api(
-            "POST",
-            "/api/v1/orgs/amal/distributions/bulk",
-            &o.cw,
-            Some(body(1)),
-        )
-        .await;
+    let (s, done) =
+        o.app.api("POST", "/api/v1/orgs/amal/distributions/bulk", &o.cw, Some(body(1))).await;
     assert_eq!(s, 201, "{done}");
     assert_eq!(done.as_array().unwrap().len(), 3);
     for (_, need) in &cases {
-        let (_, n) = o
-            .app
-            .api(
-                "GET",
-                &format!("/api/v1/orgs/amal/needs/{need}"),
-                &o.viewer,
-                None,
-            )
-            .await;
+        let (_, n) =
+            o.app.api("GET", &format!("/api/v1/orgs/amal/needs/{need}"), &o.viewer, None).await;
         assert_eq!(
             (n["quantity_met"].as_i64(), n["status"].as_str()),
             (Some(1), Some("partly-met"))
@@ -575,16 +429,10 @@ async fn bad_stock_input_is_refused_naming_the_field_and_writes_nothing() {
     };
     let cases = [
         (receipt(999_999, o.main, json!(5), days(30)), "item_id"),
-        (
-            receipt(o.parcel, foreign, json!(5), days(30)),
-            "warehouse_id",
-        ),
+        (receipt(o.parcel, foreign, json!(5), days(30)), "warehouse_id"),
         (receipt(o.parcel, o.main, json!(0), days(30)), "quantity"),
         (receipt(o.parcel, o.main, json!(-4), days(30)), "quantity"),
-        (
-            receipt(o.parcel, o.main, json!("ten"), days(30)),
-            "quantity",
-        ),
+        (receipt(o.parcel, o.main, json!("ten"), days(30)), "quantity"),
         (receipt(o.parcel, o.main, json!(5), days(-1)), "expiry"),
         (receipt(o.parcel, o.main, json!(5), String::new()), "expiry"),
         (
@@ -605,20 +453,10 @@ async fn bad_stock_input_is_refused_naming_the_field_and_writes_nothing() {
         ),
     ];
     for (body, field) in cases {
-        let (s, err) = o
-            .app
-            .api(
-                "POST",
-                "/api/v1/orgs/amal/movements",
-                &o.store,
-                Some(body.clone()),
-            )
-            .await;
+        let (s, err) =
+            o.app.api("POST", "/api/v1/orgs/amal/movements", &o.store, Some(body.clone())).await;
         assert_eq!(s, 422, "{body}: {err}");
-        assert!(
-            err["error"]["fields"][field].is_string(),
-            "{field} not named: {err}"
-        );
+        assert!(err["error"]["fields"][field].is_string(), "{field} not named: {err}");
     }
     let (s, err) = o
         .app
@@ -632,11 +470,7 @@ async fn bad_stock_input_is_refused_naming_the_field_and_writes_nothing() {
         .await;
     assert_eq!(s, 422);
     assert!(err["error"]["fields"]["currency"].is_string());
-    assert_eq!(
-        o.card().await["total"],
-        0,
-        "no refused request wrote a movement"
-    );
+    assert_eq!(o.card().await["total"], 0, "no refused request wrote a movement");
     let (case, need) = o.household(2).await;
     let (s, err) = o.distribute(case, Some(need), 1).await;
     assert_eq!(s, 409, "{err}");
@@ -651,15 +485,8 @@ async fn bad_stock_input_is_refused_naming_the_field_and_writes_nothing() {
         .await;
     assert_eq!(s, 422);
     assert!(err["error"]["fields"]["lines"].is_string());
-    let (_, n) = o
-        .app
-        .api(
-            "GET",
-            &format!("/api/v1/orgs/amal/needs/{need}"),
-            &o.viewer,
-            None,
-        )
-        .await;
+    let (_, n) =
+        o.app.api("GET", &format!("/api/v1/orgs/amal/needs/{need}"), &o.viewer, None).await;
     assert_eq!(n["quantity_met"], 0);
     assert!(o.balances_match_ledger().await);
 }
@@ -670,59 +497,24 @@ async fn roles_decide_who_keeps_stock_and_who_distributes_and_tenants_see_nothin
     let receipt = json!({ "kind": "receipt", "item_id": o.parcel, "warehouse_id": o.main, "quantity": 5, "lot": "L",
                           "expiry": days(30), "source_kind": "purchase" });
     assert_eq!(
-        o.app
-            .api(
-                "POST",
-                "/api/v1/orgs/amal/movements",
-                &o.viewer,
-                Some(receipt.clone())
-            )
-            .await
-            .0,
+        o.app.api("POST", "/api/v1/orgs/amal/movements", &o.viewer, Some(receipt.clone())).await.0,
         403
     );
     assert_eq!(
-        o.app
-            .api(
-                "POST",
-                "/api/v1/orgs/amal/movements",
-                &o.cw,
-                Some(receipt.clone())
-            )
-            .await
-            .0,
+        o.app.api("POST", "/api/v1/orgs/amal/movements", &o.cw, Some(receipt.clone())).await.0,
         403
     );
     assert_eq!(
-        o.app
-            .api(
-                "POST",
-                "/api/v1/orgs/amal/movements",
-                &o.store,
-                Some(receipt)
-            )
-            .await
-            .0,
+        o.app.api("POST", "/api/v1/orgs/amal/movements", &o.store, Some(receipt)).await.0,
         201
     );
     let (case, need) = o.household(1).await;
     let body = json!({ "case_id": case, "need_id": need, "lines": [{ "item_id": o.parcel, "warehouse_id": o.main, "quantity": 1 }] });
     assert_eq!(
-        o.app
-            .api(
-                "POST",
-                "/api/v1/orgs/amal/distributions",
-                &o.store,
-                Some(body.clone())
-            )
-            .await
-            .0,
+        o.app.api("POST", "/api/v1/orgs/amal/distributions", &o.store, Some(body.clone())).await.0,
         403
     );
-    let (_, d) = o
-        .app
-        .api("POST", "/api/v1/orgs/amal/distributions", &o.cw, Some(body))
-        .await;
+    let (_, d) = o.app.api("POST", "/api/v1/orgs/amal/distributions", &o.cw, Some(body)).await;
     let item = o.parcel;
     let did = d["id"].as_i64().unwrap();
     for (method, path) in [
@@ -734,10 +526,7 @@ async fn roles_decide_who_keeps_stock_and_who_distributes_and_tenants_see_nothin
         ("GET", format!("/api/v1/orgs/nour/items/{item}/card")),
         ("GET", format!("/api/v1/orgs/nour/distributions/{did}")),
         ("GET", "/api/v1/orgs/amal/offers".to_owned()),
-        (
-            "GET",
-            "/api/v1/orgs/amal/reports/monthly?month=2026-11".to_owned(),
-        ),
+        ("GET", "/api/v1/orgs/amal/reports/monthly?month=2026-11".to_owned()),
     ] {
         let (s, err) = o.app.api(method, &path, &o.other, None).await;
         assert_eq!(s, 404, "{method} {path}: {err}");
@@ -752,10 +541,7 @@ async fn roles_decide_who_keeps_stock_and_who_distributes_and_tenants_see_nothin
         )
         .await;
     assert_eq!(s, 404, "{err}");
-    let (s, _) = o
-        .app
-        .api("GET", "/api/v1/orgs/nour/stock", &o.other, None)
-        .await;
+    let (s, _) = o.app.api("GET", "/api/v1/orgs/nour/stock", &o.other, None).await;
     assert_eq!(s, 200);
 }
 
@@ -763,8 +549,7 @@ async fn roles_decide_who_keeps_stock_and_who_distributes_and_tenants_see_nothin
 async fn storekeepers_and_caseworkers_do_it_all_through_the_web_pages() {
     let app = spawn_app().await;
     app.org("amal", "جمعية الأمل").await;
-    app.member("store@amal.org", "amal", Role::Storekeeper)
-        .await;
+    app.member("store@amal.org", "amal", Role::Storekeeper).await;
     app.member("cw@amal.org", "amal", Role::Caseworker).await;
     let store = app.signed_in("store@amal.org").await;
     let r = app
@@ -790,11 +575,7 @@ async fn storekeepers_and_caseworkers_do_it_all_through_the_web_pages() {
             &store,
             "/o/amal/stock/warehouses",
             "/o/amal/stock/warehouses",
-            &[
-                ("name", "المستودع الرئيسي"),
-                ("kind", "warehouse"),
-                ("region_code", "PS-GZA"),
-            ],
+            &[("name", "المستودع الرئيسي"), ("kind", "warehouse"), ("region_code", "PS-GZA")],
         )
         .await;
     assert_eq!(r.status(), 303);
@@ -802,21 +583,14 @@ async fn storekeepers_and_caseworkers_do_it_all_through_the_web_pages() {
         .await
         .unwrap()
         .unwrap();
-    let scope = OrgScope::for_user(&app.state.db, &user, "amal")
-        .await
-        .unwrap();
-    let warehouse = sanad_node::domain::stock::warehouses(&app.state.db, &scope)
-        .await
-        .unwrap()[0]
+    let scope = OrgScope::for_user(&app.state.db, &user, "amal").await.unwrap();
+    let warehouse = sanad_node::domain::stock::warehouses(&app.state.db, &scope).await.unwrap()[0]
         .id
         .to_string();
     let expiry = (chrono::Utc::now().date_naive() + chrono::Duration::days(20)).to_string();
     let arabic_expiry: String = expiry
         .chars()
-        .map(|c| {
-            c.to_digit(10)
-                .map_or(c, |d| char::from_u32(0x0660 + d).unwrap())
-        })
+        .map(|c| c.to_digit(10).map_or(c, |d| char::from_u32(0x0660 + d).unwrap()))
         .collect();
     let receipt = [
         ("kind", "receipt"),
@@ -864,20 +638,10 @@ async fn storekeepers_and_caseworkers_do_it_all_through_the_web_pages() {
             &cw,
             "/o/amal/cases/new",
             "/o/amal/cases/new",
-            &[
-                ("head_name", "أسرة سالم"),
-                ("region_code", "PS-GZA"),
-                ("household_size", "4"),
-            ],
+            &[("head_name", "أسرة سالم"), ("region_code", "PS-GZA"), ("household_size", "4")],
         )
         .await;
-    let case = r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let case = r.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_owned();
     let r = app
         .submit(
             &cw,
@@ -893,22 +657,9 @@ async fn storekeepers_and_caseworkers_do_it_all_through_the_web_pages() {
             ],
         )
         .await;
-    let need = r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let need = r.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_owned();
     let form = format!("/o/amal/distributions/new?case={case}&need={need}");
-    let page = cw
-        .get(app.url(&form))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = cw.get(app.url(&form)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("طرد غذائي") && page.contains("أسرة سالم"));
     let lines = [
         ("case_id", case.as_str()),
@@ -922,9 +673,7 @@ async fn storekeepers_and_caseworkers_do_it_all_through_the_web_pages() {
         ("quantity", ""),
         ("lot", ""),
     ];
-    let r = app
-        .submit(&cw, &form, "/o/amal/distributions/new", &lines)
-        .await;
+    let r = app.submit(&cw, &form, "/o/amal/distributions/new", &lines).await;
     assert_eq!(r.status(), 303);
     let distribution = r.headers()["location"].to_str().unwrap().to_owned();
     let need_page = cw
@@ -936,14 +685,7 @@ async fn storekeepers_and_caseworkers_do_it_all_through_the_web_pages() {
         .await
         .unwrap();
     assert!(need_page.contains(">ملبّى</span>") && need_page.contains(&distribution));
-    let card = store
-        .get(app.url(&item_page))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let card = store.get(app.url(&item_page)).send().await.unwrap().text().await.unwrap();
     assert!(
         card.contains(r#"<td class="num">97</td>"#) && card.contains(r#"<td class="num">100</td>"#),
         "running balance 100 then 97"
@@ -970,14 +712,7 @@ async fn storekeepers_and_caseworkers_do_it_all_through_the_web_pages() {
         let r = store.get(app.url(page)).send().await.unwrap();
         assert_eq!(r.status(), 200, "{page}");
     }
-    assert_eq!(
-        cw.get(app.url("/o/amal/distributions/bulk"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(cw.get(app.url("/o/amal/distributions/bulk")).send().await.unwrap().status(), 200);
     let edit = format!("{item_page}/edit");
     let renamed = [
         ("name_ar", "طرد غذائي عائلي"),
@@ -987,10 +722,7 @@ async fn storekeepers_and_caseworkers_do_it_all_through_the_web_pages() {
         ("unit", "طرد"),
         ("expires", "on"),
     ];
-    assert_eq!(
-        app.submit(&store, &edit, &edit, &renamed).await.status(),
-        303
-    );
+    assert_eq!(app.submit(&store, &edit, &edit, &renamed).await.status(), 303);
     assert!(
         store
             .get(app.url(&item_page))
@@ -1010,35 +742,15 @@ async fn storekeepers_and_caseworkers_do_it_all_through_the_web_pages() {
         ("unit", "kg"),
     ];
     let r = app.submit(&store, &edit, &edit, &recounted).await;
-    assert_eq!(
-        r.status(),
-        422,
-        "the unit of an item with movements cannot change"
-    );
+    assert_eq!(r.status(), 422, "the unit of an item with movements cannot change");
     assert!(r.text().await.unwrap().contains("لهذا الصنف حركات مخزون"));
-    let overview = store
-        .get(app.url("/o/amal/stock"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let overview = store.get(app.url("/o/amal/stock")).send().await.unwrap().text().await.unwrap();
     assert!(
         overview.contains("97 طرد") && overview.contains("L-7"),
         "balance and the lot expiring within 30 days are listed"
     );
-    let csv = store
-        .get(app.url("/o/amal/stock/report?format=csv"))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        csv.headers()["content-disposition"]
-            .to_str()
-            .unwrap()
-            .starts_with("attachment")
-    );
+    let csv = store.get(app.url("/o/amal/stock/report?format=csv")).send().await.unwrap();
+    assert!(csv.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
     let bytes = csv.bytes().await.unwrap();
     assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
     assert!(String::from_utf8_lossy(&bytes).contains("طرد غذائي عائلي,طرد,100,3,0,0,0"));
@@ -1056,50 +768,24 @@ async fn lines_see_each_other_lots_keep_their_dates_and_needs_keep_what_was_deli
             { "item_id": o.parcel, "warehouse_id": o.main, "quantity": a },
             { "item_id": o.parcel, "warehouse_id": o.main, "quantity": b }] })
     };
-    let (s, d) = o
-        .app
-        .api(
-            "POST",
-            "/api/v1/orgs/amal/distributions",
-            &o.cw,
-            Some(two_lines(5, 5)),
-        )
-        .await;
+    let (s, d) =
+        o.app.api("POST", "/api/v1/orgs/amal/distributions", &o.cw, Some(two_lines(5, 5))).await;
     assert_eq!(s, 201, "{d}");
-    let lots: Vec<&str> = d["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["lot"].as_str().unwrap())
-        .collect();
+    let lots: Vec<&str> =
+        d["lines"].as_array().unwrap().iter().map(|l| l["lot"].as_str().unwrap()).collect();
     assert_eq!(lots, vec!["X", "Y"]);
     // A reservation is weighed against all the lines together.
     o.receive(o.main, 10, "Z", &days(60)).await;
     let offer = json!({ "item_id": o.parcel, "warehouse_id": o.main, "quantity": 6, "available_until": days(7) });
-    assert_eq!(
-        o.app
-            .api("POST", "/api/v1/orgs/amal/offers", &o.store, Some(offer))
-            .await
-            .0,
-        201
-    );
+    assert_eq!(o.app.api("POST", "/api/v1/orgs/amal/offers", &o.store, Some(offer)).await.0, 201);
     let (case2, need2) = o.household(8).await;
     let body = json!({ "case_id": case2, "need_id": need2, "lines": [
         { "item_id": o.parcel, "warehouse_id": o.main, "quantity": 4 },
         { "item_id": o.parcel, "warehouse_id": o.main, "quantity": 4 }] });
-    let (s, err) = o
-        .app
-        .api("POST", "/api/v1/orgs/amal/distributions", &o.cw, Some(body))
-        .await;
+    let (s, err) = o.app.api("POST", "/api/v1/orgs/amal/distributions", &o.cw, Some(body)).await;
     assert_eq!(s, 409, "8 asked, 4 free: {err}");
-    let (_, balances) = o
-        .app
-        .api("GET", "/api/v1/orgs/amal/stock", &o.viewer, None)
-        .await;
-    assert_eq!(
-        balances[0]["on_hand"], 10,
-        "the refused distribution took nothing"
-    );
+    let (_, balances) = o.app.api("GET", "/api/v1/orgs/amal/stock", &o.viewer, None).await;
+    assert_eq!(balances[0]["on_hand"], 10, "the refused distribution took nothing");
 
     // Stock received without a lot number is kept apart by expiry date, also across transfers.
     let lotless = |warehouse: i64, date: String| json!({ "kind": "receipt", "item_id": o.parcel, "warehouse_id": warehouse, "quantity": 10, "expiry": date, "source_kind": "purchase" });
@@ -1129,58 +815,28 @@ async fn lines_see_each_other_lots_keep_their_dates_and_needs_keep_what_was_deli
         201
     );
     let transfer = json!({ "kind": "transfer", "item_id": o.parcel, "warehouse_id": o.main, "to_warehouse_id": o.point, "quantity": 10, "lot": early });
-    let (s, moved) = o
-        .app
-        .api(
-            "POST",
-            "/api/v1/orgs/amal/movements",
-            &o.store,
-            Some(transfer),
-        )
-        .await;
+    let (s, moved) =
+        o.app.api("POST", "/api/v1/orgs/amal/movements", &o.store, Some(transfer)).await;
     assert_eq!(s, 201, "{moved}");
     let (_, lots) = o
         .app
-        .api(
-            "GET",
-            &format!("/api/v1/orgs/amal/items/{}/lots", o.parcel),
-            &o.viewer,
-            None,
-        )
+        .api("GET", &format!("/api/v1/orgs/amal/items/{}/lots", o.parcel), &o.viewer, None)
         .await;
     let at_point: Vec<(String, String)> = lots
         .as_array()
         .unwrap()
         .iter()
         .filter(|l| l["warehouse_id"] == o.point)
-        .map(|l| {
-            (
-                l["lot"].as_str().unwrap().to_owned(),
-                l["expiry"].as_str().unwrap().to_owned(),
-            )
-        })
+        .map(|l| (l["lot"].as_str().unwrap().to_owned(), l["expiry"].as_str().unwrap().to_owned()))
         .collect();
     assert_eq!(
         at_point,
         vec![(early.clone(), early.clone()), (late.clone(), late.clone())],
         "two dates, two lots, soonest first"
     );
-    let (_, soon) = o
-        .app
-        .api(
-            "GET",
-            "/api/v1/orgs/amal/stock/expiring?days=45",
-            &o.viewer,
-            None,
-        )
-        .await;
-    assert!(
-        soon.as_array()
-            .unwrap()
-            .iter()
-            .any(|l| l["lot"] == early.as_str()),
-        "{soon}"
-    );
+    let (_, soon) =
+        o.app.api("GET", "/api/v1/orgs/amal/stock/expiring?days=45", &o.viewer, None).await;
+    assert!(soon.as_array().unwrap().iter().any(|l| l["lot"] == early.as_str()), "{soon}");
 
     // A need keeps what distributions delivered: an edit cannot lower it, and leaving it out keeps it.
     let need_url = format!("/api/v1/orgs/amal/needs/{need}");
@@ -1190,10 +846,7 @@ async fn lines_see_each_other_lots_keep_their_dates_and_needs_keep_what_was_deli
         (s, n["quantity_met"].as_i64(), n["urgency"].as_str()),
         (StatusCode::OK, Some(10), Some("low"))
     );
-    let (s, err) = o
-        .app
-        .api("PUT", &need_url, &o.cw, Some(edit(Some(2))))
-        .await;
+    let (s, err) = o.app.api("PUT", &need_url, &o.cw, Some(edit(Some(2)))).await;
     assert_eq!(s, 422);
     assert!(err["error"]["fields"]["quantity_met"].is_string());
 
@@ -1204,20 +857,11 @@ async fn lines_see_each_other_lots_keep_their_dates_and_needs_keep_what_was_deli
         .await;
     let (case3, need3) = o.household(3).await;
     let body = json!({ "case_id": case3, "need_id": need3, "lines": [{ "item_id": blanket["id"], "warehouse_id": o.main, "quantity": 1 }] });
-    let (s, err) = o
-        .app
-        .api("POST", "/api/v1/orgs/amal/distributions", &o.cw, Some(body))
-        .await;
+    let (s, err) = o.app.api("POST", "/api/v1/orgs/amal/distributions", &o.cw, Some(body)).await;
     assert_eq!(s, 422);
-    assert!(
-        err["error"]["fields"]["lines[0].item_id"].is_string(),
-        "{err}"
-    );
+    assert!(err["error"]["fields"]["lines[0].item_id"].is_string(), "{err}");
 
-    let (_, low) = o
-        .app
-        .api("GET", "/api/v1/orgs/amal/stock/low", &o.viewer, None)
-        .await;
+    let (_, low) = o.app.api("GET", "/api/v1/orgs/amal/stock/low", &o.viewer, None).await;
     assert!(
         low.as_array().unwrap().is_empty() || low[0]["item_id"] != o.parcel,
         "the parcels are above their threshold: {low}"
@@ -1279,24 +923,11 @@ async fn another_organisation_cannot_use_our_items_warehouses_cases_or_needs() {
     for (path, body, field) in attempts {
         let (s, err) = o.app.api("POST", path, &o.other, Some(body)).await;
         assert_eq!(s, 422, "{path}: {err}");
-        assert!(
-            err["error"]["fields"][field].is_string(),
-            "{path} should name {field}: {err}"
-        );
+        assert!(err["error"]["fields"][field].is_string(), "{path} should name {field}: {err}");
     }
-    let (_, balances) = o
-        .app
-        .api("GET", "/api/v1/orgs/amal/stock", &o.viewer, None)
-        .await;
+    let (_, balances) = o.app.api("GET", "/api/v1/orgs/amal/stock", &o.viewer, None).await;
     assert_eq!(balances[0]["on_hand"], 10);
-    let (_, n) = o
-        .app
-        .api(
-            "GET",
-            &format!("/api/v1/orgs/amal/needs/{need}"),
-            &o.viewer,
-            None,
-        )
-        .await;
+    let (_, n) =
+        o.app.api("GET", &format!("/api/v1/orgs/amal/needs/{need}"), &o.viewer, None).await;
     assert_eq!(n["quantity_met"], 0);
 }

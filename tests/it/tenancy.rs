@@ -16,11 +16,7 @@ async fn a_member_of_one_organisation_gets_404_on_every_case_and_need_page_of_an
             &amal,
             "/o/amal/cases/new",
             "/o/amal/cases/new",
-            &[
-                ("head_name", "سر الأسرة"),
-                ("region_code", "PS-GZA"),
-                ("household_size", "4"),
-            ],
+            &[("head_name", "سر الأسرة"), ("region_code", "PS-GZA"), ("household_size", "4")],
         )
         .await;
     let case_path = r.headers()["location"].to_str().unwrap().to_owned();
@@ -41,23 +37,10 @@ async fn a_member_of_one_organisation_gets_404_on_every_case_and_need_page_of_an
         )
         .await;
     assert_eq!(r.status(), 303);
-    let nid = r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let nid = r.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_owned();
 
     let nour = app.signed_in("n@nour.org").await;
-    let own = nour
-        .get(app.url("/o/nour"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let own = nour.get(app.url("/o/nour")).send().await.unwrap().text().await.unwrap();
     let gets = [
         "/o/amal".to_owned(),
         "/o/amal/cases".to_owned(),
@@ -85,24 +68,13 @@ async fn a_member_of_one_organisation_gets_404_on_every_case_and_need_page_of_an
     let posts = [
         (
             format!("/o/amal/cases/{id}/edit"),
-            vec![
-                ("head_name", "x"),
-                ("region_code", "PS"),
-                ("household_size", "1"),
-            ],
+            vec![("head_name", "x"), ("region_code", "PS"), ("household_size", "1")],
         ),
-        (
-            format!("/o/amal/cases/{id}/status"),
-            vec![("status", "closed")],
-        ),
+        (format!("/o/amal/cases/{id}/status"), vec![("status", "closed")]),
         (format!("/o/amal/cases/{id}/notes"), vec![("body", "x")]),
         (
             "/o/amal/cases/new".to_owned(),
-            vec![
-                ("head_name", "x"),
-                ("region_code", "PS"),
-                ("household_size", "1"),
-            ],
+            vec![("head_name", "x"), ("region_code", "PS"), ("household_size", "1")],
         ),
         (
             format!("/o/amal/needs/{nid}/edit"),
@@ -116,16 +88,9 @@ async fn a_member_of_one_organisation_gets_404_on_every_case_and_need_page_of_an
         ),
         (
             format!("/o/nour/cases/{id}/edit"),
-            vec![
-                ("head_name", "x"),
-                ("region_code", "PS"),
-                ("household_size", "1"),
-            ],
+            vec![("head_name", "x"), ("region_code", "PS"), ("household_size", "1")],
         ),
-        (
-            format!("/o/nour/cases/{id}/status"),
-            vec![("status", "closed")],
-        ),
+        (format!("/o/nour/cases/{id}/status"), vec![("status", "closed")]),
         (format!("/o/nour/cases/{id}/notes"), vec![("body", "x")]),
         (
             format!("/o/nour/needs/{nid}/edit"),
@@ -152,19 +117,10 @@ async fn a_member_of_one_organisation_gets_404_on_every_case_and_need_page_of_an
                     ("region_code", "PS"),
                 ],
             ),
-            (
-                "/o/amal/members".to_owned(),
-                vec![("email", "n@nour.org"), ("role", "admin")],
-            ),
-            (
-                "/o/amal/members/1/role".to_owned(),
-                vec![("role", "viewer")],
-            ),
+            ("/o/amal/members".to_owned(), vec![("email", "n@nour.org"), ("role", "admin")]),
+            ("/o/amal/members/1/role".to_owned(), vec![("role", "viewer")]),
             ("/o/amal/members/1/remove".to_owned(), vec![]),
-            (
-                "/o/amal/settings".to_owned(),
-                vec![("name_ar", "x"), ("name_en", "x")],
-            ),
+            ("/o/amal/settings".to_owned(), vec![("name_ar", "x"), ("name_en", "x")]),
         ])
         .collect();
     for (path, fields) in &posts {
@@ -189,23 +145,9 @@ async fn a_member_of_one_organisation_gets_404_on_every_case_and_need_page_of_an
             ],
         )
         .await;
-    assert_eq!(
-        r.status(),
-        422,
-        "a need cannot be attached to another organisation's case"
-    );
-    let page = amal
-        .get(app.url(&case_path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        page.contains("سر الأسرة") && page.contains("مفتوحة"),
-        "nothing changed"
-    );
+    assert_eq!(r.status(), 422, "a need cannot be attached to another organisation's case");
+    let page = amal.get(app.url(&case_path)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("سر الأسرة") && page.contains("مفتوحة"), "nothing changed");
 }
 
 /// One body valid for every write that names a record (cases, needs, items, notes, reversals), so that a refusal
@@ -296,11 +238,7 @@ async fn two_organisations() -> (sanad_tests::TestApp, Records, String) {
         .await,
     );
     let warehouse = made(
-        post(
-            "/api/v1/orgs/amal/warehouses",
-            json!({ "name": "W", "region_code": "PS-GZA" }),
-        )
-        .await,
+        post("/api/v1/orgs/amal/warehouses", json!({ "name": "W", "region_code": "PS-GZA" })).await,
     );
     post("/api/v1/orgs/amal/movements", json!({ "kind": "receipt", "item_id": item, "warehouse_id": warehouse, "quantity": 50, "source_kind": "donor" })).await;
     let distribution = made(post("/api/v1/orgs/amal/distributions", json!({ "case_id": case, "need_id": need, "lines": [{ "item_id": item, "warehouse_id": warehouse, "quantity": 1 }] })).await);
@@ -311,13 +249,9 @@ async fn two_organisations() -> (sanad_tests::TestApp, Records, String) {
             .await
             .unwrap()
             .unwrap();
-        sanad_node::domain::tenancy::OrgScope::for_user(&app.state.db, &user, "amal")
-            .await
-            .unwrap()
+        sanad_node::domain::tenancy::OrgScope::for_user(&app.state.db, &user, "amal").await.unwrap()
     };
-    let member = sanad_node::domain::accounts::members(&app.state.db, &scope)
-        .await
-        .unwrap()[0]
+    let member = sanad_node::domain::accounts::members(&app.state.db, &scope).await.unwrap()[0]
         .membership_id;
     let records = Records {
         ids: vec![
@@ -379,14 +313,7 @@ async fn every_api_route_of_an_organisation_answers_404_to_another_organisation(
 async fn every_page_of_an_organisation_answers_404_to_another_organisation() {
     let (app, records, _) = two_organisations().await;
     let nour = app.signed_in("n@nour.org").await;
-    let own = nour
-        .get(app.url("/o/nour"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let own = nour.get(app.url("/o/nour")).send().await.unwrap().text().await.unwrap();
     let csrf = sanad_tests::csrf_of(&own);
     let mut checked = 0;
     for (method, path) in sanad_node::http::web::ROUTES {
@@ -410,11 +337,7 @@ async fn every_page_of_an_organisation_answers_404_to_another_organisation() {
                 _ => {
                     let mut form = vec![("csrf", csrf.as_str())];
                     form.extend(UNIVERSAL_FORM);
-                    nour.post(app.url(&target))
-                        .form(&form)
-                        .send()
-                        .await
-                        .unwrap()
+                    nour.post(app.url(&target)).form(&form).send().await.unwrap()
                 }
             };
             assert_eq!(r.status(), 404, "{method} {target}");
@@ -422,8 +345,5 @@ async fn every_page_of_an_organisation_answers_404_to_another_organisation() {
             checked += 1;
         }
     }
-    assert!(
-        checked >= 40,
-        "every organisation page was tried ({checked})"
-    );
+    assert!(checked >= 40, "every organisation page was tried ({checked})");
 }

@@ -54,15 +54,9 @@ async fn fresh_database_url(dir: &std::path::Path) -> String {
 
 /// Replaces the database name in a PostgreSQL URL.
 pub fn with_database_name(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map(|(b, q)| (b, Some(q)))
-        .unwrap_or((url, None));
+    let (base, query) = url.split_once('?').map(|(b, q)| (b, Some(q))).unwrap_or((url, None));
     let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_start = base[scheme_end..]
-        .find('/')
-        .map(|i| i + scheme_end)
-        .unwrap_or(base.len());
+    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
     let mut out = format!("{}/{name}", &base[..path_start]);
     if let Some(q) = query {
         out.push('?');
@@ -78,11 +72,8 @@ pub fn on_postgres() -> bool {
 
 /// A configuration for a test node: port 0, a temporary data directory, a fresh database.
 pub async fn test_config(dir: &std::path::Path) -> Config {
-    let mut config = Config {
-        data_dir: PathBuf::from(dir),
-        public_url: String::new(),
-        ..Config::default()
-    };
+    let mut config =
+        Config { data_dir: PathBuf::from(dir), public_url: String::new(), ..Config::default() };
     config.http.bind = "127.0.0.1:0".into();
     config.database.url = fresh_database_url(dir).await;
     config.database.max_connections = 5;
@@ -104,9 +95,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 async fn start(config: Config, dir: tempfile::TempDir) -> TestApp {
-    let app = Application::build(config.clone())
-        .await
-        .expect("node starts");
+    let app = Application::build(config.clone()).await.expect("node starts");
     let addr = app.local_addr().expect("bound address");
     let state = app.state().clone();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -132,10 +121,8 @@ impl TestApp {
     /// Stops the node gracefully and starts it again on the same database and data directory.
     pub async fn restart(mut self) -> TestApp {
         self.shutdown().await;
-        let dir = std::mem::replace(
-            &mut self._dir,
-            tempfile::tempdir().expect("temporary directory"),
-        );
+        let dir =
+            std::mem::replace(&mut self._dir, tempfile::tempdir().expect("temporary directory"));
         start(self.config.clone(), dir).await
     }
 
@@ -156,11 +143,7 @@ impl TestApp {
 
     /// A browser-like client: keeps cookies, does not follow redirects.
     pub fn browser(&self) -> Client {
-        Client::builder()
-            .cookie_store(true)
-            .redirect(Policy::none())
-            .build()
-            .expect("client")
+        Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
     }
 
     /// Creates an organisation directly (as the CLI would).
@@ -179,11 +162,7 @@ impl TestApp {
 
     /// Creates a user with `password` and gives them `role` in `org`.
     pub async fn member(&self, email: &str, org: &str, role: Role) {
-        if accounts::find_user(&self.state.db, email)
-            .await
-            .unwrap()
-            .is_none()
-        {
+        if accounts::find_user(&self.state.db, email).await.unwrap().is_none() {
             let new = accounts::prepare_user(&UserFields {
                 email: email.into(),
                 display_name: email.split('@').next().unwrap().into(),
@@ -228,14 +207,7 @@ impl TestApp {
     /// A browser signed in as `email`.
     pub async fn signed_in(&self, email: &str) -> Client {
         let client = self.browser();
-        let page = client
-            .get(self.url("/signin"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = client.get(self.url("/signin")).send().await.unwrap().text().await.unwrap();
         let response = client
             .post(self.url("/signin"))
             .form(&[
@@ -259,9 +231,8 @@ impl TestApp {
         token: &str,
         body: Option<serde_json::Value>,
     ) -> (reqwest::StatusCode, serde_json::Value) {
-        let mut req = Client::new()
-            .request(method.parse().unwrap(), self.url(path))
-            .bearer_auth(token);
+        let mut req =
+            Client::new().request(method.parse().unwrap(), self.url(path)).bearer_auth(token);
         if let Some(body) = body {
             req = req.json(&body);
         }
@@ -281,23 +252,11 @@ impl TestApp {
         action: &str,
         fields: &[(&str, &str)],
     ) -> reqwest::Response {
-        let html = client
-            .get(self.url(page))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = client.get(self.url(page)).send().await.unwrap().text().await.unwrap();
         let csrf = csrf_of(&html);
         let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
         form.extend_from_slice(fields);
-        client
-            .post(self.url(action))
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
+        client.post(self.url(action)).form(&form).send().await.unwrap()
     }
 }
 
@@ -318,10 +277,8 @@ pub const PASSWORD: &str = "correct horse battery";
 /// The CSRF token embedded in a page's forms.
 pub fn csrf_of(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
-    let start = html
-        .find(marker)
-        .map(|i| i + marker.len())
-        .expect("page has a form with a CSRF token");
+    let start =
+        html.find(marker).map(|i| i + marker.len()).expect("page has a form with a CSRF token");
     html[start..].split('"').next().unwrap().to_owned()
 }
 
@@ -330,14 +287,8 @@ mod tests {
     #[test]
     fn database_name_is_replaced_keeping_the_query() {
         let cases = [
-            (
-                "postgres://postgres@127.0.0.1:5432/test",
-                "postgres://postgres@127.0.0.1:5432/x",
-            ),
-            (
-                "postgres://u:p@h/db?sslmode=disable",
-                "postgres://u:p@h/x?sslmode=disable",
-            ),
+            ("postgres://postgres@127.0.0.1:5432/test", "postgres://postgres@127.0.0.1:5432/x"),
+            ("postgres://u:p@h/db?sslmode=disable", "postgres://u:p@h/x?sslmode=disable"),
             ("postgres://h:5432", "postgres://h:5432/x"),
         ];
         for (url, expected) in cases {

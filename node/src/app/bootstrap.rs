@@ -20,9 +20,7 @@ pub async fn open_database(config: &Config) -> anyhow::Result<DatabaseConnection
 pub async fn migrate(conn: &DatabaseConnection) -> anyhow::Result<()> {
     db::migrate(conn).await?;
     let mut uow = UnitOfWork::begin(conn, &EventBus::new()).await?;
-    regions::seed_builtin(&mut uow)
-        .await
-        .context("loading the built-in gazetteer")?;
+    regions::seed_builtin(&mut uow).await.context("loading the built-in gazetteer")?;
     uow.commit().await?;
     Ok(())
 }

@@ -161,13 +161,8 @@ pub async fn update_org(
 ) -> AppResult<organisation::Model> {
     scope.require(Perm::ManageOrg)?;
     let mut errors = FieldErrors::default();
-    let fields = check_org(
-        &mut errors,
-        &OrgFields {
-            slug: scope.org().slug.clone(),
-            ..fields.clone()
-        },
-    );
+    let fields =
+        check_org(&mut errors, &OrgFields { slug: scope.org().slug.clone(), ..fields.clone() });
     errors.into_result(())?;
     uow.lock(LockKind::Organisation, &[scope.org_id()]).await?;
     let mut active: organisation::ActiveModel = scope.org().clone().into();
@@ -175,14 +170,7 @@ pub async fn update_org(
     active.name_en = Set(fields.name_en);
     active.description = Set(fields.description);
     let org = active.update(uow.db()).await?;
-    audit::record(
-        uow,
-        scope,
-        "org.update",
-        "organisation",
-        Some(org.id),
-        json!({}),
-    );
+    audit::record(uow, scope, "org.update", "organisation", Some(org.id), json!({}));
     uow.emit(Event::Organisation(org.id));
     Ok(org)
 }
@@ -211,13 +199,7 @@ fn check_user(errors: &mut FieldErrors, fields: &UserFields) -> (String, String)
     let display_name =
         validate::optional_text(errors, "display_name", Some(&fields.display_name), 200)
             .unwrap_or_else(|| {
-                email
-                    .split('@')
-                    .next()
-                    .unwrap_or_default()
-                    .chars()
-                    .take(200)
-                    .collect()
+                email.split('@').next().unwrap_or_default().chars().take(200).collect()
             });
     validate::new_password(errors, "password", &fields.password);
     (email, display_name)
@@ -326,12 +308,8 @@ pub async fn grant_by_name(
     slug: &str,
     role: Role,
 ) -> AppResult<()> {
-    let user = find_user(uow.db(), email)
-        .await?
-        .ok_or(AppError::BadRequest("err-no-such-user"))?;
-    let org = find_org(uow.db(), slug)
-        .await?
-        .ok_or(AppError::BadRequest("err-no-such-org"))?;
+    let user = find_user(uow.db(), email).await?.ok_or(AppError::BadRequest("err-no-such-user"))?;
+    let org = find_org(uow.db(), slug).await?.ok_or(AppError::BadRequest("err-no-such-org"))?;
     uow.lock(LockKind::Organisation, &[org.id]).await?;
     grant(uow.db(), user.id, org.id, role).await?;
     audit::record_raw(
@@ -352,22 +330,12 @@ pub async fn make_operator(
     operator: &OperatorScope,
     email: &str,
 ) -> AppResult<()> {
-    let user = find_user(uow.db(), email)
-        .await?
-        .ok_or(AppError::BadRequest("err-no-such-user"))?;
+    let user = find_user(uow.db(), email).await?.ok_or(AppError::BadRequest("err-no-such-user"))?;
     let id = user.id;
     let mut active: user::ActiveModel = user.into();
     active.is_operator = Set(true);
     active.update(uow.db()).await?;
-    audit::record_raw(
-        uow,
-        None,
-        operator.actor(),
-        "user.operator",
-        "user",
-        Some(id),
-        json!({}),
-    );
+    audit::record_raw(uow, None, operator.actor(), "user.operator", "user", Some(id), json!({}));
     Ok(())
 }
 
@@ -381,12 +349,8 @@ pub async fn create_token(
     role: Option<Role>,
     label: &str,
 ) -> AppResult<(String, api_token::Model)> {
-    let user = find_user(uow.db(), email)
-        .await?
-        .ok_or(AppError::BadRequest("err-no-such-user"))?;
-    let org = find_org(uow.db(), slug)
-        .await?
-        .ok_or(AppError::BadRequest("err-no-such-org"))?;
+    let user = find_user(uow.db(), email).await?.ok_or(AppError::BadRequest("err-no-such-user"))?;
+    let org = find_org(uow.db(), slug).await?.ok_or(AppError::BadRequest("err-no-such-org"))?;
     let member = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user.id))
         .filter(membership::Column::OrgId.eq(org.id))
@@ -432,10 +396,8 @@ pub async fn memberships_of(
         .find_also_related(organisation::Entity)
         .all(db)
         .await?;
-    let mut out: Vec<(organisation::Model, Role)> = rows
-        .into_iter()
-        .filter_map(|(m, org)| Some((org?, m.role)))
-        .collect();
+    let mut out: Vec<(organisation::Model, Role)> =
+        rows.into_iter().filter_map(|(m, org)| Some((org?, m.role))).collect();
     out.sort_by(|a, b| a.0.slug.cmp(&b.0.slug));
     Ok(out)
 }
@@ -542,14 +504,7 @@ pub async fn add_member(uow: &mut UnitOfWork, scope: &OrgScope, new: &NewMember)
     let Some(user) = find_user(uow.db(), &new.user.email).await? else {
         let user = insert_user(uow, &new.user, false).await?;
         grant(uow.db(), user.id, scope.org_id(), new.role).await?;
-        audit::record(
-            uow,
-            scope,
-            "member.add",
-            "user",
-            Some(user.id),
-            json!({"role": new.role}),
-        );
+        audit::record(uow, scope, "member.add", "user", Some(user.id), json!({"role": new.role}));
         return Ok(());
     };
     let member = membership::Entity::find()
@@ -576,14 +531,7 @@ pub async fn add_member(uow: &mut UnitOfWork, scope: &OrgScope, new: &NewMember)
     }
     .insert(uow.db())
     .await?;
-    audit::record(
-        uow,
-        scope,
-        "member.invite",
-        "user",
-        Some(user.id),
-        json!({"role": new.role}),
-    );
+    audit::record(uow, scope, "member.invite", "user", Some(user.id), json!({"role": new.role}));
     Ok(())
 }
 
@@ -607,13 +555,7 @@ pub async fn invitations_of(db: &impl ConnectionTrait, user_id: i64) -> AppResul
         .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(i, org)| {
-            Some(Invitation {
-                id: i.id,
-                org: org?,
-                role: i.role,
-            })
-        })
+        .filter_map(|(i, org)| Some(Invitation { id: i.id, org: org?, role: i.role }))
         .collect())
 }
 
@@ -628,10 +570,7 @@ pub async fn pending_invitations(
         .find_also_related(user::Entity)
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(i, u)| Some((u?.email, i.role)))
-        .collect())
+    Ok(rows.into_iter().filter_map(|(i, u)| Some((u?.email, i.role))).collect())
 }
 
 /// Accepts (joining with the role offered) or declines an invitation of the signed-in user; 404 for anyone else's.
@@ -647,9 +586,7 @@ pub async fn answer_invitation(
         .await?
         .ok_or(AppError::NotFound)?;
     uow.lock(LockKind::Organisation, &[found.org_id]).await?;
-    let deleted = invitation::Entity::delete_by_id(found.id)
-        .exec(uow.db())
-        .await?;
+    let deleted = invitation::Entity::delete_by_id(found.id).exec(uow.db()).await?;
     if deleted.rows_affected != 1 {
         return Err(AppError::NotFound);
     }
@@ -659,15 +596,8 @@ pub async fn answer_invitation(
     audit::record_raw(
         uow,
         Some(found.org_id),
-        Some(Actor {
-            user_id: user.id,
-            token_id: None,
-        }),
-        if accept {
-            "member.accept"
-        } else {
-            "member.decline"
-        },
+        Some(Actor { user_id: user.id, token_id: None }),
+        if accept { "member.accept" } else { "member.decline" },
         "user",
         Some(user.id),
         json!({"role": found.role}),
@@ -723,14 +653,7 @@ pub async fn set_member_role(
     let mut active: membership::ActiveModel = member.into();
     active.role = Set(role);
     active.update(uow.db()).await?;
-    audit::record(
-        uow,
-        scope,
-        "member.role",
-        "user",
-        Some(user_id),
-        json!({"role": role}),
-    );
+    audit::record(uow, scope, "member.role", "user", Some(user_id), json!({"role": role}));
     Ok(())
 }
 
@@ -749,17 +672,8 @@ pub async fn remove_member(uow: &mut UnitOfWork, scope: &OrgScope, id: i64) -> A
         .filter(api_token::Column::RevokedAt.is_null())
         .exec(uow.db())
         .await?;
-    membership::Entity::delete_by_id(member.id)
-        .exec(uow.db())
-        .await?;
-    audit::record(
-        uow,
-        scope,
-        "member.remove",
-        "user",
-        Some(member.user_id),
-        json!({}),
-    );
+    membership::Entity::delete_by_id(member.id).exec(uow.db()).await?;
+    audit::record(uow, scope, "member.remove", "user", Some(member.user_id), json!({}));
     Ok(())
 }
 
@@ -792,10 +706,7 @@ pub async fn change_password(
     audit::record_raw(
         uow,
         None,
-        Some(Actor {
-            user_id: user.id,
-            token_id: None,
-        }),
+        Some(Actor { user_id: user.id, token_id: None }),
         "user.password",
         "user",
         Some(user.id),
@@ -815,10 +726,8 @@ pub async fn sign_in(
 ) -> AppResult<user::Model> {
     limiter.check(client, email)?;
     let user = find_user(db, email).await?;
-    let hash = user.as_ref().map_or_else(
-        || auth::dummy_hash().to_owned(),
-        |u| u.password_hash.clone(),
-    );
+    let hash =
+        user.as_ref().map_or_else(|| auth::dummy_hash().to_owned(), |u| u.password_hash.clone());
     let ok = auth::verify_password_blocking(password, &hash).await;
     match user {
         Some(user) if ok => Ok(user),
@@ -858,9 +767,7 @@ pub async fn setup_link(db: &DatabaseConnection, public_url: &str) -> AppResult<
 
 /// Whether `token` is the live setup token.
 pub async fn setup_token_valid(db: &impl ConnectionTrait, token: &str) -> AppResult<bool> {
-    Ok(db::setting(db, SETUP_KEY)
-        .await?
-        .is_some_and(|h| h == token_hash(token.trim()))
+    Ok(db::setting(db, SETUP_KEY).await?.is_some_and(|h| h == token_hash(token.trim()))
         && needs_setup(db).await?)
 }
 
@@ -909,10 +816,7 @@ pub async fn complete_setup(uow: &mut UnitOfWork, setup: &NewSetup) -> AppResult
     let user = insert_user(uow, &setup.admin, true).await?;
     grant(uow.db(), user.id, org.id, Role::Admin).await?;
     db::delete_setting(uow.db(), SETUP_KEY).await?;
-    let actor = Some(Actor {
-        user_id: user.id,
-        token_id: None,
-    });
+    let actor = Some(Actor { user_id: user.id, token_id: None });
     audit::record_raw(
         uow,
         Some(org.id),

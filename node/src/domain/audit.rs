@@ -1,17 +1,17 @@
 //! The audit log: who did what to which record, and when. Entries are collected by the unit of work and written in
 //! the same transaction as the change.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
 use crate::{
     domain::{
         error::AppResult,
         tenancy::{Actor, OrgScope},
     },
-    infra::{
-        entities::audit_entry,
-        uow::{AuditRecord, UnitOfWork},
-    },
+    infra::{entities::audit_entry, uow::UnitOfWork},
 };
 
 /// Records one action on a tenant's record.
@@ -44,14 +44,15 @@ pub fn record_raw(
     subject_id: Option<i64>,
     detail: serde_json::Value,
 ) {
-    uow.audit(AuditRecord {
-        org_id,
-        user_id: actor.map(|a| a.user_id),
-        token_id: actor.and_then(|a| a.token_id),
-        action: action.to_owned(),
-        subject_type: subject_type.to_owned(),
-        subject_id,
-        detail,
+    uow.audit(audit_entry::ActiveModel {
+        org_id: Set(org_id),
+        user_id: Set(actor.map(|a| a.user_id)),
+        token_id: Set(actor.and_then(|a| a.token_id)),
+        action: Set(action.to_owned()),
+        subject_type: Set(subject_type.to_owned()),
+        subject_id: Set(subject_id),
+        detail: Set(detail.to_string()),
+        ..Default::default()
     });
 }
 

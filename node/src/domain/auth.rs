@@ -58,18 +58,13 @@ pub async fn hash_password_blocking(password: &str) -> anyhow::Result<String> {
 /// Checks a password on a blocking thread.
 pub async fn verify_password_blocking(password: &str, stored: &str) -> bool {
     let (password, stored) = (password.to_owned(), stored.to_owned());
-    tokio::task::spawn_blocking(move || verify_password(&password, &stored))
-        .await
-        .unwrap_or(false)
+    tokio::task::spawn_blocking(move || verify_password(&password, &stored)).await.unwrap_or(false)
 }
 
 /// Whether `password` matches the stored hash.
 pub fn verify_password(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|hash| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok()
-    })
+    PasswordHash::new(stored)
+        .is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
 }
 
 /// A hash to verify against when the account does not exist, so that timing does not reveal which e-mails exist.
@@ -86,10 +81,7 @@ pub async fn create_session(
 ) -> AppResult<String> {
     let token = new_token("s_")?;
     let now = Utc::now();
-    session::Entity::delete_many()
-        .filter(session::Column::ExpiresAt.lt(now))
-        .exec(db)
-        .await?;
+    session::Entity::delete_many().filter(session::Column::ExpiresAt.lt(now)).exec(db).await?;
     session::ActiveModel {
         token_hash: Set(token_hash(&token)),
         user_id: Set(user_id),
@@ -188,9 +180,7 @@ impl SigninLimiter {
     pub fn new(per_minute: u32) -> anyhow::Result<Self> {
         let n = NonZeroU32::new(per_minute)
             .context("auth.signin_attempts_per_minute must be at least 1")?;
-        Ok(Self {
-            limiter: RateLimiter::keyed(Quota::per_minute(n)),
-        })
+        Ok(Self { limiter: RateLimiter::keyed(Quota::per_minute(n)) })
     }
 
     /// Counts an attempt; `Err(RateLimited)` when the client or the account is over its quota. Keys are bounded
@@ -203,13 +193,9 @@ impl SigninLimiter {
             let seconds = wait.wait_time_from(DefaultClock::default().now()).as_secs();
             AppError::RateLimited(seconds.max(1))
         };
-        self.limiter
-            .check_key(&format!("ip:{client}"))
-            .map_err(refused)?;
+        self.limiter.check_key(&format!("ip:{client}")).map_err(refused)?;
         let email: String = email.trim().to_lowercase().chars().take(254).collect();
-        self.limiter
-            .check_key(&format!("email:{email}"))
-            .map_err(refused)?;
+        self.limiter.check_key(&format!("email:{email}")).map_err(refused)?;
         Ok(())
     }
 }
@@ -243,14 +229,8 @@ mod tests {
         for _ in 0..3 {
             limiter.check("1.1.1.1", "a@x.org").unwrap();
         }
-        assert!(
-            limiter.check("2.2.2.2", "a@x.org").is_err(),
-            "same account from another address"
-        );
-        assert!(
-            limiter.check("1.1.1.1", "b@x.org").is_err(),
-            "same address, another account"
-        );
+        assert!(limiter.check("2.2.2.2", "a@x.org").is_err(), "same account from another address");
+        assert!(limiter.check("1.1.1.1", "b@x.org").is_err(), "same address, another account");
         limiter.check("3.3.3.3", "c@x.org").unwrap();
     }
 }

@@ -70,10 +70,7 @@ async fn check(
     scope: &OrgScope,
     input: Input<CaseFields>,
 ) -> AppResult<CaseInput> {
-    let Input {
-        value: f,
-        mut errors,
-    } = input;
+    let Input { value: f, mut errors } = input;
     let head_name = validate::required_text(&mut errors, "head_name", &f.head_name, 200);
     let national_id = validate::optional_text(&mut errors, "national_id", Some(&f.national_id), 64)
         .map(|v| sanad_search::fold_digits(&v));
@@ -94,12 +91,7 @@ async fn check(
         address,
         region_code,
         household_size,
-        vulnerabilities: f
-            .vulnerabilities
-            .iter()
-            .map(|v| v.as_str())
-            .collect::<Vec<_>>()
-            .join(","),
+        vulnerabilities: f.vulnerabilities.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(","),
         consent_share: f.consent_share,
         assigned_to: f.assigned_to,
     })
@@ -121,10 +113,7 @@ pub async fn is_caseworker(
 
 /// The vulnerabilities stored on a case.
 pub fn vulnerabilities(case: &case::Model) -> Vec<Vulnerability> {
-    case.vulnerabilities
-        .split(',')
-        .filter_map(Vulnerability::parse)
-        .collect()
+    case.vulnerabilities.split(',').filter_map(Vulnerability::parse).collect()
 }
 
 fn search_text(input: &CaseInput) -> String {
@@ -221,14 +210,7 @@ pub async fn update(
     active.assigned_to = Set(input.assigned_to);
     active.updated_at = Set(now);
     let model = active.update(uow.db()).await?;
-    audit::record(
-        uow,
-        scope,
-        "case.update",
-        "case",
-        Some(id),
-        json!({ "fields": changed }),
-    );
+    audit::record(uow, scope, "case.update", "case", Some(id), json!({ "fields": changed }));
     uow.emit(Event::Case(id));
     Ok(model)
 }
@@ -282,14 +264,7 @@ pub async fn view(uow: &mut UnitOfWork, scope: &OrgScope, id: i64) -> AppResult<
 /// Records that cases were shown (a list, or a form naming households), as one `case.list` entry.
 pub fn record_shown(uow: &mut UnitOfWork, scope: &OrgScope, ids: &[i64]) {
     if !ids.is_empty() {
-        audit::record(
-            uow,
-            scope,
-            "case.list",
-            "case",
-            None,
-            json!({ "cases": ids }),
-        );
+        audit::record(uow, scope, "case.list", "case", None, json!({ "cases": ids }));
     }
 }
 
@@ -332,13 +307,7 @@ pub struct CaseFilter {
 
 impl Default for CaseFilter {
     fn default() -> Self {
-        Self {
-            status: None,
-            region: None,
-            q: String::new(),
-            page: 1,
-            per_page: PAGE_SIZE,
-        }
+        Self { status: None, region: None, q: String::new(), page: 1, per_page: PAGE_SIZE }
     }
 }
 
@@ -358,10 +327,7 @@ pub async fn list(
     if let Some(region) = &filter.region {
         cond = cond.add(case::Column::RegionCode.in_subquery(regions::within(db, region).await?));
     }
-    for term in sanad_search::normalize(&filter.q)
-        .split_whitespace()
-        .take(8)
-    {
+    for term in sanad_search::normalize(&filter.q).split_whitespace().take(8) {
         cond = cond.add(case::Column::SearchText.contains(term));
     }
     let query = case::Entity::find().filter(cond);
@@ -399,14 +365,7 @@ pub async fn add_note(
     }
     .insert(uow.db())
     .await?;
-    audit::record(
-        uow,
-        scope,
-        "case.note",
-        "case",
-        Some(id),
-        json!({ "note": note.id }),
-    );
+    audit::record(uow, scope, "case.note", "case", Some(id), json!({ "note": note.id }));
     Ok(note)
 }
 

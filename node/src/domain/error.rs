@@ -19,10 +19,7 @@ impl FieldErrors {
     /// Records a problem with `field` (the first problem per field wins).
     pub fn add(&mut self, field: &str, code: &'static str) {
         if self.get(field).is_none() {
-            self.0.push(FieldError {
-                field: field.to_owned(),
-                code,
-            });
+            self.0.push(FieldError { field: field.to_owned(), code });
         }
     }
 
@@ -38,11 +35,7 @@ impl FieldErrors {
 
     /// `Ok(value)` when there is no problem, else the validation error.
     pub fn into_result<T>(self, value: T) -> Result<T, AppError> {
-        if self.is_empty() {
-            Ok(value)
-        } else {
-            Err(AppError::Validation(self))
-        }
+        if self.is_empty() { Ok(value) } else { Err(AppError::Validation(self)) }
     }
 }
 
@@ -95,10 +88,7 @@ impl From<sea_orm::DbErr> for AppError {
         }
         // A deadlock or serialisation failure (PostgreSQL), or a writer that waited out the busy timeout (SQLite):
         // nothing was written, and the same request may simply be sent again.
-        if matches!(
-            sqlstate(&err).as_deref(),
-            Some("40P01" | "40001" | "55P03" | "5" | "517")
-        ) {
+        if matches!(sqlstate(&err).as_deref(), Some("40P01" | "40001" | "55P03" | "5" | "517")) {
             return AppError::Conflict("err-busy");
         }
         AppError::Internal(err.into())
@@ -142,10 +132,7 @@ pub struct Input<T> {
 impl<T> Input<T> {
     /// An input read without problems.
     pub fn new(value: T) -> Self {
-        Self {
-            value,
-            errors: FieldErrors::default(),
-        }
+        Self { value, errors: FieldErrors::default() }
     }
 }
 

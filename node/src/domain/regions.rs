@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     sea_query::OnConflict,
 };
 
@@ -20,27 +20,9 @@ const BUILTIN: &str = include_str!("../../data/regions.csv");
 #[error("{0}")]
 pub struct ImportError(pub String);
 
-/// One parsed row.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RegionRow {
-    /// Region code (ISO 3166-2 or P-code).
-    pub code: String,
-    /// Parent's code; none for countries.
-    pub parent_code: Option<String>,
-    /// 0 for a country, 1 for its first-level subdivisions, and so on.
-    pub level: i16,
-    /// English name.
-    pub name_en: String,
-    /// Arabic name.
-    pub name_ar: String,
-    /// Approximate centroid latitude.
-    pub lat: Option<f64>,
-    /// Approximate centroid longitude.
-    pub lon: Option<f64>,
-    /// The codes from the country down to this region, as `/PS/PS-GZA/PS0101/`: a region's descendants are the
-    /// regions whose path starts with its own.
-    pub path: String,
-}
+/// One parsed row: a region as stored (its `path` lists the codes from the country down to it, as
+/// `/PS/PS-GZA/PS0101/`, so a region's descendants are the regions whose path starts with its own).
+pub type RegionRow = region::Model;
 
 /// What the database already holds about a code.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,14 +42,9 @@ pub fn parse(
     known: &HashMap<String, Known>,
 ) -> Result<Vec<RegionRow>, ImportError> {
     let text = csv_text.strip_prefix('\u{feff}').unwrap_or(csv_text);
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| ImportError(format!("line 1: {e}")))?
-        .clone();
+    let mut reader =
+        csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| ImportError(format!("line 1: {e}")))?.clone();
     let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
     let required = ["code", "parent_code", "level", "name_en", "name_ar"];
     let missing: Vec<_> = required.iter().filter(|c| col(c).is_none()).collect();
@@ -91,9 +68,7 @@ pub fn parse(
         let code = get(idx("code"));
         if code.is_empty()
             || code.len() > 32
-            || !code
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
             return Err(ImportError(format!(
                 "line {line}: code `{code}` must be 1-32 letters, digits, - or _"
@@ -104,11 +79,8 @@ pub fn parse(
                 "line {line}: duplicate code {code} (first on line {first})"
             )));
         }
-        let level: i16 = get(idx("level"))
-            .parse()
-            .ok()
-            .filter(|l| (0..=6).contains(l))
-            .ok_or_else(|| {
+        let level: i16 =
+            get(idx("level")).parse().ok().filter(|l| (0..=6).contains(l)).ok_or_else(|| {
                 ImportError(format!("line {line}: level must be a number from 0 to 6"))
             })?;
         let parent = Some(get(idx("parent_code"))).filter(|p| !p.is_empty());
@@ -132,13 +104,9 @@ pub fn parse(
             if raw.is_empty() {
                 return Ok(None);
             }
-            raw.parse::<f64>()
-                .ok()
-                .filter(|v| v.abs() <= limit)
-                .map(Some)
-                .ok_or_else(|| {
-                    ImportError(format!("line {line}: `{raw}` is not a valid coordinate"))
-                })
+            raw.parse::<f64>().ok().filter(|v| v.abs() <= limit).map(Some).ok_or_else(|| {
+                ImportError(format!("line {line}: `{raw}` is not a valid coordinate"))
+            })
         };
         let (lat, lon) = (coord(lat_col, 90.0)?, coord(lon_col, 180.0)?);
         rows.push(RegionRow {
@@ -168,15 +136,11 @@ pub fn parse(
     let levels: HashMap<&str, i16> = rows.iter().map(|r| (r.code.as_str(), r.level)).collect();
     for (row, line) in rows.iter().zip(&lines) {
         if let Some(parent) = &row.parent_code {
-            let parent_level = levels
-                .get(parent.as_str())
-                .copied()
-                .or_else(|| known.get(parent).map(|k| k.level));
+            let parent_level =
+                levels.get(parent.as_str()).copied().or_else(|| known.get(parent).map(|k| k.level));
             match parent_level {
                 None => {
-                    return Err(ImportError(format!(
-                        "line {line}: unknown parent code {parent}"
-                    )));
+                    return Err(ImportError(format!("line {line}: unknown parent code {parent}")));
                 }
                 Some(pl) if pl >= row.level => {
                     return Err(ImportError(format!(
@@ -214,30 +178,13 @@ async fn known_levels(db: &impl ConnectionTrait) -> Result<HashMap<String, Known
         .all(db)
         .await?
         .into_iter()
-        .map(|r| {
-            (
-                r.code,
-                Known {
-                    level: r.level,
-                    parent: r.parent_code,
-                    path: r.path,
-                },
-            )
-        })
+        .map(|r| (r.code, Known { level: r.level, parent: r.parent_code, path: r.path }))
         .collect())
 }
 
+/// The row to insert or update: every column set.
 fn active(row: RegionRow) -> region::ActiveModel {
-    region::ActiveModel {
-        code: Set(row.code),
-        parent_code: Set(row.parent_code),
-        level: Set(row.level),
-        name_en: Set(row.name_en),
-        name_ar: Set(row.name_ar),
-        lat: Set(row.lat),
-        lon: Set(row.lon),
-        path: Set(row.path),
-    }
+    region::ActiveModel::from(row).reset_all()
 }
 
 /// Imports a gazetteer file in one transaction: all rows or none. Existing codes are updated, so re-importing is
@@ -285,19 +232,14 @@ pub async fn seed_builtin(uow: &mut UnitOfWork) -> anyhow::Result<()> {
         .map(active)
         .collect();
     for chunk in rows.chunks(200) {
-        region::Entity::insert_many(chunk.to_vec())
-            .exec(txn)
-            .await?;
+        region::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
     }
     Ok(())
 }
 
 /// Every region, ordered by code (countries come before their subdivisions).
 pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<region::Model>, sea_orm::DbErr> {
-    region::Entity::find()
-        .order_by_asc(region::Column::Code)
-        .all(db)
-        .await
+    region::Entity::find().order_by_asc(region::Column::Code).all(db).await
 }
 
 /// A sub-query of the code and every code below it in the gazetteer, for `column IN (…)` filters.
@@ -306,10 +248,7 @@ pub async fn within(
     code: &str,
 ) -> Result<sea_orm::sea_query::SelectStatement, sea_orm::DbErr> {
     use sea_orm::sea_query::{Expr, ExprTrait, Query};
-    let path = region::Entity::find_by_id(code.to_owned())
-        .one(db)
-        .await?
-        .map(|r| r.path);
+    let path = region::Entity::find_by_id(code.to_owned()).one(db).await?.map(|r| r.path);
     let mut query = Query::select();
     query.column(region::Column::Code).from(region::Entity);
     match path {
@@ -349,23 +288,13 @@ pub fn label(regions: &[region::Model], code: &str, arabic: bool) -> String {
     regions
         .iter()
         .find(|r| r.code == code)
-        .map(|r| {
-            if arabic {
-                r.name_ar.clone()
-            } else {
-                r.name_en.clone()
-            }
-        })
+        .map(|r| if arabic { r.name_ar.clone() } else { r.name_en.clone() })
         .unwrap_or_else(|| code.to_owned())
 }
 
 /// Whether a region code exists.
 pub async fn exists(db: &impl ConnectionTrait, code: &str) -> Result<bool, sea_orm::DbErr> {
-    Ok(region::Entity::find()
-        .filter(region::Column::Code.eq(code))
-        .one(db)
-        .await?
-        .is_some())
+    Ok(region::Entity::find().filter(region::Column::Code.eq(code)).one(db).await?.is_some())
 }
 
 #[cfg(test)]
@@ -400,10 +329,7 @@ mod tests {
             "SY020000,SY0200,3,Aleppo city,مدينة حلب,,\nSY0200,SY-HL,2,Jebel Saman,جبل سمعان,,\n",
             Ok(2),
         );
-        check(
-            "SY0200,SY-XX,2,Jebel Saman,جبل سمعان,,\n",
-            Err("line 2: unknown parent code SY-XX"),
-        );
+        check("SY0200,SY-XX,2,Jebel Saman,جبل سمعان,,\n", Err("line 2: unknown parent code SY-XX"));
         check(
             "A1,SY,1,a,ا,,\nA2,SY,1,b,ب,,\nA1,SY,1,c,ج,,\n",
             Err("line 4: duplicate code A1 (first on line 2)"),
@@ -414,35 +340,20 @@ mod tests {
         check("A1,SY,1,,ا,,\n", Err("name_en and name_ar"));
         check("A1,SY,1,a,ا,95,0\n", Err("not a valid coordinate"));
         check("", Err("no regions"));
-        check(
-            "SY-HL,SY,2,Aleppo,حلب,,\n",
-            Err("line 2: SY-HL already exists at level 1 under SY"),
-        );
-        check(
-            "SY-HL,SY,1,Aleppo governorate,محافظة حلب,36.2,37.1\n",
-            Ok(1),
-        );
+        check("SY-HL,SY,2,Aleppo,حلب,,\n", Err("line 2: SY-HL already exists at level 1 under SY"));
+        check("SY-HL,SY,1,Aleppo governorate,محافظة حلب,36.2,37.1\n", Ok(1));
         assert!(
-            parse("code,name\nX,y\n", &HashMap::new())
-                .unwrap_err()
-                .0
-                .contains("missing column")
+            parse("code,name\nX,y\n", &HashMap::new()).unwrap_err().0.contains("missing column")
         );
     }
 
     #[test]
     fn paths_run_from_the_country_down() {
-        let k = Known {
-            level: 1,
-            parent: Some("SY".into()),
-            path: "/SY/SY-HL/".into(),
-        };
+        let k = Known { level: 1, parent: Some("SY".into()), path: "/SY/SY-HL/".into() };
         let known: HashMap<String, Known> = [("SY-HL".to_owned(), k)].into();
-        let rows = parse(
-            &format!("{HEADER}SY020000,SY0200,3,a,ا,,\nSY0200,SY-HL,2,b,ب,,\n"),
-            &known,
-        )
-        .unwrap();
+        let rows =
+            parse(&format!("{HEADER}SY020000,SY0200,3,a,ا,,\nSY0200,SY-HL,2,b,ب,,\n"), &known)
+                .unwrap();
         let path = |code: &str| rows.iter().find(|r| r.code == code).unwrap().path.clone();
         assert_eq!(path("SY0200"), "/SY/SY-HL/SY0200/");
         assert_eq!(path("SY020000"), "/SY/SY-HL/SY0200/SY020000/");
@@ -452,21 +363,12 @@ mod tests {
     fn builtin_gazetteer_covers_the_founding_countries() {
         let rows = parse(BUILTIN, &HashMap::new()).unwrap();
         for country in ["PS", "SY", "TN", "LB", "JO", "EG", "TR"] {
+            assert!(rows.iter().any(|r| r.code == country && r.level == 0), "{country}");
             assert!(
-                rows.iter().any(|r| r.code == country && r.level == 0),
-                "{country}"
-            );
-            assert!(
-                rows.iter()
-                    .filter(|r| r.parent_code.as_deref() == Some(country))
-                    .count()
-                    >= 8,
+                rows.iter().filter(|r| r.parent_code.as_deref() == Some(country)).count() >= 8,
                 "{country}"
             );
         }
-        assert!(
-            rows.iter()
-                .any(|r| r.code == "PS-GZA" && r.name_ar == "غزة")
-        );
+        assert!(rows.iter().any(|r| r.code == "PS-GZA" && r.name_ar == "غزة"));
     }
 }

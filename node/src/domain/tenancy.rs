@@ -73,14 +73,7 @@ impl OrgScope {
             .one(db)
             .await?
             .ok_or(AppError::NotFound)?;
-        Ok(Self {
-            org,
-            role: member.role,
-            actor: Actor {
-                user_id: user.id,
-                token_id: None,
-            },
-        })
+        Ok(Self { org, role: member.role, actor: Actor { user_id: user.id, token_id: None } })
     }
 
     /// The scope of an API token in the organisation `slug`: 404 unless the token belongs to it. The role is the
@@ -103,20 +96,13 @@ impl OrgScope {
         Ok(Self {
             org,
             role: member.role.min(token.role),
-            actor: Actor {
-                user_id: token.user_id,
-                token_id: Some(token.id),
-            },
+            actor: Actor { user_id: token.user_id, token_id: Some(token.id) },
         })
     }
 
     /// `Ok` if the role grants `perm`, else 403.
     pub fn require(&self, perm: Perm) -> AppResult<()> {
-        if self.role.allows(perm) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
+        if self.role.allows(perm) { Ok(()) } else { Err(AppError::Forbidden) }
     }
 
     /// Whether the role grants `perm`.
@@ -156,12 +142,7 @@ impl OperatorScope {
     /// The operator scope of a signed-in user; 403 unless the user is a node operator.
     pub fn for_user(user: &user::Model) -> AppResult<Self> {
         if user.is_operator {
-            Ok(Self {
-                actor: Actor {
-                    user_id: user.id,
-                    token_id: None,
-                },
-            })
+            Ok(Self { actor: Actor { user_id: user.id, token_id: None } })
         } else {
             Err(AppError::Forbidden)
         }
@@ -169,12 +150,7 @@ impl OperatorScope {
 
     /// The operator at the command line (whoever can run `sanad` on the node's configuration).
     pub const fn command_line() -> Self {
-        Self {
-            actor: Actor {
-                user_id: 0,
-                token_id: None,
-            },
-        }
+        Self { actor: Actor { user_id: 0, token_id: None } }
     }
 
     /// Who is acting, if a user (`None` at the command line).

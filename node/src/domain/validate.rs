@@ -58,9 +58,7 @@ fn check_len(errors: &mut FieldErrors, field: &str, raw: &str, value: &str, max:
     if value.chars().count() > max {
         errors.add(field, "err-too-long");
     } else if raw.chars().any(reorders)
-        || value
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+        || value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
     {
         errors.add(field, "err-control-chars");
     }
@@ -71,14 +69,7 @@ pub fn range(errors: &mut FieldErrors, field: &str, value: Option<i64>, min: i64
     match value {
         Some(n) if (min..=max).contains(&n) => n,
         Some(n) => {
-            errors.add(
-                field,
-                if n < 0 && min >= 0 {
-                    "err-negative"
-                } else {
-                    "err-out-of-range"
-                },
-            );
+            errors.add(field, if n < 0 && min >= 0 { "err-negative" } else { "err-out-of-range" });
             0
         }
         None => {
@@ -105,9 +96,7 @@ pub fn optional_phone(errors: &mut FieldErrors, field: &str, raw: Option<&str>) 
     let digits = value.chars().filter(char::is_ascii_digit).count();
     if value.chars().count() > 32 {
         errors.add(field, "err-too-long");
-    } else if !value
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-()".contains(c))
+    } else if !value.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
         || !(5..=20).contains(&digits)
     {
         errors.add(field, "err-phone");
@@ -139,9 +128,7 @@ pub fn slug(errors: &mut FieldErrors, field: &str, raw: &str) -> String {
     let value = raw.trim().to_lowercase();
     let valid = (2..=64).contains(&value.len())
         && value.starts_with(|c: char| c.is_ascii_lowercase())
-        && value
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if value.is_empty() {
         errors.add(field, "err-required");
     } else if !valid {

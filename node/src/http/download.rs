@@ -28,10 +28,7 @@ pub async fn report_csv(
     report: &MonthlyReport,
 ) -> AppResult<Response> {
     let body = csv_body(&state.db, tr, report).await?;
-    let disposition = format!(
-        "attachment; filename=\"sanad-{slug}-stock-{}.csv\"",
-        report.month
-    );
+    let disposition = format!("attachment; filename=\"sanad-{slug}-stock-{}.csv\"", report.month);
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -46,11 +43,8 @@ pub async fn report_csv(
 
 /// The report as CSV in the page's language: UTF-8 with a byte-order mark, so spreadsheets keep Arabic intact.
 async fn csv_body(db: &DatabaseConnection, tr: &Tr, report: &MonthlyReport) -> AppResult<Vec<u8>> {
-    let regions: HashMap<String, region::Model> = regions::all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.code.clone(), r))
-        .collect();
+    let regions: HashMap<String, region::Model> =
+        regions::all(db).await?.into_iter().map(|r| (r.code.clone(), r)).collect();
     let mut writer = csv::Writer::from_writer(Vec::new());
     let header = [
         tr.t("report-month"),
@@ -69,19 +63,9 @@ async fn csv_body(db: &DatabaseConnection, tr: &Tr, report: &MonthlyReport) -> A
     for row in &report.rows {
         let region = regions
             .get(&row.region_code)
-            .map(|r| {
-                if tr.lang == Lang::Ar {
-                    r.name_ar.clone()
-                } else {
-                    r.name_en.clone()
-                }
-            })
+            .map(|r| if tr.lang == Lang::Ar { r.name_ar.clone() } else { r.name_en.clone() })
             .unwrap_or_else(|| row.region_code.clone());
-        let item = if tr.lang == Lang::Ar {
-            &row.item_ar
-        } else {
-            &row.item_en
-        };
+        let item = if tr.lang == Lang::Ar { &row.item_ar } else { &row.item_en };
         writer
             .write_record([
                 report.month.clone(),
@@ -97,9 +81,7 @@ async fn csv_body(db: &DatabaseConnection, tr: &Tr, report: &MonthlyReport) -> A
             ])
             .map_err(csv_err)?;
     }
-    let body = writer
-        .into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
+    let body = writer.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
     let mut out = "\u{feff}".as_bytes().to_vec();
     out.extend(body);
     Ok(out)

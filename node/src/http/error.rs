@@ -46,9 +46,7 @@ impl IntoResponse for AppError {
         };
         let mut response = status(&self).into_response();
         if let AppError::RateLimited(seconds) = &self {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
         }
         response.extensions_mut().insert(RenderedError {
             code: self.code(),
@@ -99,10 +97,6 @@ impl RenderedError {
             s if s.is_server_error() => ("internal", "err-internal"),
             _ => ("bad_request", "err-bad-request"),
         };
-        RenderedError {
-            code,
-            message_key,
-            fields: Vec::new(),
-        }
+        RenderedError { code, message_key, fields: Vec::new() }
     }
 }

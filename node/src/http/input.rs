@@ -22,14 +22,7 @@ pub fn integer(errors: &mut FieldErrors, field: &str, raw: &str) -> Option<i64> 
         Err(_) => {
             let digits = folded.strip_prefix('-').unwrap_or(&folded);
             let too_big = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit());
-            errors.add(
-                field,
-                if too_big {
-                    "err-out-of-range"
-                } else {
-                    "err-not-a-number"
-                },
-            );
+            errors.add(field, if too_big { "err-out-of-range" } else { "err-not-a-number" });
             None
         }
     }
@@ -37,11 +30,7 @@ pub fn integer(errors: &mut FieldErrors, field: &str, raw: &str) -> Option<i64> 
 
 /// A whole number that may be left empty.
 pub fn optional_integer(errors: &mut FieldErrors, field: &str, raw: &str) -> Option<i64> {
-    if raw.trim().is_empty() {
-        None
-    } else {
-        integer(errors, field, raw)
-    }
+    if raw.trim().is_empty() { None } else { integer(errors, field, raw) }
 }
 
 /// The id of a record named in a field, or `None` when empty; `bad` is the error when it is not an id.
@@ -112,20 +101,12 @@ pub fn optional_choice<V: Vocabulary>(
     field: &str,
     raw: &str,
 ) -> Option<V> {
-    if raw.trim().is_empty() {
-        None
-    } else {
-        choice(errors, field, raw)
-    }
+    if raw.trim().is_empty() { None } else { choice(errors, field, raw) }
 }
 
 /// A vocabulary value that may be left empty (then `default`).
 pub fn choice_or<V: Vocabulary>(errors: &mut FieldErrors, field: &str, raw: &str, default: V) -> V {
-    if raw.trim().is_empty() {
-        default
-    } else {
-        choice(errors, field, raw).unwrap_or(default)
-    }
+    if raw.trim().is_empty() { default } else { choice(errors, field, raw).unwrap_or(default) }
 }
 
 /// Several values of a vocabulary, without repeats; unknown ones are an error.
@@ -194,29 +175,13 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 12, 1)
         );
         assert_eq!(optional_date(&mut errors, "bad", "2026-13-01"), None);
-        assert_eq!(
-            optional_id(&mut errors, "id", "٤٢", "err-unknown-case"),
-            Some(42)
-        );
-        assert_eq!(
-            optional_id(&mut errors, "id2", "-1", "err-unknown-case"),
-            None
-        );
+        assert_eq!(optional_id(&mut errors, "id", "٤٢", "err-unknown-case"), Some(42));
+        assert_eq!(optional_id(&mut errors, "id2", "-1", "err-unknown-case"), None);
         assert!(checkbox(Some("on")) && !checkbox(None) && !checkbox(Some("off")));
+        assert_eq!(choice::<Sector>(&mut errors, "s", " food "), Some(Sector::Food));
+        assert_eq!(choice::<Sector>(&mut errors, "s2", &"x".repeat(200_000)), None);
         assert_eq!(
-            choice::<Sector>(&mut errors, "s", " food "),
-            Some(Sector::Food)
-        );
-        assert_eq!(
-            choice::<Sector>(&mut errors, "s2", &"x".repeat(200_000)),
-            None
-        );
-        assert_eq!(
-            choices::<Sector>(
-                &mut errors,
-                "s3",
-                &["food".into(), "food".into(), "".into()]
-            ),
+            choices::<Sector>(&mut errors, "s3", &["food".into(), "food".into(), "".into()]),
             vec![Sector::Food]
         );
         assert_eq!(errors.get("d"), None);

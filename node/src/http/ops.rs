@@ -28,15 +28,10 @@ async fn healthz() -> impl IntoResponse {
 
 async fn readyz(State(state): State<AppState>) -> Response {
     let database = state.db.ping().await.is_ok();
-    let migrations = database
-        && crate::infra::db::migrations_current(&state.db)
-            .await
-            .unwrap_or(false);
-    let status = if database && migrations {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
+    let migrations =
+        database && crate::infra::db::migrations_current(&state.db).await.unwrap_or(false);
+    let status =
+        if database && migrations { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = serde_json::json!({
         "status": if status == StatusCode::OK { "ready" } else { "not ready" },
         "database": database,
@@ -61,13 +56,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
     let Some(body) = state.metrics.encode() else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        body,
-    )
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body)
         .into_response()
 }
 
@@ -86,8 +75,6 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     let response = next.run(request).await;
     let elapsed = started.elapsed().as_secs_f64();
     let status = response.status().as_u16();
-    state
-        .metrics
-        .observe_request(method, route, status, elapsed);
+    state.metrics.observe_request(method, route, status, elapsed);
     response
 }

@@ -30,8 +30,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .with_context(|| format!("database.url: cannot connect to {}", redact(url)))?;
     if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
         // WAL lets readers proceed while one writer commits; the busy timeout makes writers queue, not fail.
-        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
-            .await?;
+        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;").await?;
     }
     Ok(db)
 }
@@ -90,18 +89,13 @@ pub async fn begin_snapshot(
 
 /// Reads a node setting.
 pub async fn setting(db: &impl ConnectionTrait, key: &str) -> anyhow::Result<Option<String>> {
-    Ok(node_setting::Entity::find_by_id(key.to_owned())
-        .one(db)
-        .await?
-        .map(|s| s.value))
+    Ok(node_setting::Entity::find_by_id(key.to_owned()).one(db).await?.map(|s| s.value))
 }
 
 /// Writes (inserts or replaces) a node setting.
 pub async fn set_setting(db: &impl ConnectionTrait, key: &str, value: &str) -> anyhow::Result<()> {
-    let model = node_setting::ActiveModel {
-        key: Set(key.to_owned()),
-        value: Set(value.to_owned()),
-    };
+    let model =
+        node_setting::ActiveModel { key: Set(key.to_owned()), value: Set(value.to_owned()) };
     node_setting::Entity::insert(model)
         .on_conflict(
             sea_orm::sea_query::OnConflict::column(node_setting::Column::Key)
@@ -115,9 +109,7 @@ pub async fn set_setting(db: &impl ConnectionTrait, key: &str, value: &str) -> a
 
 /// Removes a node setting.
 pub async fn delete_setting(db: &impl ConnectionTrait, key: &str) -> anyhow::Result<()> {
-    node_setting::Entity::delete_by_id(key.to_owned())
-        .exec(db)
-        .await?;
+    node_setting::Entity::delete_by_id(key.to_owned()).exec(db).await?;
     Ok(())
 }
 
@@ -132,9 +124,7 @@ pub struct NodeSecrets {
 
 impl std::fmt::Debug for NodeSecrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NodeSecrets")
-            .field("keys", &self.keys)
-            .finish_non_exhaustive()
+        f.debug_struct("NodeSecrets").field("keys", &self.keys).finish_non_exhaustive()
     }
 }
 
@@ -177,9 +167,6 @@ mod tests {
             super::redact("postgres://sanad:secret@db:5432/sanad"),
             "postgres://sanad:***@db:5432/sanad"
         );
-        assert_eq!(
-            super::redact("sqlite://./x.db?mode=rwc"),
-            "sqlite://./x.db?mode=rwc"
-        );
+        assert_eq!(super::redact("sqlite://./x.db?mode=rwc"), "sqlite://./x.db?mode=rwc");
     }
 }

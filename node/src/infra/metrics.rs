@@ -43,33 +43,19 @@ impl Metrics {
         });
         let pool_size = Gauge::<i64, AtomicI64>::default();
         let pool_idle = Gauge::<i64, AtomicI64>::default();
-        registry.register(
-            "http_requests",
-            "HTTP requests by route and status",
-            requests.clone(),
-        );
+        registry.register("http_requests", "HTTP requests by route and status", requests.clone());
         registry.register(
             "http_request_duration_seconds",
             "HTTP request latency by route",
             latency.clone(),
         );
-        registry.register(
-            "db_pool_connections",
-            "Open database connections",
-            pool_size.clone(),
-        );
+        registry.register("db_pool_connections", "Open database connections", pool_size.clone());
         registry.register(
             "db_pool_idle_connections",
             "Idle database connections",
             pool_idle.clone(),
         );
-        Self {
-            registry,
-            requests,
-            latency,
-            pool_size,
-            pool_idle,
-        }
+        Self { registry, requests, latency, pool_size, pool_idle }
     }
 }
 
@@ -83,15 +69,9 @@ impl Metrics {
     /// Counts one request and its latency, labelled by method and matched route.
     pub fn observe_request(&self, method: String, route: String, status: u16, seconds: f64) {
         self.requests
-            .get_or_create(&RequestLabels {
-                method: method.clone(),
-                route: route.clone(),
-                status,
-            })
+            .get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status })
             .inc();
-        self.latency
-            .get_or_create(&RouteLabels { method, route })
-            .observe(seconds);
+        self.latency.get_or_create(&RouteLabels { method, route }).observe(seconds);
     }
 
     /// Records the database pool's size and idle connections.

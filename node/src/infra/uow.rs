@@ -36,25 +36,6 @@ pub enum LockKind {
     Need,
 }
 
-/// One audit entry, written when the unit commits.
-#[derive(Clone, Debug)]
-pub struct AuditRecord {
-    /// The organisation concerned, if any.
-    pub org_id: Option<i64>,
-    /// The acting user, if any.
-    pub user_id: Option<i64>,
-    /// The API token used, if any.
-    pub token_id: Option<i64>,
-    /// What was done, e.g. `case.update`.
-    pub action: String,
-    /// The kind of record, e.g. `case`.
-    pub subject_type: String,
-    /// The record, if one.
-    pub subject_id: Option<i64>,
-    /// Details as JSON.
-    pub detail: serde_json::Value,
-}
-
 /// One activity to deliver, written to the outbox when the unit commits.
 #[derive(Clone, Debug)]
 pub struct OutboxRecord {
@@ -72,7 +53,7 @@ pub struct OutboxRecord {
 pub struct UnitOfWork {
     txn: DatabaseTransaction,
     bus: EventBus,
-    audit: Vec<AuditRecord>,
+    audit: Vec<audit_entry::ActiveModel>,
     outbox: Vec<OutboxRecord>,
     events: Vec<Event>,
     held: BTreeSet<(LockKind, i64)>,
@@ -133,9 +114,10 @@ impl UnitOfWork {
         &self.txn
     }
 
-    /// Records an audit entry, written at commit.
-    pub fn audit(&mut self, record: AuditRecord) {
-        self.audit.push(record);
+    /// Records an audit entry (stamped now), written at commit.
+    pub fn audit(&mut self, mut entry: audit_entry::ActiveModel) {
+        entry.created_at = Set(Utc::now());
+        self.audit.push(entry);
     }
 
     /// Queues an activity for delivery, written to the outbox at commit.
@@ -154,22 +136,15 @@ impl UnitOfWork {
     /// holds its write lock). Rows already held are skipped. Refused when it would break the lock order: a kind
     /// earlier than one already held, or, within a kind, an id below one already held.
     pub async fn lock(&mut self, kind: LockKind, ids: &[i64]) -> Result<(), UowError> {
-        let wanted: BTreeSet<i64> = ids
-            .iter()
-            .copied()
-            .filter(|id| !self.held.contains(&(kind, *id)))
-            .collect();
+        let wanted: BTreeSet<i64> =
+            ids.iter().copied().filter(|id| !self.held.contains(&(kind, *id))).collect();
         let Some(&first) = wanted.first() else {
             return Ok(());
         };
         if let Some(&last) = self.held.last()
             && (kind, first) < last
         {
-            return Err(UowError::LockOrder {
-                wanted: kind,
-                id: first,
-                held: last,
-            });
+            return Err(UowError::LockOrder { wanted: kind, id: first, held: last });
         }
         let ids: Vec<i64> = wanted.iter().copied().collect();
         match kind {
@@ -195,20 +170,7 @@ impl UnitOfWork {
     pub async fn commit(self) -> Result<(), DbErr> {
         let now = Utc::now();
         if !self.audit.is_empty() {
-            let rows = self.audit.into_iter().map(|a| audit_entry::ActiveModel {
-                org_id: Set(a.org_id),
-                user_id: Set(a.user_id),
-                token_id: Set(a.token_id),
-                action: Set(a.action),
-                subject_type: Set(a.subject_type),
-                subject_id: Set(a.subject_id),
-                detail: Set(a.detail.to_string()),
-                created_at: Set(now),
-                ..Default::default()
-            });
-            audit_entry::Entity::insert_many(rows)
-                .exec_without_returning(&self.txn)
-                .await?;
+            audit_entry::Entity::insert_many(self.audit).exec_without_returning(&self.txn).await?;
         }
         if !self.outbox.is_empty() {
             let rows = self.outbox.into_iter().map(|o| outbox::ActiveModel {
@@ -223,9 +185,7 @@ impl UnitOfWork {
                 last_error: Set(None),
                 ..Default::default()
             });
-            outbox::Entity::insert_many(rows)
-                .exec_without_returning(&self.txn)
-                .await?;
+            outbox::Entity::insert_many(rows).exec_without_returning(&self.txn).await?;
         }
         self.txn.commit().await?;
         for event in self.events {
@@ -240,12 +200,7 @@ where
     E: EntityTrait,
     C: ColumnTrait,
 {
-    E::find()
-        .filter(id.is_in(ids))
-        .order_by_asc(id)
-        .lock_exclusive()
-        .all(txn)
-        .await?;
+    E::find().filter(id.is_in(ids)).order_by_asc(id).lock_exclusive().all(txn).await?;
     Ok(())
 }
 
@@ -261,15 +216,12 @@ mod tests {
         db
     }
 
-    fn audit(action: &str) -> AuditRecord {
-        AuditRecord {
-            org_id: None,
-            user_id: None,
-            token_id: None,
-            action: action.into(),
-            subject_type: "test".into(),
-            subject_id: None,
-            detail: serde_json::json!({}),
+    fn audit(action: &str) -> audit_entry::ActiveModel {
+        audit_entry::ActiveModel {
+            action: Set(action.into()),
+            subject_type: Set("test".into()),
+            detail: Set("{}".into()),
+            ..Default::default()
         }
     }
 
@@ -293,10 +245,7 @@ mod tests {
         dropped.enqueue(activity("https://x.example/1"));
         dropped.emit(Event::Need(1));
         drop(dropped);
-        assert!(
-            events.try_recv().is_err(),
-            "nothing is published without a commit"
-        );
+        assert!(events.try_recv().is_err(), "nothing is published without a commit");
         assert_eq!(audit_entry::Entity::find().count(&db).await.unwrap(), 0);
         assert_eq!(outbox::Entity::find().count(&db).await.unwrap(), 0);
 
@@ -305,22 +254,13 @@ mod tests {
         unit.enqueue(activity("https://x.example/2"));
         unit.emit(Event::Need(2));
         unit.emit(Event::Need(2));
-        assert!(
-            events.try_recv().is_err(),
-            "nothing is published before the commit"
-        );
+        assert!(events.try_recv().is_err(), "nothing is published before the commit");
         unit.commit().await.unwrap();
         assert_eq!(events.try_recv().unwrap(), Event::Need(2));
-        assert!(
-            events.try_recv().is_err(),
-            "an event is published once per unit"
-        );
+        assert!(events.try_recv().is_err(), "an event is published once per unit");
         assert_eq!(audit_entry::Entity::find().count(&db).await.unwrap(), 1);
         let row = outbox::Entity::find().one(&db).await.unwrap().unwrap();
-        assert_eq!(
-            (row.activity_id.as_str(), row.delivered_at),
-            ("https://x.example/2", None)
-        );
+        assert_eq!((row.activity_id.as_str(), row.delivered_at), ("https://x.example/2", None));
     }
 
     #[tokio::test]

@@ -24,10 +24,7 @@ use crate::{
 pub async fn move_met(uow: &mut UnitOfWork, need_id: i64, delta: i64) -> AppResult<need::Model> {
     uow.lock(LockKind::Need, &[need_id]).await?;
     let mut update = need::Entity::update_many()
-        .col_expr(
-            need::Column::QuantityMet,
-            Expr::col(need::Column::QuantityMet).add(delta),
-        )
+        .col_expr(need::Column::QuantityMet, Expr::col(need::Column::QuantityMet).add(delta))
         .col_expr(need::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(need::Column::Id.eq(need_id));
     if delta > 0 {
@@ -43,10 +40,7 @@ pub async fn move_met(uow: &mut UnitOfWork, need_id: i64, delta: i64) -> AppResu
     if update.exec(uow.db()).await?.rows_affected != 1 {
         return Err(AppError::Conflict("err-exceeds-need"));
     }
-    let need = need::Entity::find_by_id(need_id)
-        .one(uow.db())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let need = need::Entity::find_by_id(need_id).one(uow.db()).await?.ok_or(AppError::NotFound)?;
     let met = std::cmp::max(need.quantity_met, 0);
     let status =
         NeedStatus::for_quantities(need.quantity, met, need.status == NeedStatus::Cancelled);
@@ -67,19 +61,14 @@ pub async fn distributed_for_need(db: &impl ConnectionTrait, need_id: i64) -> Ap
         .column_as(
             Expr::from(Func::cast_as(
                 Func::coalesce([
-                    Expr::from(Func::sum(
-                        Expr::col(stock_movement::Column::Quantity).mul(-1),
-                    )),
+                    Expr::from(Func::sum(Expr::col(stock_movement::Column::Quantity).mul(-1))),
                     Expr::val(0),
                 ]),
                 "BIGINT",
             )),
             "s",
         )
-        .join(
-            JoinType::InnerJoin,
-            stock_movement::Relation::Distribution.def(),
-        )
+        .join(JoinType::InnerJoin, stock_movement::Relation::Distribution.def())
         .filter(distribution::Column::NeedId.eq(need_id))
         .filter(distribution::Column::ReversedAt.is_null())
         .filter(stock_movement::Column::Kind.eq(MovementKind::Distribution))

@@ -88,10 +88,7 @@ async fn check(
     case: Option<&case::Model>,
     current: Option<&need::Model>,
 ) -> AppResult<NeedInput> {
-    let Input {
-        value: f,
-        mut errors,
-    } = input;
+    let Input { value: f, mut errors } = input;
     if f.case_id.is_some() && case.is_none() {
         errors.add("case_id", "err-unknown-case");
     }
@@ -179,11 +176,8 @@ fn check_sharing(
         errors.add("visibility", "err-no-consent");
     }
     let summary = sanad_search::normalize(public_summary);
-    let identifying = [
-        Some(case.head_name.as_str()),
-        case.phone.as_deref(),
-        case.national_id.as_deref(),
-    ];
+    let identifying =
+        [Some(case.head_name.as_str()), case.phone.as_deref(), case.national_id.as_deref()];
     if identifying.into_iter().flatten().any(|v| {
         let v = sanad_search::normalize(v);
         v.chars().count() >= 4 && summary.contains(&v)
@@ -193,11 +187,8 @@ fn check_sharing(
 }
 
 fn apply(active: &mut need::ActiveModel, input: NeedInput) {
-    active.status = Set(NeedStatus::for_quantities(
-        input.quantity,
-        input.quantity_met,
-        input.cancelled,
-    ));
+    active.status =
+        Set(NeedStatus::for_quantities(input.quantity, input.quantity_met, input.cancelled));
     active.case_id = Set(input.case_id);
     active.sector = Set(input.sector);
     active.item = Set(input.item);
@@ -281,14 +272,7 @@ pub async fn update(
     let mut active: need::ActiveModel = current.into();
     apply(&mut active, input);
     let model = active.update(uow.db()).await?;
-    audit::record(
-        uow,
-        scope,
-        "need.update",
-        "need",
-        Some(id),
-        json!({ "status": model.status }),
-    );
+    audit::record(uow, scope, "need.update", "need", Some(id), json!({ "status": model.status }));
     uow.emit(Event::Need(id));
     Ok(model)
 }

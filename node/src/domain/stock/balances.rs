@@ -98,10 +98,8 @@ pub async fn overview(db: &impl ConnectionTrait, scope: &OrgScope) -> AppResult<
         .into_tuple()
         .all(db)
         .await?;
-    let reserved: HashMap<(i64, i64), i64> = reserved
-        .into_iter()
-        .map(|(i, w, s)| ((i, w), s.unwrap_or(0)))
-        .collect();
+    let reserved: HashMap<(i64, i64), i64> =
+        reserved.into_iter().map(|(i, w, s)| ((i, w), s.unwrap_or(0))).collect();
     let lookup = Lookup::load(db, scope).await?;
     let mut rows: Vec<BalanceRow> = sums
         .into_iter()
@@ -214,10 +212,7 @@ pub async fn card(
     let mut out = Vec::with_capacity(rows.len());
     for movement in rows {
         let quantity = movement.quantity;
-        out.push(CardRow {
-            movement,
-            balance_after: balance,
-        });
+        out.push(CardRow { movement, balance_after: balance });
         balance -= quantity;
     }
     Ok((out, total))

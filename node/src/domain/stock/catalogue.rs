@@ -61,10 +61,7 @@ struct ItemInput {
 }
 
 fn check_item(input: Input<ItemFields>) -> AppResult<ItemInput> {
-    let Input {
-        value: f,
-        mut errors,
-    } = input;
+    let Input { value: f, mut errors } = input;
     let name_ar = validate::required_text(&mut errors, "name_ar", &f.name_ar, 200);
     let name_en = validate::required_text(&mut errors, "name_en", &f.name_en, 200);
     let sector = validate::required(&mut errors, "sector", f.sector);
@@ -81,13 +78,9 @@ fn check_item(input: Input<ItemFields>) -> AppResult<ItemInput> {
         Some(code) => code.clone(),
         None => validate::required_text(&mut errors, "unit", &f.unit, 32),
     };
-    let pack_size = validate::range(
-        &mut errors,
-        "pack_size",
-        Some(f.pack_size.unwrap_or(1)),
-        1,
-        100_000,
-    ) as i32;
+    let pack_size =
+        validate::range(&mut errors, "pack_size", Some(f.pack_size.unwrap_or(1)), 1, 100_000)
+            as i32;
     let sku = validate::optional_text(&mut errors, "sku", Some(&f.sku), 64);
     let low_stock_threshold = validate::range(
         &mut errors,
@@ -164,14 +157,7 @@ pub async fn update_item(
             .is_some();
         if used {
             let mut errors = FieldErrors::default();
-            errors.add(
-                if input.kind != current.kind {
-                    "kind"
-                } else {
-                    "unit"
-                },
-                "err-item-in-use",
-            );
+            errors.add(if input.kind != current.kind { "kind" } else { "unit" }, "err-item-in-use");
             return Err(AppError::Validation(errors));
         }
     }
@@ -224,10 +210,7 @@ pub async fn create_warehouse(
     input: Input<WarehouseFields>,
 ) -> AppResult<warehouse::Model> {
     scope.require(Perm::ManageStock)?;
-    let Input {
-        value: f,
-        mut errors,
-    } = input;
+    let Input { value: f, mut errors } = input;
     let name = validate::required_text(&mut errors, "name", &f.name, 200);
     let region_code = regions::field(uow.db(), &mut errors, "region_code", &f.region_code).await?;
     errors.into_result(())?;
@@ -241,14 +224,7 @@ pub async fn create_warehouse(
     }
     .insert(uow.db())
     .await?;
-    audit::record(
-        uow,
-        scope,
-        "warehouse.create",
-        "warehouse",
-        Some(model.id),
-        json!({}),
-    );
+    audit::record(uow, scope, "warehouse.create", "warehouse", Some(model.id), json!({}));
     Ok(model)
 }
 
@@ -292,24 +268,13 @@ impl Lookup {
     /// Loads the organisation's catalogue and warehouses.
     pub async fn load(db: &impl ConnectionTrait, scope: &OrgScope) -> AppResult<Self> {
         Ok(Self {
-            items: items(db, scope)
-                .await?
-                .into_iter()
-                .map(|i| (i.id, i))
-                .collect(),
-            warehouses: warehouses(db, scope)
-                .await?
-                .into_iter()
-                .map(|w| (w.id, w))
-                .collect(),
+            items: items(db, scope).await?.into_iter().map(|i| (i.id, i)).collect(),
+            warehouses: warehouses(db, scope).await?.into_iter().map(|w| (w.id, w)).collect(),
         })
     }
 
     /// The item and warehouse of a row, when both are the organisation's.
     pub fn pair(&self, item_id: i64, warehouse_id: i64) -> Option<(item::Model, warehouse::Model)> {
-        Some((
-            self.items.get(&item_id)?.clone(),
-            self.warehouses.get(&warehouse_id)?.clone(),
-        ))
+        Some((self.items.get(&item_id)?.clone(), self.warehouses.get(&warehouse_id)?.clone()))
     }
 }

@@ -94,12 +94,7 @@ async fn check_line(
         warehouse_ref(db, scope, errors, &field("warehouse_id"), line.warehouse_id).await?;
     let quantity = validate::range(errors, &field("quantity"), line.quantity, 1, MAX_QUANTITY);
     let lot = validate::optional_text(errors, &field("lot"), Some(&line.lot), 64);
-    Ok(item.zip(warehouse).map(|(item, warehouse)| Line {
-        item,
-        warehouse,
-        quantity,
-        lot,
-    }))
+    Ok(item.zip(warehouse).map(|(item, warehouse)| Line { item, warehouse, quantity, lot }))
 }
 
 async fn check_delivery(
@@ -130,29 +125,20 @@ async fn check(
     scope: &OrgScope,
     input: Input<DistributionFields>,
 ) -> AppResult<Checked> {
-    let Input {
-        value: f,
-        mut errors,
-    } = input;
+    let Input { value: f, mut errors } = input;
     let case = match validate::required(&mut errors, "case_id", f.case_id) {
-        Some(id) => scoped(
-            &mut errors,
-            "case_id",
-            cases::get(db, scope, id).await,
-            "err-unknown-case",
-        )?,
+        Some(id) => {
+            scoped(&mut errors, "case_id", cases::get(db, scope, id).await, "err-unknown-case")?
+        }
         None => None,
     };
     if case.as_ref().is_some_and(|c| c.status != CaseStatus::Open) {
         errors.add("case_id", "err-case-closed");
     }
     let need = match f.need_id {
-        Some(id) => scoped(
-            &mut errors,
-            "need_id",
-            needs::get(db, scope, id).await,
-            "err-unknown-need",
-        )?,
+        Some(id) => {
+            scoped(&mut errors, "need_id", needs::get(db, scope, id).await, "err-unknown-need")?
+        }
         None => None,
     };
     if let (Some(need), Some(case)) = (&need, &case)
@@ -160,10 +146,7 @@ async fn check(
     {
         errors.add("need_id", "err-need-of-other-case");
     }
-    if need
-        .as_ref()
-        .is_some_and(|n| n.status == NeedStatus::Cancelled)
-    {
+    if need.as_ref().is_some_and(|n| n.status == NeedStatus::Cancelled) {
         errors.add("need_id", "err-need-cancelled");
     }
     let mut lines = Vec::new();
@@ -189,14 +172,7 @@ async fn check(
     let Some(case) = case else {
         return Err(AppError::Validation(errors));
     };
-    Ok(Checked {
-        case,
-        need,
-        lines,
-        delivered_by,
-        delivered_on,
-        note,
-    })
+    Ok(Checked { case, need, lines, delivered_by, delivered_on, note })
 }
 
 /// Records one distribution. Locks are taken in the one order: items (by the caller), then the case, then the need.
@@ -259,14 +235,7 @@ async fn record_in(
     }
     let detail =
         json!({ "case": c.case.id, "need": c.need.as_ref().map(|n| n.id), "quantity": total });
-    audit::record(
-        uow,
-        scope,
-        "distribution.create",
-        "distribution",
-        Some(record.id),
-        detail,
-    );
+    audit::record(uow, scope, "distribution.create", "distribution", Some(record.id), detail);
     Ok(record)
 }
 
@@ -312,10 +281,7 @@ pub async fn bulk_distribute(
     input: Input<BulkFields>,
 ) -> AppResult<Vec<distribution::Model>> {
     scope.require(Perm::Distribute)?;
-    let Input {
-        value: f,
-        mut errors,
-    } = input;
+    let Input { value: f, mut errors } = input;
     let db = uow.db();
     let line = LineFields {
         item_id: f.item_id,
@@ -333,12 +299,8 @@ pub async fn bulk_distribute(
     }
     let mut case_list: Vec<case::Model> = Vec::new();
     for id in &f.case_ids {
-        match scoped(
-            &mut errors,
-            "case_ids",
-            cases::get(db, scope, *id).await,
-            "err-unknown-case",
-        )? {
+        match scoped(&mut errors, "case_ids", cases::get(db, scope, *id).await, "err-unknown-case")?
+        {
             Some(c) if c.status != CaseStatus::Open => errors.add("case_ids", "err-case-closed"),
             Some(c) if !case_list.iter().any(|x| x.id == c.id) => case_list.push(c),
             Some(_) | None => {}
@@ -361,10 +323,7 @@ pub async fn bulk_distribute(
         let need = oldest_open_need(uow.db(), scope, case.id, &line).await?;
         planned.push((case, need));
     }
-    let need_ids: Vec<i64> = planned
-        .iter()
-        .filter_map(|(_, n)| n.as_ref().map(|n| n.id))
-        .collect();
+    let need_ids: Vec<i64> = planned.iter().filter_map(|(_, n)| n.as_ref().map(|n| n.id)).collect();
     uow.lock(LockKind::Need, &need_ids).await?;
     let mut out = Vec::with_capacity(planned.len());
     for (case, need) in planned {
@@ -432,14 +391,9 @@ pub async fn reverse_distribution(
     let posts = moves
         .iter()
         .map(|m| {
-            let mut p = Post::new(
-                MovementKind::Reversal,
-                m.item_id,
-                m.warehouse_id,
-                -m.quantity,
-                today,
-            )
-            .in_lot(m.lot.clone(), m.expiry);
+            let mut p =
+                Post::new(MovementKind::Reversal, m.item_id, m.warehouse_id, -m.quantity, today)
+                    .in_lot(m.lot.clone(), m.expiry);
             p.distribution_id = Some(id);
             p.reverses_id = Some(m.id);
             p.note = Some(reason.clone());
@@ -512,11 +466,7 @@ pub async fn distributions_for(
     if let Some(n) = need_id {
         query = query.filter(distribution::Column::NeedId.eq(n));
     }
-    Ok(query
-        .order_by_desc(distribution::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?)
+    Ok(query.order_by_desc(distribution::Column::Id).limit(limit).all(db).await?)
 }
 
 /// The delivering movements of several distributions at once, by distribution.

@@ -115,14 +115,7 @@ pub(super) async fn post(
         .await?;
         let detail = json!({ "kind": movement.kind, "item": movement.item_id, "quantity": movement.quantity });
         let action = format!("stock.{}", movement.kind);
-        audit::record(
-            uow,
-            scope,
-            &action,
-            "stock_movement",
-            Some(movement.id),
-            detail,
-        );
+        audit::record(uow, scope, &action, "stock_movement", Some(movement.id), detail);
         out.push(movement);
     }
     Ok(out)
@@ -142,11 +135,7 @@ async fn move_balance(uow: &UnitOfWork, scope: &OrgScope, p: &Post) -> AppResult
                 Expr::col(stock_balance::Column::Quantity).add(p.quantity),
             )
             .filter(bucket)
-            .filter(
-                Expr::col(stock_balance::Column::Quantity)
-                    .add(p.quantity)
-                    .gte(0),
-            )
+            .filter(Expr::col(stock_balance::Column::Quantity).add(p.quantity).gte(0))
             .exec(uow.db())
             .await?
             .rows_affected;
@@ -155,10 +144,7 @@ async fn move_balance(uow: &UnitOfWork, scope: &OrgScope, p: &Post) -> AppResult
         }
         return Ok(());
     }
-    let existing = stock_balance::Entity::find()
-        .filter(bucket)
-        .one(uow.db())
-        .await?;
+    let existing = stock_balance::Entity::find().filter(bucket).one(uow.db()).await?;
     match existing {
         // One lot, one expiry: stock of another date never merges into it while it holds any.
         Some(b) if b.quantity > 0 && b.expiry != p.expiry => {
@@ -196,10 +182,7 @@ pub(super) fn sum_of(col: impl sea_orm::sea_query::IntoColumnRef) -> Expr {
 
 /// A new batch id linking the movements of one operation (both legs of a transfer, the lines of a distribution).
 pub(super) fn new_batch() -> AppResult<String> {
-    Ok(crate::domain::auth::new_token("")?
-        .chars()
-        .take(32)
-        .collect())
+    Ok(crate::domain::auth::new_token("")?.chars().take(32).collect())
 }
 
 /// The order lots are taken in: soonest expiry first, lots without expiry last, then by lot.
@@ -381,12 +364,9 @@ pub(super) async fn item_ref(
     id: Option<i64>,
 ) -> AppResult<Option<item::Model>> {
     match validate::required(errors, field, id) {
-        Some(id) => scoped(
-            errors,
-            field,
-            catalogue::get_item(db, scope, id).await,
-            "err-unknown-item",
-        ),
+        Some(id) => {
+            scoped(errors, field, catalogue::get_item(db, scope, id).await, "err-unknown-item")
+        }
         None => Ok(None),
     }
 }
@@ -434,13 +414,7 @@ impl Manual {
     }
 
     fn post(&self, warehouse_id: i64, quantity: i64) -> Post {
-        let mut p = Post::new(
-            self.kind,
-            self.item.id,
-            warehouse_id,
-            quantity,
-            self.occurred_on,
-        );
+        let mut p = Post::new(self.kind, self.item.id, warehouse_id, quantity, self.occurred_on);
         p.note = self.note.clone();
         p.counterparty = self.counterparty.clone();
         p.source_kind = self.source_kind;
@@ -454,10 +428,7 @@ async fn check_manual(
     scope: &OrgScope,
     input: Input<MovementFields>,
 ) -> AppResult<Manual> {
-    let Input {
-        value: f,
-        mut errors,
-    } = input;
+    let Input { value: f, mut errors } = input;
     let kind = validate::required(&mut errors, "kind", f.kind);
     if kind.is_some_and(|k| !MovementKind::MANUAL.contains(&k)) {
         errors.add("kind", "err-unknown-choice");
@@ -489,10 +460,8 @@ async fn check_manual(
         }
         _ => None,
     };
-    if matches!(
-        kind,
-        Some(MovementKind::TransferOut | MovementKind::TransferIn)
-    ) && counterparty.is_none()
+    if matches!(kind, Some(MovementKind::TransferOut | MovementKind::TransferIn))
+        && counterparty.is_none()
     {
         errors.add("counterparty", "err-required");
     }
@@ -506,11 +475,7 @@ async fn check_manual(
     let to_warehouse = if kind == Some(MovementKind::Transfer) {
         let to =
             warehouse_ref(db, scope, &mut errors, "to_warehouse_id", f.to_warehouse_id).await?;
-        if to
-            .as_ref()
-            .zip(warehouse.as_ref())
-            .is_some_and(|(t, w)| t.id == w.id)
-        {
+        if to.as_ref().zip(warehouse.as_ref()).is_some_and(|(t, w)| t.id == w.id) {
             errors.add("to_warehouse_id", "err-same-warehouse");
         }
         to
@@ -582,15 +547,7 @@ async fn outbound(db: &impl ConnectionTrait, m: &Manual) -> AppResult<Vec<Post>>
         Take::Usable
     };
     let wanted = (!m.lot.is_empty()).then_some(m.lot.as_str());
-    let lots = allocate(
-        db,
-        m.item.id,
-        m.warehouse.id,
-        wanted,
-        m.quantity.abs(),
-        take,
-    )
-    .await?;
+    let lots = allocate(db, m.item.id, m.warehouse.id, wanted, m.quantity.abs(), take).await?;
     let mut posts = Vec::new();
     for (lot, expiry, n) in lots {
         posts.push(m.post(m.warehouse.id, -n).in_lot(lot.clone(), expiry));

@@ -48,10 +48,7 @@ pub async fn create_offer(
     input: Input<OfferFields>,
 ) -> AppResult<offer::Model> {
     scope.require(Perm::ManageStock)?;
-    let Input {
-        value: f,
-        mut errors,
-    } = input;
+    let Input { value: f, mut errors } = input;
     let db = uow.db();
     let item = ledger::item_ref(db, scope, &mut errors, "item_id", f.item_id).await?;
     let warehouse =
@@ -117,10 +114,7 @@ pub async fn withdraw_offer(
         .ok_or(AppError::NotFound)?;
     // The offer's item is what reservations are weighed under: lock it, then read the offer again.
     uow.lock(LockKind::Item, &[current.item_id]).await?;
-    let current = offer::Entity::find_by_id(id)
-        .one(uow.db())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let current = offer::Entity::find_by_id(id).one(uow.db()).await?.ok_or(AppError::NotFound)?;
     if current.status != OfferStatus::Active {
         return Err(AppError::Conflict("err-offer-not-active"));
     }

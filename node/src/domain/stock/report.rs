@@ -58,8 +58,7 @@ fn last_day(first: NaiveDate) -> AppResult<NaiveDate> {
     } else {
         NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
     };
-    next.and_then(|n| n.pred_opt())
-        .ok_or(AppError::BadRequest("err-month"))
+    next.and_then(|n| n.pred_opt()).ok_or(AppError::BadRequest("err-month"))
 }
 
 /// The report for a month.

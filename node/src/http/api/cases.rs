@@ -104,10 +104,7 @@ pub struct CaseResponse {
 
 impl From<case::Model> for CaseResponse {
     fn from(c: case::Model) -> Self {
-        let vulnerabilities = cases::vulnerabilities(&c)
-            .iter()
-            .map(|v| v.to_string())
-            .collect();
+        let vulnerabilities = cases::vulnerabilities(&c).iter().map(|v| v.to_string()).collect();
         CaseResponse {
             id: c.id,
             head_name: c.head_name,
@@ -149,12 +146,7 @@ pub struct NoteResponse {
 
 impl From<case_note::Model> for NoteResponse {
     fn from(n: case_note::Model) -> Self {
-        NoteResponse {
-            id: n.id,
-            author_id: n.author_id,
-            body: n.body,
-            created_at: n.created_at,
-        }
+        NoteResponse { id: n.id, author_id: n.author_id, body: n.body, created_at: n.created_at }
     }
 }
 
@@ -168,14 +160,8 @@ pub async fn list(
     Query(query): Query<CaseQuery>,
 ) -> AppResult<Json<Page<CaseResponse>>> {
     let filter = query.filter();
-    let (rows, total) = state
-        .write(async |uow| cases::list(uow, &scope, &filter).await)
-        .await?;
-    Ok(Json(Page {
-        items: rows.into_iter().map(Into::into).collect(),
-        total,
-        page: filter.page,
-    }))
+    let (rows, total) = state.write(async |uow| cases::list(uow, &scope, &filter).await).await?;
+    Ok(Json(Page { items: rows.into_iter().map(Into::into).collect(), total, page: filter.page }))
 }
 
 /// Registers a household.
@@ -189,9 +175,7 @@ pub async fn create(
     Scoped(scope): Scoped,
     ApiJson(body): ApiJson<CaseRequest>,
 ) -> AppResult<Response> {
-    let case = state
-        .write(async |uow| cases::create(uow, &scope, body.input()).await)
-        .await?;
+    let case = state.write(async |uow| cases::create(uow, &scope, body.input()).await).await?;
     Ok(created(CaseResponse::from(case)))
 }
 
@@ -204,9 +188,7 @@ pub async fn show(
     Scoped(scope): Scoped,
     Path((_, id)): Path<(String, i64)>,
 ) -> AppResult<Json<CaseResponse>> {
-    let case = state
-        .write(async |uow| cases::view(uow, &scope, id).await)
-        .await?;
+    let case = state.write(async |uow| cases::view(uow, &scope, id).await).await?;
     Ok(Json(case.into()))
 }
 
@@ -221,9 +203,7 @@ pub async fn update(
     Path((_, id)): Path<(String, i64)>,
     ApiJson(body): ApiJson<CaseRequest>,
 ) -> AppResult<Json<CaseResponse>> {
-    let case = state
-        .write(async |uow| cases::update(uow, &scope, id, body.input()).await)
-        .await?;
+    let case = state.write(async |uow| cases::update(uow, &scope, id, body.input()).await).await?;
     Ok(Json(case.into()))
 }
 
@@ -260,9 +240,7 @@ pub async fn notes(
     Scoped(scope): Scoped,
     Path((_, id)): Path<(String, i64)>,
 ) -> AppResult<Json<Vec<NoteResponse>>> {
-    let notes = state
-        .write(async |uow| cases::view_notes(uow, &scope, id).await)
-        .await?;
+    let notes = state.write(async |uow| cases::view_notes(uow, &scope, id).await).await?;
     Ok(Json(notes.into_iter().map(Into::into).collect()))
 }
 
@@ -277,9 +255,7 @@ pub async fn add_note(
     Path((_, id)): Path<(String, i64)>,
     ApiJson(body): ApiJson<NoteBody>,
 ) -> AppResult<Response> {
-    let note = state
-        .write(async |uow| cases::add_note(uow, &scope, id, &body.body).await)
-        .await?;
+    let note = state.write(async |uow| cases::add_note(uow, &scope, id, &body.body).await).await?;
     Ok(created(NoteResponse::from(note)))
 }
 
@@ -289,8 +265,6 @@ async fn set_status(
     id: i64,
     status: CaseStatus,
 ) -> AppResult<Json<CaseResponse>> {
-    let case = state
-        .write(async |uow| cases::set_status(uow, scope, id, status).await)
-        .await?;
+    let case = state.write(async |uow| cases::set_status(uow, scope, id, status).await).await?;
     Ok(Json(case.into()))
 }

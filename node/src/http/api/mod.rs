@@ -44,63 +44,30 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/orgs", get(orgs::list))
         .route("/orgs/{slug}", get(orgs::show))
         .route("/orgs/{slug}/cases", get(cases::list).post(cases::create))
-        .route(
-            "/orgs/{slug}/cases/{id}",
-            get(cases::show).put(cases::update),
-        )
+        .route("/orgs/{slug}/cases/{id}", get(cases::show).put(cases::update))
         .route("/orgs/{slug}/cases/{id}/close", post(cases::close))
         .route("/orgs/{slug}/cases/{id}/reopen", post(cases::reopen))
-        .route(
-            "/orgs/{slug}/cases/{id}/notes",
-            get(cases::notes).post(cases::add_note),
-        )
+        .route("/orgs/{slug}/cases/{id}/notes", get(cases::notes).post(cases::add_note))
         .route("/orgs/{slug}/needs", get(needs::list).post(needs::create))
-        .route(
-            "/orgs/{slug}/needs/{id}",
-            get(needs::show).put(needs::update),
-        )
-        .route(
-            "/orgs/{slug}/items",
-            get(stock::list_items).post(stock::create_item),
-        )
-        .route(
-            "/orgs/{slug}/items/{id}",
-            axum::routing::put(stock::update_item),
-        )
+        .route("/orgs/{slug}/needs/{id}", get(needs::show).put(needs::update))
+        .route("/orgs/{slug}/items", get(stock::list_items).post(stock::create_item))
+        .route("/orgs/{slug}/items/{id}", axum::routing::put(stock::update_item))
         .route("/orgs/{slug}/items/{id}/card", get(stock::card))
         .route("/orgs/{slug}/items/{id}/lots", get(stock::lots))
         .route("/orgs/{slug}/stock/expiring", get(stock::expiring))
         .route("/orgs/{slug}/stock/low", get(stock::low_stock))
-        .route(
-            "/orgs/{slug}/warehouses",
-            get(stock::list_warehouses).post(stock::create_warehouse),
-        )
+        .route("/orgs/{slug}/warehouses", get(stock::list_warehouses).post(stock::create_warehouse))
         .route("/orgs/{slug}/stock", get(stock::balances))
         .route("/orgs/{slug}/movements", post(stock::record_movement))
         .route(
             "/orgs/{slug}/distributions",
             get(stock::list_distributions).post(stock::create_distribution),
         )
-        .route(
-            "/orgs/{slug}/distributions/bulk",
-            post(stock::bulk_distribute),
-        )
-        .route(
-            "/orgs/{slug}/distributions/{id}",
-            get(stock::show_distribution),
-        )
-        .route(
-            "/orgs/{slug}/distributions/{id}/reverse",
-            post(stock::reverse_distribution),
-        )
-        .route(
-            "/orgs/{slug}/offers",
-            get(stock::list_offers).post(stock::create_offer),
-        )
-        .route(
-            "/orgs/{slug}/offers/{id}/withdraw",
-            post(stock::withdraw_offer),
-        )
+        .route("/orgs/{slug}/distributions/bulk", post(stock::bulk_distribute))
+        .route("/orgs/{slug}/distributions/{id}", get(stock::show_distribution))
+        .route("/orgs/{slug}/distributions/{id}/reverse", post(stock::reverse_distribution))
+        .route("/orgs/{slug}/offers", get(stock::list_offers).post(stock::create_offer))
+        .route("/orgs/{slug}/offers/{id}/withdraw", post(stock::withdraw_offer))
         .route("/orgs/{slug}/reports/monthly", get(stock::monthly_report))
         .fallback(|| async { AppError::NotFound })
         .layer(crate::http::request::time_limits(&state.config.http).0)
@@ -197,13 +164,8 @@ async fn render_errors(State(state): State<AppState>, request: Request, next: Ne
         return response;
     }
     let rendered = RenderedError::of(&response);
-    let fields = (!rendered.fields.is_empty()).then(|| {
-        rendered
-            .fields
-            .iter()
-            .map(|f| (f.field.clone(), tr.t(f.code)))
-            .collect()
-    });
+    let fields = (!rendered.fields.is_empty())
+        .then(|| rendered.fields.iter().map(|f| (f.field.clone(), tr.t(f.code))).collect());
     let body = ErrorBody {
         error: ErrorDetail {
             code: rendered.code.to_owned(),
@@ -214,10 +176,8 @@ async fn render_errors(State(state): State<AppState>, request: Request, next: Ne
     let mut out = (status, Json(body)).into_response();
     keep_headers(&headers, out.headers_mut());
     if status == StatusCode::UNAUTHORIZED {
-        out.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            header::HeaderValue::from_static("Bearer"),
-        );
+        out.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
     }
     out
 }
@@ -296,15 +256,14 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                let mime = v.split(';').next().unwrap_or_default().trim();
-                mime == "application/json"
-                    || (mime.starts_with("application/") && mime.ends_with("+json"))
-            });
+        let json =
+            req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(
+                |v| {
+                    let mime = v.split(';').next().unwrap_or_default().trim();
+                    mime == "application/json"
+                        || (mime.starts_with("application/") && mime.ends_with("+json"))
+                },
+            );
         if !json {
             return Err(AppError::UnsupportedMediaType);
         }
@@ -312,8 +271,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         let mut de = serde_json::Deserializer::from_slice(&body);
         match serde_path_to_error::deserialize::<_, T>(&mut de) {
             Ok(value) => {
-                de.end()
-                    .map_err(|_| AppError::BadRequest("err-malformed-json"))?;
+                de.end().map_err(|_| AppError::BadRequest("err-malformed-json"))?;
                 Ok(ApiJson(value))
             }
             Err(err) => {
@@ -323,11 +281,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
                 }
                 let path = err.path().to_string();
                 let mut errors = crate::domain::error::FieldErrors::default();
-                let field = if path == "." {
-                    missing_field(&inner.to_string())
-                } else {
-                    path
-                };
+                let field = if path == "." { missing_field(&inner.to_string()) } else { path };
                 let code = if inner.to_string().starts_with("missing field") {
                     "err-required"
                 } else {
@@ -366,11 +320,9 @@ mod tests {
     fn openapi_document_lists_every_route() {
         use utoipa::OpenApi;
         let doc = serde_json::to_value(super::ApiDoc::openapi()).unwrap();
-        for path in [
-            "/api/v1/orgs",
-            "/api/v1/orgs/{slug}/cases/{id}",
-            "/api/v1/orgs/{slug}/needs/{id}",
-        ] {
+        for path in
+            ["/api/v1/orgs", "/api/v1/orgs/{slug}/cases/{id}", "/api/v1/orgs/{slug}/needs/{id}"]
+        {
             assert!(doc["paths"].get(path).is_some(), "{path} missing");
         }
         assert!(doc["components"]["schemas"].get("CaseRequest").is_some());

@@ -155,11 +155,7 @@ pub async fn list(
 ) -> AppResult<Json<Page<NeedResponse>>> {
     let filter = query.filter();
     let (rows, total) = needs::list(&state.db, &scope, &filter).await?;
-    Ok(Json(Page {
-        items: rows.into_iter().map(Into::into).collect(),
-        total,
-        page: filter.page,
-    }))
+    Ok(Json(Page { items: rows.into_iter().map(Into::into).collect(), total, page: filter.page }))
 }
 
 /// Records a need.
@@ -173,9 +169,7 @@ pub async fn create(
     Scoped(scope): Scoped,
     ApiJson(body): ApiJson<NeedRequest>,
 ) -> AppResult<Response> {
-    let need = state
-        .write(async |uow| needs::create(uow, &scope, body.input()).await)
-        .await?;
+    let need = state.write(async |uow| needs::create(uow, &scope, body.input()).await).await?;
     Ok(created(NeedResponse::from(need)))
 }
 
@@ -202,8 +196,6 @@ pub async fn update(
     Path((_, id)): Path<(String, i64)>,
     ApiJson(body): ApiJson<NeedRequest>,
 ) -> AppResult<Json<NeedResponse>> {
-    let need = state
-        .write(async |uow| needs::update(uow, &scope, id, body.input()).await)
-        .await?;
+    let need = state.write(async |uow| needs::update(uow, &scope, id, body.input()).await).await?;
     Ok(Json(need.into()))
 }

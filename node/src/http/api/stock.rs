@@ -136,13 +136,7 @@ pub async fn list_items(
     State(state): State<AppState>,
     Scoped(scope): Scoped,
 ) -> AppResult<Json<Vec<ItemResponse>>> {
-    Ok(Json(
-        stock::items(&state.db, &scope)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    Ok(Json(stock::items(&state.db, &scope).await?.into_iter().map(Into::into).collect()))
 }
 
 /// Adds an item (storekeepers and admins).
@@ -154,9 +148,7 @@ pub async fn create_item(
     Scoped(scope): Scoped,
     ApiJson(body): ApiJson<ItemRequest>,
 ) -> AppResult<Response> {
-    let item = state
-        .write(async |uow| stock::create_item(uow, &scope, body.input()).await)
-        .await?;
+    let item = state.write(async |uow| stock::create_item(uow, &scope, body.input()).await).await?;
     Ok(created(ItemResponse::from(item)))
 }
 
@@ -170,9 +162,8 @@ pub async fn update_item(
     Path((_, id)): Path<(String, i64)>,
     ApiJson(body): ApiJson<ItemRequest>,
 ) -> AppResult<Json<ItemResponse>> {
-    let item = state
-        .write(async |uow| stock::update_item(uow, &scope, id, body.input()).await)
-        .await?;
+    let item =
+        state.write(async |uow| stock::update_item(uow, &scope, id, body.input()).await).await?;
     Ok(Json(item.into()))
 }
 
@@ -285,17 +276,9 @@ pub async fn card(
     let (rows, total) = stock::card(&state.db, &scope, id, q.warehouse_id, page).await?;
     let lines = rows
         .into_iter()
-        .map(|r| CardLine {
-            movement: r.movement.into(),
-            balance_after: r.balance_after,
-        })
+        .map(|r| CardLine { movement: r.movement.into(), balance_after: r.balance_after })
         .collect();
-    Ok(Json(CardResponse {
-        item: item.into(),
-        lines,
-        total,
-        page,
-    }))
+    Ok(Json(CardResponse { item: item.into(), lines, total, page }))
 }
 
 /// A warehouse to add.
@@ -342,13 +325,7 @@ pub async fn list_warehouses(
     State(state): State<AppState>,
     Scoped(scope): Scoped,
 ) -> AppResult<Json<Vec<WarehouseResponse>>> {
-    Ok(Json(
-        stock::warehouses(&state.db, &scope)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    Ok(Json(stock::warehouses(&state.db, &scope).await?.into_iter().map(Into::into).collect()))
 }
 
 /// Adds a warehouse or distribution point.
@@ -372,9 +349,8 @@ pub async fn create_warehouse(
         region_code: body.region_code,
     };
     let input = Input { value, errors };
-    let warehouse = state
-        .write(async |uow| stock::create_warehouse(uow, &scope, input).await)
-        .await?;
+    let warehouse =
+        state.write(async |uow| stock::create_warehouse(uow, &scope, input).await).await?;
     Ok(created(WarehouseResponse::from(warehouse)))
 }
 
@@ -592,15 +568,8 @@ pub async fn record_movement(
         ),
     };
     let input = Input { value, errors };
-    let moves = state
-        .write(async |uow| stock::record(uow, &scope, input).await)
-        .await?;
-    Ok(created(
-        moves
-            .into_iter()
-            .map(MovementResponse::from)
-            .collect::<Vec<_>>(),
-    ))
+    let moves = state.write(async |uow| stock::record(uow, &scope, input).await).await?;
+    Ok(created(moves.into_iter().map(MovementResponse::from).collect::<Vec<_>>()))
 }
 
 /// One line of a distribution request.
@@ -672,12 +641,7 @@ async fn distribution_responses(
     Ok(records
         .into_iter()
         .map(|d| DistributionResponse {
-            lines: lines
-                .remove(&d.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into)
-                .collect(),
+            lines: lines.remove(&d.id).unwrap_or_default().into_iter().map(Into::into).collect(),
             id: d.id,
             case_id: d.case_id,
             need_id: d.need_id,
@@ -737,9 +701,8 @@ pub async fn create_distribution(
     Scoped(scope): Scoped,
     ApiJson(b): ApiJson<DistributionRequest>,
 ) -> AppResult<Response> {
-    let d = state
-        .write(async |uow| stock::record_distribution(uow, &scope, b.input()).await)
-        .await?;
+    let d =
+        state.write(async |uow| stock::record_distribution(uow, &scope, b.input()).await).await?;
     Ok(created(distribution_response(&state, &scope, d).await?))
 }
 
@@ -847,12 +810,8 @@ pub async fn bulk_distribute(
         note: b.note.unwrap_or_default(),
     };
     let input = Input { value, errors };
-    let records = state
-        .write(async |uow| stock::bulk_distribute(uow, &scope, input).await)
-        .await?;
-    Ok(created(
-        distribution_responses(&state, &scope, records).await?,
-    ))
+    let records = state.write(async |uow| stock::bulk_distribute(uow, &scope, input).await).await?;
+    Ok(created(distribution_responses(&state, &scope, records).await?))
 }
 
 /// An offer of surplus.
@@ -918,13 +877,7 @@ pub async fn list_offers(
     State(state): State<AppState>,
     Scoped(scope): Scoped,
 ) -> AppResult<Json<Vec<OfferResponse>>> {
-    Ok(Json(
-        stock::offers(&state.db, &scope)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    Ok(Json(stock::offers(&state.db, &scope).await?.into_iter().map(Into::into).collect()))
 }
 
 /// Offers part of the free stock; the quantity is reserved.
@@ -952,9 +905,7 @@ pub async fn create_offer(
         ),
     };
     let input = Input { value, errors };
-    let offer = state
-        .write(async |uow| stock::create_offer(uow, &scope, input).await)
-        .await?;
+    let offer = state.write(async |uow| stock::create_offer(uow, &scope, input).await).await?;
     Ok(created(OfferResponse::from(offer)))
 }
 
@@ -967,9 +918,7 @@ pub async fn withdraw_offer(
     Scoped(scope): Scoped,
     Path((_, id)): Path<(String, i64)>,
 ) -> AppResult<Json<OfferResponse>> {
-    let offer = state
-        .write(async |uow| stock::withdraw_offer(uow, &scope, id).await)
-        .await?;
+    let offer = state.write(async |uow| stock::withdraw_offer(uow, &scope, id).await).await?;
     Ok(Json(offer.into()))
 }
 

@@ -42,12 +42,7 @@ pub async fn home(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Resp
         if !needs_setup {
             return Ok(see_other("/signin"));
         }
-        return Ok(render(&HomePage {
-            ctx,
-            orgs: Vec::new(),
-            needs_setup,
-            invitations: 0,
-        }));
+        return Ok(render(&HomePage { ctx, orgs: Vec::new(), needs_setup, invitations: 0 }));
     };
     let orgs = accounts::memberships_of(&state.db, user.id).await?;
     let invitations = accounts::invitations_of(&state.db, user.id).await?.len();
@@ -56,12 +51,7 @@ pub async fn home(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Resp
     {
         return Ok(see_other(&format!("/o/{}", org.slug)));
     }
-    Ok(render(&HomePage {
-        ctx,
-        orgs,
-        needs_setup: false,
-        invitations,
-    }))
+    Ok(render(&HomePage { ctx, orgs, needs_setup: false, invitations }))
 }
 
 #[derive(Template)]
@@ -87,15 +77,8 @@ pub async fn setup_page(
     if !accounts::setup_token_valid(&state.db, &q.token).await? {
         return Err(AppError::NotFound);
     }
-    let draft = SetupDraft {
-        token: q.token,
-        ..Default::default()
-    };
-    Ok(render(&SetupPage {
-        ctx,
-        draft,
-        errors: FieldErrors::default(),
-    }))
+    let draft = SetupDraft { token: q.token, ..Default::default() };
+    Ok(render(&SetupPage { ctx, draft, errors: FieldErrors::default() }))
 }
 
 /// Creates the first organisation and admin, then signs the admin in.
@@ -105,11 +88,7 @@ pub async fn setup_submit(
     CsrfForm(draft): CsrfForm<SetupDraft>,
 ) -> AppResult<Response> {
     let result = match accounts::prepare_setup(&draft.fields()).await {
-        Ok(setup) => {
-            state
-                .write(async |uow| accounts::complete_setup(uow, &setup).await)
-                .await
-        }
+        Ok(setup) => state.write(async |uow| accounts::complete_setup(uow, &setup).await).await,
         Err(err) => Err(err),
     };
     match result {
@@ -119,10 +98,7 @@ pub async fn setup_submit(
         }
         Err(err) => form_error(err, |errors| SetupPage {
             ctx,
-            draft: SetupDraft {
-                password: String::new(),
-                ..draft
-            },
+            draft: SetupDraft { password: String::new(), ..draft },
             errors,
         }),
     }
@@ -139,15 +115,10 @@ async fn start_session(
     let mut response = see_other(to);
     let max_age = i64::from(state.config.auth.session_hours) * 3600;
     let headers = response.headers_mut();
-    headers.append(
-        header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, &token, max_age, secure),
-    );
+    headers.append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &token, max_age, secure));
     if let Some(lang) = lang {
-        headers.append(
-            header::SET_COOKIE,
-            set_cookie(LANG_COOKIE, lang, 60 * 60 * 24 * 365, secure),
-        );
+        headers
+            .append(header::SET_COOKIE, set_cookie(LANG_COOKIE, lang, 60 * 60 * 24 * 365, secure));
     }
     Ok(response)
 }
@@ -221,14 +192,9 @@ pub async fn signin_submit(
 ) -> AppResult<Response> {
     let next = safe_next(&form.next);
     let client = client_address(&state, &headers, peer);
-    let outcome = accounts::sign_in(
-        &state.db,
-        &state.signin_limiter,
-        &client,
-        &form.email,
-        &form.password,
-    )
-    .await;
+    let outcome =
+        accounts::sign_in(&state.db, &state.signin_limiter, &client, &form.email, &form.password)
+            .await;
     let err = match outcome {
         Ok(user) => {
             tracing::info!(user = user.id, "signed in");
@@ -242,17 +208,11 @@ pub async fn signin_submit(
         _ => "err-bad-credentials",
     };
     let error = ctx.t(key);
-    let mut response = render(&SigninPage {
-        ctx,
-        email: form.email.chars().take(254).collect(),
-        next,
-        error,
-    });
+    let mut response =
+        render(&SigninPage { ctx, email: form.email.chars().take(254).collect(), next, error });
     *response.status_mut() = crate::http::error::status(&err);
     if let AppError::RateLimited(seconds) = err {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+        response.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
     }
     Ok(response)
 }
@@ -270,10 +230,9 @@ pub async fn signout(
         auth::end_session(&state.db, token).await?;
     }
     let mut response = see_other("/signin");
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, "", 0, state.config.is_https()),
-    );
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, state.config.is_https()));
     Ok(response)
 }
 
@@ -298,12 +257,7 @@ pub async fn switch_language(
     let mut response = see_other(&safe_next(&form.back));
     response.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(
-            LANG_COOKIE,
-            lang.code(),
-            60 * 60 * 24 * 365,
-            state.config.is_https(),
-        ),
+        set_cookie(LANG_COOKIE, lang.code(), 60 * 60 * 24 * 365, state.config.is_https()),
     );
     Ok(response)
 }
@@ -335,12 +289,7 @@ async fn account_page_for(
 ) -> AppResult<AccountPage> {
     let user = ctx.require_user()?;
     let invitations = accounts::invitations_of(&state.db, user.id).await?;
-    Ok(AccountPage {
-        ctx,
-        errors,
-        saved,
-        invitations,
-    })
+    Ok(AccountPage { ctx, errors, saved, invitations })
 }
 
 #[derive(Deserialize)]
@@ -378,9 +327,7 @@ pub async fn answer_invitation(
         "decline" => false,
         _ => return Err(AppError::BadRequest("err-unknown-choice")),
     };
-    state
-        .write(async |uow| accounts::answer_invitation(uow, &user, id, accept).await)
-        .await?;
+    state.write(async |uow| accounts::answer_invitation(uow, &user, id, accept).await).await?;
     Ok(see_other(if accept { "/" } else { "/account" }))
 }
 

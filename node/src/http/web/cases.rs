@@ -44,26 +44,13 @@ pub async fn list(
     let scope = ctx.scope(&state, &slug).await?;
     let query = filter.filter();
     let filter = filter.normalized();
-    let (rows, total) = state
-        .write(async |uow| cases::list(uow, &scope, &query).await)
-        .await?;
-    let regions = Regions::in_use(
-        &state,
-        ctx.tr.lang,
-        &cases::regions_in_use(&state.db, &scope).await?,
-    )
-    .await?;
+    let (rows, total) = state.write(async |uow| cases::list(uow, &scope, &query).await).await?;
+    let regions =
+        Regions::in_use(&state, ctx.tr.lang, &cases::regions_in_use(&state.db, &scope).await?)
+            .await?;
     let page = query.page;
     let pages = total.div_ceil(query.per_page).max(1);
-    Ok(render(&ListPage {
-        ctx,
-        rows,
-        total,
-        filter,
-        regions,
-        page,
-        pages,
-    }))
+    Ok(render(&ListPage { ctx, rows, total, filter, regions, page, pages }))
 }
 
 #[derive(Template)]
@@ -96,14 +83,7 @@ async fn form_page(
 ) -> AppResult<FormPage> {
     let regions = Regions::all(state, ctx.tr.lang).await?;
     let caseworkers = accounts::caseworkers(&state.db, scope).await?;
-    Ok(FormPage {
-        ctx,
-        case_id,
-        draft,
-        errors: FieldErrors::default(),
-        regions,
-        caseworkers,
-    })
+    Ok(FormPage { ctx, case_id, draft, errors: FieldErrors::default(), regions, caseworkers })
 }
 
 /// The new-case form.
@@ -114,10 +94,7 @@ pub async fn new_page(
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
     scope.require(Perm::WriteCases)?;
-    let draft = CaseDraft {
-        household_size: "1".into(),
-        ..Default::default()
-    };
+    let draft = CaseDraft { household_size: "1".into(), ..Default::default() };
     Ok(render(&form_page(&state, ctx, &scope, None, draft).await?))
 }
 
@@ -147,12 +124,8 @@ pub async fn edit_page(
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
     scope.require(Perm::WriteCases)?;
-    let case = state
-        .write(async |uow| cases::view(uow, &scope, id).await)
-        .await?;
-    Ok(render(
-        &form_page(&state, ctx, &scope, Some(id), CaseDraft::of(&case)).await?,
-    ))
+    let case = state.write(async |uow| cases::view(uow, &scope, id).await).await?;
+    Ok(render(&form_page(&state, ctx, &scope, Some(id), CaseDraft::of(&case)).await?))
 }
 
 /// Saves changes to a household.
@@ -196,9 +169,7 @@ async fn show_page(
     note_errors: FieldErrors,
 ) -> AppResult<ShowPage> {
     let scope = ctx.scope(state, slug).await?;
-    let case = state
-        .write(async |uow| cases::view(uow, &scope, id).await)
-        .await?;
+    let case = state.write(async |uow| cases::view(uow, &scope, id).await).await?;
     let members = accounts::members(&state.db, &scope).await?;
     let name_of = |user_id: Option<i64>| {
         user_id
@@ -207,19 +178,10 @@ async fn show_page(
             .unwrap_or_else(|| ctx.t("former-member"))
     };
     let region = region_name(state, &ctx, &case.region_code).await?;
-    let vulnerabilities = cases::vulnerabilities(&case)
-        .into_iter()
-        .map(|v| ctx.t(&v.key()))
-        .collect();
-    let assigned = case
-        .assigned_to
-        .map(|id| name_of(Some(id)))
-        .unwrap_or_default();
-    let filter = NeedFilter {
-        case_id: Some(id),
-        page: 1,
-        ..Default::default()
-    };
+    let vulnerabilities =
+        cases::vulnerabilities(&case).into_iter().map(|v| ctx.t(&v.key())).collect();
+    let assigned = case.assigned_to.map(|id| name_of(Some(id))).unwrap_or_default();
+    let filter = NeedFilter { case_id: Some(id), page: 1, ..Default::default() };
     let (needs, _) = needs::list(&state.db, &scope, &filter).await?;
     let notes = cases::notes(&state.db, &scope, id)
         .await?
@@ -256,11 +218,7 @@ async fn show_page(
 /// A region's name in the page's language.
 pub async fn region_name(state: &AppState, ctx: &PageCtx, code: &str) -> AppResult<String> {
     let regions = crate::domain::regions::all(&state.db).await?;
-    Ok(crate::domain::regions::label(
-        &regions,
-        code,
-        ctx.tr.lang == crate::i18n::Lang::Ar,
-    ))
+    Ok(crate::domain::regions::label(&regions, code, ctx.tr.lang == crate::i18n::Lang::Ar))
 }
 
 /// One household, with its needs, notes and recent history. The view is audited.
@@ -269,9 +227,7 @@ pub async fn show(
     ctx: PageCtx,
     Path((slug, id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    Ok(render(
-        &show_page(&state, ctx, &slug, id, FieldErrors::default()).await?,
-    ))
+    Ok(render(&show_page(&state, ctx, &slug, id, FieldErrors::default()).await?))
 }
 
 #[derive(Deserialize)]
@@ -290,9 +246,7 @@ pub async fn set_status(
     let scope = ctx.scope(&state, &slug).await?;
     let status =
         CaseStatus::parse(&form.status).ok_or(AppError::BadRequest("err-unknown-choice"))?;
-    state
-        .write(async |uow| cases::set_status(uow, &scope, id, status).await)
-        .await?;
+    state.write(async |uow| cases::set_status(uow, &scope, id, status).await).await?;
     Ok(see_other(&format!("/o/{slug}/cases/{id}")))
 }
 

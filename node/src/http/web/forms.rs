@@ -362,10 +362,7 @@ impl CaseDraft {
                 .map(|v| v.as_str().to_owned())
                 .collect(),
             consent_share: case.consent_share.then(|| "on".to_owned()),
-            assigned_to: case
-                .assigned_to
-                .map(|id| id.to_string())
-                .unwrap_or_default(),
+            assigned_to: case.assigned_to.map(|id| id.to_string()).unwrap_or_default(),
         }
     }
 }
@@ -449,11 +446,7 @@ impl ItemDraft {
             name_en: item.name_en.clone(),
             sector: item.sector.as_str().to_owned(),
             kind: item.kind.as_str().to_owned(),
-            unit: if item.currency.is_some() {
-                String::new()
-            } else {
-                item.unit.clone()
-            },
+            unit: if item.currency.is_some() { String::new() } else { item.unit.clone() },
             currency: item.currency.clone().unwrap_or_default(),
             pack_size: item.pack_size.to_string(),
             sku: item.sku.clone().unwrap_or_default(),

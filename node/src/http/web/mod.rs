@@ -95,14 +95,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .fallback(|| async { AppError::NotFound })
         .layer(crate::http::request::time_limits(&state.config.http).0)
         .layer(crate::http::request::time_limits(&state.config.http).1)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            render_errors,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state,
-            ensure_browser_cookie,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), render_errors))
+        .layer(axum::middleware::from_fn_with_state(state, ensure_browser_cookie))
 }
 
 async fn stylesheet() -> impl IntoResponse {
@@ -133,10 +127,9 @@ async fn ensure_browser_cookie(
         request.headers_mut().append(header::COOKIE, header);
     }
     let mut response = next.run(request).await;
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(ANON_COOKIE, &value, 60 * 60 * 24 * 30, secure),
-    );
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, set_cookie(ANON_COOKIE, &value, 60 * 60 * 24 * 30, secure));
     response
 }
 
@@ -185,12 +178,7 @@ async fn render_errors(
         .unwrap_or_default()
         .to_owned();
     let ctx = PageCtx::anonymous(tr, &state, &headers, &path);
-    let page = ErrorPage {
-        message: ctx.t(key),
-        status: status.as_u16(),
-        request_id,
-        ctx,
-    };
+    let page = ErrorPage { message: ctx.t(key), status: status.as_u16(), request_id, ctx };
     let mut out = render(&page).into_response();
     *out.status_mut() = status;
     crate::http::error::keep_headers(response.headers(), out.headers_mut());
@@ -290,10 +278,7 @@ impl PageCtx {
 
     /// The path of the organisation in view, e.g. `/o/al-amal` (empty outside an organisation).
     pub fn base(&self) -> String {
-        self.org
-            .as_ref()
-            .map(|o| format!("/o/{}", o.slug))
-            .unwrap_or_default()
+        self.org.as_ref().map(|o| format!("/o/{}", o.slug)).unwrap_or_default()
     }
 
     /// The translation of a vocabulary value, e.g. `term("sector", "food")`.
@@ -323,11 +308,7 @@ impl PageCtx {
         let org = scope.org();
         self.org = Some(OrgNav {
             slug: org.slug.clone(),
-            name: if self.tr.lang == Lang::Ar {
-                org.name_ar.clone()
-            } else {
-                org.name_en.clone()
-            },
+            name: if self.tr.lang == Lang::Ar { org.name_ar.clone() } else { org.name_en.clone() },
             can_manage: scope.can(Perm::ManageOrg),
             can_write_cases: scope.can(Perm::WriteCases),
             can_write_needs: scope.can(Perm::WriteNeeds),
@@ -359,10 +340,7 @@ impl PageCtx {
 
     /// The user's name for the header.
     pub fn user_name(&self) -> &str {
-        self.user
-            .as_ref()
-            .map(|u| u.display_name.as_str())
-            .unwrap_or_default()
+        self.user.as_ref().map(|u| u.display_name.as_str()).unwrap_or_default()
     }
 
     /// Whether the user is a node operator.
@@ -423,11 +401,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         let body = Bytes::from_request(req, state).await.map_err(body_error)?;
         let pairs: Vec<(String, String)> =
             serde_html_form::from_bytes(&body).map_err(|_| AppError::BadRequest("err-bad-form"))?;
-        let submitted = pairs
-            .iter()
-            .find(|(k, _)| k == "csrf")
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_default();
+        let submitted =
+            pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or_default();
         if binding.is_empty() || !auth::csrf_valid(&state.secrets.hmac_key, &binding, submitted) {
             return Err(AppError::Csrf);
         }
@@ -448,10 +423,9 @@ pub fn form_error<P: Template>(
     page: impl FnOnce(FieldErrors) -> P,
 ) -> AppResult<Response> {
     match err {
-        AppError::Validation(errors) => Ok(render_status(
-            &page(errors),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )),
+        AppError::Validation(errors) => {
+            Ok(render_status(&page(errors), StatusCode::UNPROCESSABLE_ENTITY))
+        }
         other => Err(other),
     }
 }
@@ -525,11 +499,8 @@ impl Regions {
     /// The regions in use (and the countries above them), for list filters: much shorter than the gazetteer.
     pub async fn in_use(state: &AppState, lang: Lang, codes: &[String]) -> AppResult<Self> {
         let regions = crate::domain::regions::all(&state.db).await?;
-        let paths: Vec<&str> = regions
-            .iter()
-            .filter(|r| codes.contains(&r.code))
-            .map(|r| r.path.as_str())
-            .collect();
+        let paths: Vec<&str> =
+            regions.iter().filter(|r| codes.contains(&r.code)).map(|r| r.path.as_str()).collect();
         let used: Vec<_> = regions
             .iter()
             .filter(|r| {
@@ -546,11 +517,7 @@ impl Regions {
             regions
                 .into_iter()
                 .map(|r| {
-                    let name = if lang == Lang::Ar {
-                        r.name_ar
-                    } else {
-                        r.name_en
-                    };
+                    let name = if lang == Lang::Ar { r.name_ar } else { r.name_en };
                     let indent =
                         "\u{00a0}\u{00a0}".repeat(usize::try_from(r.level).unwrap_or_default());
                     let label = format!("{indent}{name} ({})", r.code);

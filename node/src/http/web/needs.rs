@@ -49,15 +49,7 @@ pub async fn list(
     let regions = Regions::in_use(&state, ctx.tr.lang, &used).await?;
     let page = query.page;
     let pages = total.div_ceil(needs::PAGE_SIZE).max(1);
-    Ok(render(&ListPage {
-        ctx,
-        rows,
-        total,
-        filter,
-        regions,
-        page,
-        pages,
-    }))
+    Ok(render(&ListPage { ctx, rows, total, filter, regions, page, pages }))
 }
 
 #[derive(Template)]
@@ -101,14 +93,7 @@ async fn form_page(
         },
         Err(_) => String::new(),
     };
-    Ok(FormPage {
-        ctx,
-        need_id,
-        case_label,
-        draft,
-        errors: FieldErrors::default(),
-        regions,
-    })
+    Ok(FormPage { ctx, need_id, case_label, draft, errors: FieldErrors::default(), regions })
 }
 
 #[derive(Deserialize)]
@@ -126,11 +111,8 @@ pub async fn new_page(
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
     scope.require(Perm::WriteNeeds)?;
-    let mut draft = NeedDraft {
-        urgency: "medium".into(),
-        visibility: "private".into(),
-        ..Default::default()
-    };
+    let mut draft =
+        NeedDraft { urgency: "medium".into(), visibility: "private".into(), ..Default::default() };
     if let Some(case_id) = q.case {
         let case = cases::get(&state.db, &scope, case_id).await?;
         draft.case_id = case.id.to_string();
@@ -177,12 +159,7 @@ pub async fn show(
     let region = region_name(&state, &ctx, &need.region_code).await?;
     let distributions =
         crate::domain::stock::distributions_for(&state.db, &scope, None, Some(id), 100).await?;
-    Ok(render(&ShowPage {
-        ctx,
-        need,
-        region,
-        distributions,
-    }))
+    Ok(render(&ShowPage { ctx, need, region, distributions }))
 }
 
 /// The edit form.
@@ -194,9 +171,7 @@ pub async fn edit_page(
     let scope = ctx.scope(&state, &slug).await?;
     scope.require(Perm::WriteNeeds)?;
     let need = needs::get(&state.db, &scope, id).await?;
-    Ok(render(
-        &form_page(&state, ctx, &scope, Some(id), NeedDraft::of(&need)).await?,
-    ))
+    Ok(render(&form_page(&state, ctx, &scope, Some(id), NeedDraft::of(&need)).await?))
 }
 
 /// Saves changes to a need.
@@ -209,10 +184,8 @@ pub async fn update(
     let scope = ctx.scope(&state, &slug).await?;
     // The household of an existing need does not change through the form.
     let current = needs::get(&state.db, &scope, id).await?;
-    let draft = NeedDraft {
-        case_id: current.case_id.map(|c| c.to_string()).unwrap_or_default(),
-        ..draft
-    };
+    let draft =
+        NeedDraft { case_id: current.case_id.map(|c| c.to_string()).unwrap_or_default(), ..draft };
     let input = draft.input();
     submit(
         &state,

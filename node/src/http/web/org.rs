@@ -47,13 +47,7 @@ pub async fn dashboard(
     let mut table = needs::active_by_sector_and_urgency(&state.db, &scope).await?;
     table.retain(|(_, _, total)| *total > 0);
     let total_needs = table.iter().map(|(_, _, t)| t).sum();
-    Ok(render(&DashboardPage {
-        ctx,
-        slug,
-        open_cases,
-        table,
-        total_needs,
-    }))
+    Ok(render(&DashboardPage { ctx, slug, open_cases, table, total_needs }))
 }
 
 #[derive(Template)]
@@ -183,10 +177,7 @@ pub async fn members_add(
         Ok(fields) => accounts::prepare_member(&scope, &fields).await,
         Err(err) => Err(err),
     };
-    let draft = MemberDraft {
-        password: String::new(),
-        ..draft
-    };
+    let draft = MemberDraft { password: String::new(), ..draft };
     submit(
         &state,
         async |uow| accounts::add_member(uow, &scope, &prepared?).await,

@@ -48,16 +48,7 @@ impl Names {
         let items = stock::items(&state.db, scope)
             .await?
             .into_iter()
-            .map(|i| {
-                (
-                    i.id,
-                    if lang == Lang::Ar {
-                        i.name_ar
-                    } else {
-                        i.name_en
-                    },
-                )
-            })
+            .map(|i| (i.id, if lang == Lang::Ar { i.name_ar } else { i.name_en }))
             .collect();
         let warehouses = stock::warehouses(&state.db, scope)
             .await?
@@ -84,11 +75,7 @@ impl Names {
 }
 
 fn item_name(lang: Lang, item: &item::Model) -> String {
-    if lang == Lang::Ar {
-        item.name_ar.clone()
-    } else {
-        item.name_en.clone()
-    }
+    if lang == Lang::Ar { item.name_ar.clone() } else { item.name_en.clone() }
 }
 
 #[derive(Deserialize)]
@@ -187,11 +174,7 @@ pub async fn items(
     mut ctx: PageCtx,
     Path(slug): Path<String>,
 ) -> AppResult<Response> {
-    let draft = ItemDraft {
-        kind: "goods".into(),
-        pack_size: "1".into(),
-        ..Default::default()
-    };
+    let draft = ItemDraft { kind: "goods".into(), pack_size: "1".into(), ..Default::default() };
     let scope = ctx.scope(&state, &slug).await?;
     Ok(render(&items_page(&state, ctx, &scope, draft).await?))
 }
@@ -239,12 +222,7 @@ pub async fn edit_item(
     scope.require(Perm::ManageStock)?;
     let item = stock::get_item(&state.db, &scope, id).await?;
     let draft = ItemDraft::of(&item);
-    Ok(render(&ItemEditPage {
-        ctx,
-        id,
-        draft,
-        errors: FieldErrors::default(),
-    }))
+    Ok(render(&ItemEditPage { ctx, id, draft, errors: FieldErrors::default() }))
 }
 
 /// Saves changes to an item.
@@ -260,14 +238,7 @@ pub async fn update_item(
         &state,
         async |uow| stock::update_item(uow, &scope, id, input).await,
         |_| format!("/o/{slug}/stock/items/{id}"),
-        async || {
-            Ok(ItemEditPage {
-                ctx,
-                id,
-                draft,
-                errors: FieldErrors::default(),
-            })
-        },
+        async || Ok(ItemEditPage { ctx, id, draft, errors: FieldErrors::default() }),
     )
     .await
 }
@@ -365,10 +336,7 @@ pub async fn warehouses(
     mut ctx: PageCtx,
     Path(slug): Path<String>,
 ) -> AppResult<Response> {
-    let draft = WarehouseDraft {
-        kind: "warehouse".into(),
-        ..Default::default()
-    };
+    let draft = WarehouseDraft { kind: "warehouse".into(), ..Default::default() };
     let scope = ctx.scope(&state, &slug).await?;
     Ok(render(&warehouses_page(&state, ctx, &scope, draft).await?))
 }
@@ -428,13 +396,7 @@ async fn movement_page(
     scope.require(Perm::ManageStock)?;
     let items = stock::items(&state.db, scope).await?;
     let warehouses = stock::warehouses(&state.db, scope).await?;
-    Ok(MovementPage {
-        ctx,
-        draft,
-        errors: FieldErrors::default(),
-        items,
-        warehouses,
-    })
+    Ok(MovementPage { ctx, draft, errors: FieldErrors::default(), items, warehouses })
 }
 
 /// The form for a receipt, transfer, transfer to or from another organisation, adjustment or loss.
@@ -559,9 +521,7 @@ async fn distribution_page(
     let scope = scope.clone();
     scope.require(Perm::Distribute)?;
     // The form names the household: a view of the case, audited like one.
-    let case = state
-        .write(async |uow| cases::view(uow, &scope, case_id).await)
-        .await?;
+    let case = state.write(async |uow| cases::view(uow, &scope, case_id).await).await?;
     let filter = NeedFilter {
         case_id: Some(case.id),
         status: Some(StatusFilter::Active),
@@ -611,9 +571,7 @@ pub async fn new_distribution(
         ..Default::default()
     };
     let scope = ctx.scope(&state, &slug).await?;
-    Ok(render(
-        &distribution_page(&state, ctx, &scope, q.case, &form).await?,
-    ))
+    Ok(render(&distribution_page(&state, ctx, &scope, q.case, &form).await?))
 }
 
 /// Records a distribution.
@@ -733,10 +691,7 @@ impl BulkPage {
     }
 
     fn selected(&self, id: &i64) -> bool {
-        self.draft
-            .case_ids
-            .iter()
-            .any(|c| c.trim() == id.to_string())
+        self.draft.case_ids.iter().any(|c| c.trim() == id.to_string())
     }
 }
 
@@ -761,9 +716,7 @@ async fn bulk_page(
         region: (!region.trim().is_empty()).then(|| region.trim().to_owned()),
         ..Default::default()
     };
-    let (cases, _) = state
-        .write(async |uow| cases::list(uow, scope, &filter).await)
-        .await?;
+    let (cases, _) = state.write(async |uow| cases::list(uow, scope, &filter).await).await?;
     let used = cases::regions_in_use(&state.db, scope).await?;
     Ok(BulkPage {
         draft,
@@ -789,9 +742,7 @@ pub async fn bulk_form(
         ..Default::default()
     };
     let scope = ctx.scope(&state, &slug).await?;
-    Ok(render(
-        &bulk_page(&state, ctx, &scope, q.region, draft).await?,
-    ))
+    Ok(render(&bulk_page(&state, ctx, &scope, q.region, draft).await?))
 }
 
 /// Distributes to every selected household, or to none.
@@ -855,10 +806,7 @@ pub async fn offers(
     mut ctx: PageCtx,
     Path(slug): Path<String>,
 ) -> AppResult<Response> {
-    let draft = OfferDraft {
-        visibility: "network".into(),
-        ..Default::default()
-    };
+    let draft = OfferDraft { visibility: "network".into(), ..Default::default() };
     let scope = ctx.scope(&state, &slug).await?;
     Ok(render(&offers_page(&state, ctx, &scope, draft).await?))
 }
@@ -892,9 +840,7 @@ pub async fn withdraw_offer(
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state, &slug).await?;
-    state
-        .write(async |uow| stock::withdraw_offer(uow, &scope, id).await)
-        .await?;
+    state.write(async |uow| stock::withdraw_offer(uow, &scope, id).await).await?;
     Ok(see_other(&format!("/o/{slug}/stock/offers")))
 }
 
@@ -916,11 +862,7 @@ struct ReportPage {
 
 impl ReportPage {
     fn item(&self, row: &stock::ReportRow) -> String {
-        if self.ctx.tr.lang == Lang::Ar {
-            row.item_ar.clone()
-        } else {
-            row.item_en.clone()
-        }
+        if self.ctx.tr.lang == Lang::Ar { row.item_ar.clone() } else { row.item_en.clone() }
     }
 }
 
@@ -941,11 +883,7 @@ pub async fn report(
         return crate::http::download::report_csv(&state, &ctx.tr, &slug, &report).await;
     }
     let regions = Regions::all(&state, ctx.tr.lang).await?;
-    Ok(render(&ReportPage {
-        ctx,
-        report,
-        regions,
-    }))
+    Ok(render(&ReportPage { ctx, report, regions }))
 }
 
 refusable!(
