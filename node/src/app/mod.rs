@@ -1,4 +1,5 @@
-//! The application: bootstrap (database, keys) and the server with graceful shutdown.
+//! The application: bootstrap (open, migrate and seed the database), the shared state built on it (with the node's
+//! keys, see `crate::state`), and the server with graceful shutdown.
 
 pub mod bootstrap;
 pub mod server;

@@ -4,6 +4,22 @@
 //! **Architecture invariant:** handlers parse input into typed domain inputs, call one domain operation inside a unit
 //! of work, and render the result; domain rules live in `crate::domain`.
 
+/// Declares a surface's routes once: the router is built from the list, and the list (method, path) is public for
+/// the tests that must cover every route (tenancy, and the API's agreement with its OpenAPI document).
+macro_rules! declare_routes {
+    ($(#[$doc:meta])* $list:ident, $build:ident;
+     $($path:literal => $first:ident($handler:path) $(, $method:ident($more:path))*;)*) => {
+        $(#[$doc])*
+        pub const $list: &[(&str, &str)] =
+            &[$((stringify!($first), $path), $((stringify!($method), $path),)*)*];
+
+        fn $build() -> axum::Router<$crate::state::AppState> {
+            axum::Router::new()$(.route($path, axum::routing::$first($handler)$(.$method($more))*))*
+        }
+    };
+}
+pub(crate) use declare_routes;
+
 pub mod api;
 pub mod download;
 pub mod error;
@@ -36,7 +52,11 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(web::router(state.clone()))
         .nest("/api/v1", api::router(state.clone()))
-        .merge(ops::router())
+        .merge(
+            ops::router()
+                .layer(request::time_limits(&state.config.http).0)
+                .layer(request::time_limits(&state.config.http).1),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ops::track,

@@ -210,14 +210,19 @@ async fn lock_household(
     wanted: Option<i64>,
     also: Option<i64>,
 ) -> AppResult<Option<case::Model>> {
+    // Only the scope's own households are locked: an id of another organisation's is simply not found.
+    let wanted = match wanted {
+        Some(id) => match cases::get(uow.db(), scope, id).await {
+            Ok(_) => Some(id),
+            Err(AppError::NotFound) => None,
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
     let ids: Vec<i64> = wanted.into_iter().chain(also).collect();
     uow.lock(LockKind::Case, &ids).await?;
     match wanted {
-        Some(id) => match cases::get(uow.db(), scope, id).await {
-            Ok(case) => Ok(Some(case)),
-            Err(AppError::NotFound) => Ok(None),
-            Err(e) => Err(e),
-        },
+        Some(id) => Ok(Some(cases::get(uow.db(), scope, id).await?)),
         None => Ok(None),
     }
 }

@@ -15,7 +15,6 @@ use axum::{
     http::{StatusCode, header, request::Parts},
     middleware::Next,
     response::{IntoResponse, Response},
-    routing::{get, post},
 };
 use serde::{Serialize, de::DeserializeOwned};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -37,38 +36,40 @@ use crate::{
     state::AppState,
 };
 
+crate::http::declare_routes! {
+    /// Every API route as (method, path below `/api/v1`), in the order the router declares them.
+    ROUTES, api_routes;
+    "/openapi.json" => get(openapi_json);
+    "/orgs" => get(orgs::list);
+    "/orgs/{slug}" => get(orgs::show);
+    "/orgs/{slug}/cases" => get(cases::list), post(cases::create);
+    "/orgs/{slug}/cases/{id}" => get(cases::show), put(cases::update);
+    "/orgs/{slug}/cases/{id}/close" => post(cases::close);
+    "/orgs/{slug}/cases/{id}/reopen" => post(cases::reopen);
+    "/orgs/{slug}/cases/{id}/notes" => get(cases::notes), post(cases::add_note);
+    "/orgs/{slug}/needs" => get(needs::list), post(needs::create);
+    "/orgs/{slug}/needs/{id}" => get(needs::show), put(needs::update);
+    "/orgs/{slug}/items" => get(stock::list_items), post(stock::create_item);
+    "/orgs/{slug}/items/{id}" => put(stock::update_item);
+    "/orgs/{slug}/items/{id}/card" => get(stock::card);
+    "/orgs/{slug}/items/{id}/lots" => get(stock::lots);
+    "/orgs/{slug}/stock/expiring" => get(stock::expiring);
+    "/orgs/{slug}/stock/low" => get(stock::low_stock);
+    "/orgs/{slug}/warehouses" => get(stock::list_warehouses), post(stock::create_warehouse);
+    "/orgs/{slug}/stock" => get(stock::balances);
+    "/orgs/{slug}/movements" => post(stock::record_movement);
+    "/orgs/{slug}/distributions" => get(stock::list_distributions), post(stock::create_distribution);
+    "/orgs/{slug}/distributions/bulk" => post(stock::bulk_distribute);
+    "/orgs/{slug}/distributions/{id}" => get(stock::show_distribution);
+    "/orgs/{slug}/distributions/{id}/reverse" => post(stock::reverse_distribution);
+    "/orgs/{slug}/offers" => get(stock::list_offers), post(stock::create_offer);
+    "/orgs/{slug}/offers/{id}/withdraw" => post(stock::withdraw_offer);
+    "/orgs/{slug}/reports/monthly" => get(stock::monthly_report);
+}
+
 /// The API routes, mounted at `/api/v1`.
 pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(openapi_json))
-        .route("/orgs", get(orgs::list))
-        .route("/orgs/{slug}", get(orgs::show))
-        .route("/orgs/{slug}/cases", get(cases::list).post(cases::create))
-        .route("/orgs/{slug}/cases/{id}", get(cases::show).put(cases::update))
-        .route("/orgs/{slug}/cases/{id}/close", post(cases::close))
-        .route("/orgs/{slug}/cases/{id}/reopen", post(cases::reopen))
-        .route("/orgs/{slug}/cases/{id}/notes", get(cases::notes).post(cases::add_note))
-        .route("/orgs/{slug}/needs", get(needs::list).post(needs::create))
-        .route("/orgs/{slug}/needs/{id}", get(needs::show).put(needs::update))
-        .route("/orgs/{slug}/items", get(stock::list_items).post(stock::create_item))
-        .route("/orgs/{slug}/items/{id}", axum::routing::put(stock::update_item))
-        .route("/orgs/{slug}/items/{id}/card", get(stock::card))
-        .route("/orgs/{slug}/items/{id}/lots", get(stock::lots))
-        .route("/orgs/{slug}/stock/expiring", get(stock::expiring))
-        .route("/orgs/{slug}/stock/low", get(stock::low_stock))
-        .route("/orgs/{slug}/warehouses", get(stock::list_warehouses).post(stock::create_warehouse))
-        .route("/orgs/{slug}/stock", get(stock::balances))
-        .route("/orgs/{slug}/movements", post(stock::record_movement))
-        .route(
-            "/orgs/{slug}/distributions",
-            get(stock::list_distributions).post(stock::create_distribution),
-        )
-        .route("/orgs/{slug}/distributions/bulk", post(stock::bulk_distribute))
-        .route("/orgs/{slug}/distributions/{id}", get(stock::show_distribution))
-        .route("/orgs/{slug}/distributions/{id}/reverse", post(stock::reverse_distribution))
-        .route("/orgs/{slug}/offers", get(stock::list_offers).post(stock::create_offer))
-        .route("/orgs/{slug}/offers/{id}/withdraw", post(stock::withdraw_offer))
-        .route("/orgs/{slug}/reports/monthly", get(stock::monthly_report))
+    api_routes()
         .fallback(|| async { AppError::NotFound })
         .layer(crate::http::request::time_limits(&state.config.http).0)
         .layer(crate::http::request::time_limits(&state.config.http).1)
@@ -316,6 +317,25 @@ pub fn created<T: Serialize>(value: T) -> Response {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_openapi_document_describes_exactly_the_routes_served() {
+        let doc = super::openapi_document();
+        let mut described: Vec<(String, String)> = Vec::new();
+        for (path, operations) in doc["paths"].as_object().unwrap() {
+            for method in operations.as_object().unwrap().keys() {
+                described.push((method.clone(), path.trim_start_matches("/api/v1").to_owned()));
+            }
+        }
+        let mut served: Vec<(String, String)> = super::ROUTES
+            .iter()
+            .filter(|(_, path)| *path != "/openapi.json")
+            .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+            .collect();
+        described.sort();
+        served.sort();
+        assert_eq!(described, served);
+    }
+
     #[test]
     fn openapi_document_lists_every_route() {
         use utoipa::OpenApi;

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::{
     CsrfForm, PageCtx, form_error,
     forms::{OrgDraft, SetupDraft},
-    refusable, render, see_other, submit,
+    refusable, refused, render, see_other, submit,
 };
 use crate::{
     domain::{
@@ -348,11 +348,18 @@ pub async fn change_password(
     let user = ctx.require_user()?.clone();
     let keep = ctx.session_token().map(str::to_owned);
     // The slow hashing happens before the unit of work: no write lock is held while argon2 runs.
-    let hash =
+    let prepared =
         accounts::prepare_password_change(&user, &form.current_password, &form.new_password).await;
+    let hash = match prepared {
+        Ok(hash) => hash,
+        Err(err) => {
+            let page = account_page_for(&state, ctx, FieldErrors::default(), false).await?;
+            return refused(err, page);
+        }
+    };
     submit(
         &state,
-        async |uow| accounts::change_password(uow, &user, hash?, keep.as_deref()).await,
+        async |uow| accounts::change_password(uow, &user, hash, keep.as_deref()).await,
         |()| "/account?saved=1".to_owned(),
         async || account_page_for(&state, ctx, FieldErrors::default(), false).await,
     )

@@ -19,7 +19,7 @@ use crate::{
     vocab::{ItemKind, NeedStatus, Visibility, WarehouseKind},
 };
 
-/// Arabic-Indic digits; the API converts its numbers into this.
+/// Arabic-Indic digits; [`CaseDraft::input`] reads them into the domain's typed fields.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct CaseDraft {
     /// Head of household's full name.
@@ -51,7 +51,7 @@ pub struct CaseDraft {
     pub assigned_to: String,
 }
 
-/// A need as typed or sent, before checking (numbers as text, see [`crate::domain::cases::CaseDraft`]).
+/// A need as typed, before checking (numbers as text, see [`CaseDraft`]).
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct NeedDraft {
     /// The household this need belongs to; empty for a community need.

@@ -36,20 +36,9 @@ use crate::{
     state::AppState,
 };
 
-/// Declares the page routes once: the router is built from the list, and [`ROUTES`] lists them (method, path) for
-/// the tests that must cover every route (tenancy).
-macro_rules! page_routes {
-    ($($path:literal => $first:ident($handler:path) $(, $method:ident($more:path))*;)*) => {
-        /// Every page route as (method, path), in the order the router declares them.
-        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($first), $path), $((stringify!($method), $path),)*)*];
-
-        fn page_routes() -> Router<AppState> {
-            Router::new()$(.route($path, axum::routing::$first($handler)$(.$method($more))*))*
-        }
-    };
-}
-
-page_routes! {
+crate::http::declare_routes! {
+    /// Every page route as (method, path), in the order the router declares them.
+    ROUTES, page_routes;
     "/" => get(account::home);
     "/setup" => get(account::setup_page), post(account::setup_submit);
     "/signin" => get(account::signin_page), post(account::signin_submit);

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::{
     CsrfForm, PageCtx,
     forms::{MemberDraft, OrgDraft},
-    refusable, render, submit,
+    refusable, refused, render, submit,
 };
 use crate::{
     domain::{
@@ -178,9 +178,13 @@ pub async fn members_add(
         Err(err) => Err(err),
     };
     let draft = MemberDraft { password: String::new(), ..draft };
+    let new = match prepared {
+        Ok(new) => new,
+        Err(err) => return refused(err, members_page_for(&state, ctx, &scope, draft).await?),
+    };
     submit(
         &state,
-        async |uow| accounts::add_member(uow, &scope, &prepared?).await,
+        async |uow| accounts::add_member(uow, &scope, &new).await,
         |()| format!("/o/{slug}/members?added=1"),
         async || members_page_for(&state, ctx, &scope, draft).await,
     )
