@@ -53,6 +53,11 @@ pub fn optional_id(
     }
 }
 
+/// The id of a record a form names from a list (an item, a warehouse), or `None` when none was chosen.
+pub fn reference(errors: &mut FieldErrors, field: &str, raw: &str) -> Option<i64> {
+    optional_id(errors, field, raw, "err-unknown-choice")
+}
+
 /// A date as `YYYY-MM-DD` (Arabic-Indic digits accepted), or `None` when empty.
 pub fn optional_date(errors: &mut FieldErrors, field: &str, raw: &str) -> Option<NaiveDate> {
     let folded = sanad_search::fold_digits(raw.trim());

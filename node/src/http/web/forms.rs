@@ -473,14 +473,15 @@ impl MovementDraft {
     /// The movement as typed.
     pub fn input(&self) -> Input<MovementFields> {
         let mut errors = FieldErrors::default();
-        let id = |errors: &mut FieldErrors, field: &str, raw: &str| {
-            input::optional_id(errors, field, raw, "err-unknown-choice")
-        };
         let value = MovementFields {
             kind: input::choice(&mut errors, "kind", &self.kind),
-            item_id: id(&mut errors, "item_id", &self.item_id),
-            warehouse_id: id(&mut errors, "warehouse_id", &self.warehouse_id),
-            to_warehouse_id: id(&mut errors, "to_warehouse_id", &self.to_warehouse_id),
+            item_id: input::reference(&mut errors, "item_id", &self.item_id),
+            warehouse_id: input::reference(&mut errors, "warehouse_id", &self.warehouse_id),
+            to_warehouse_id: input::reference(
+                &mut errors,
+                "to_warehouse_id",
+                &self.to_warehouse_id,
+            ),
             quantity: input::integer(&mut errors, "quantity", &self.quantity),
             lot: self.lot.clone(),
             expiry: input::optional_date(&mut errors, "expiry", &self.expiry),
@@ -500,18 +501,8 @@ impl LineDraft {
     pub fn fields(&self, errors: &mut FieldErrors, prefix: &str) -> LineFields {
         let field = |name: &str| format!("{prefix}{name}");
         LineFields {
-            item_id: input::optional_id(
-                errors,
-                &field("item_id"),
-                &self.item_id,
-                "err-unknown-choice",
-            ),
-            warehouse_id: input::optional_id(
-                errors,
-                &field("warehouse_id"),
-                &self.warehouse_id,
-                "err-unknown-choice",
-            ),
+            item_id: input::reference(errors, &field("item_id"), &self.item_id),
+            warehouse_id: input::reference(errors, &field("warehouse_id"), &self.warehouse_id),
             quantity: input::optional_integer(errors, &field("quantity"), &self.quantity),
             lot: self.lot.clone(),
         }
@@ -578,18 +569,8 @@ impl OfferDraft {
     pub fn input(&self) -> Input<OfferFields> {
         let mut errors = FieldErrors::default();
         let value = OfferFields {
-            item_id: input::optional_id(
-                &mut errors,
-                "item_id",
-                &self.item_id,
-                "err-unknown-choice",
-            ),
-            warehouse_id: input::optional_id(
-                &mut errors,
-                "warehouse_id",
-                &self.warehouse_id,
-                "err-unknown-choice",
-            ),
+            item_id: input::reference(&mut errors, "item_id", &self.item_id),
+            warehouse_id: input::reference(&mut errors, "warehouse_id", &self.warehouse_id),
             quantity: input::integer(&mut errors, "quantity", &self.quantity),
             region_code: self.region_code.clone(),
             available_until: input::optional_date(
