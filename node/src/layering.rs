@@ -42,11 +42,14 @@ fn crate_paths(code: &str) -> Vec<String> {
     let mut rest = code;
     while let Some(at) = rest.find("crate::") {
         rest = &rest[at + "crate::".len()..];
-        if let Some(group) = rest.strip_prefix('{') {
+        let prefix = path_prefix(rest);
+        let after = &rest[prefix.len()..];
+        if let Some(group) = after.strip_prefix("::{").or_else(|| after.strip_prefix('{')) {
             let end = matching_brace(group);
-            expand("", &group[..end], &mut out);
+            let base = if prefix.is_empty() { String::new() } else { format!("{prefix}::") };
+            expand(&base, &group[..end], &mut out);
         } else {
-            out.push(path_prefix(rest));
+            out.push(prefix);
         }
     }
     out
@@ -197,7 +200,8 @@ fn no_two_modules_import_each_other() {
 #[test]
 fn the_checker_finds_a_cycle_and_reads_grouped_imports() {
     let paths = crate_paths(
-        "use crate::{domain::{cases, needs::{self, X}}, infra::db};\nlet x = crate::vocab::Sector::Food;",
+        "use crate::{domain::{cases, needs::{self, X}}, infra::db};\nlet x = crate::vocab::Sector::Food;\n\
+         use crate::http::{a, b::c};",
     );
     assert_eq!(
         paths,
@@ -206,7 +210,9 @@ fn the_checker_finds_a_cycle_and_reads_grouped_imports() {
             "domain::needs::self",
             "domain::needs::X",
             "infra::db",
-            "vocab::Sector::Food"
+            "vocab::Sector::Food",
+            "http::a",
+            "http::b::c"
         ]
     );
     let mut edges = BTreeMap::new();

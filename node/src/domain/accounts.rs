@@ -11,20 +11,18 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::{
-    domain::{
-        audit,
-        auth::{self, SigninLimiter, new_token, token_hash},
-        error::{AppError, AppResult, FieldErrors},
-        tenancy::{Actor, OperatorScope, OrgScope, Perm, Role},
-        validate,
-    },
-    infra::{
-        db,
-        entities::{api_token, invitation, membership, organisation, user},
-        events::Event,
-        uow::{LockKind, UnitOfWork},
-    },
+use crate::domain::{
+    audit,
+    auth::{self, SigninLimiter, new_token, token_hash},
+    error::{AppError, AppResult, FieldErrors},
+    tenancy::{Actor, OperatorScope, OrgScope, Perm, Role},
+    validate,
+};
+use crate::infra::{
+    db,
+    entities::{api_token, invitation, membership, organisation, user},
+    events::Event,
+    uow::{LockKind, UnitOfWork},
 };
 
 /// The fields of an organisation.

@@ -6,13 +6,11 @@ use sea_orm::{
     QuerySelect,
 };
 
-use crate::{
-    domain::{
-        error::AppResult,
-        tenancy::{Actor, OrgScope},
-    },
-    infra::{entities::audit_entry, uow::UnitOfWork},
+use crate::domain::{
+    error::AppResult,
+    tenancy::{Actor, OrgScope},
 };
+use crate::infra::{entities::audit_entry, uow::UnitOfWork};
 
 /// Records one action on a tenant's record.
 pub fn record(

@@ -19,10 +19,8 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::{
-    domain::error::{AppError, AppResult},
-    infra::entities::{api_token, session, user},
-};
+use crate::domain::error::{AppError, AppResult};
+use crate::infra::entities::{api_token, session, user};
 
 /// `N` bytes from the operating system's randomness.
 pub fn random_bytes<const N: usize>() -> anyhow::Result<[u8; N]> {

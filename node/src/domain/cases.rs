@@ -9,21 +9,19 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::{
-    domain::{
-        audit,
-        error::{AppError, AppResult, FieldErrors, Input},
-        regions,
-        tenancy::{OrgScope, Perm},
-        validate,
-    },
-    infra::{
-        entities::{case, case_note, membership, need},
-        events::Event,
-        uow::{LockKind, UnitOfWork},
-    },
-    vocab::{CaseStatus, Visibility, Vulnerability},
+use crate::domain::{
+    audit,
+    error::{AppError, AppResult, FieldErrors, Input},
+    regions,
+    tenancy::{OrgScope, Perm},
+    validate,
 };
+use crate::infra::{
+    entities::{case, case_note, membership, need},
+    events::Event,
+    uow::{LockKind, UnitOfWork},
+};
+use crate::vocab::{CaseStatus, Visibility, Vulnerability};
 
 /// How many cases a list page shows.
 pub const PAGE_SIZE: u64 = 50;
@@ -175,19 +173,10 @@ pub async fn update(
     let now = Utc::now();
     let mut changed = Vec::new();
     macro_rules! diff {
-        ($($field:ident),*) => {$( if current.$field != input.$field { changed.push(stringify!($field)); } )*};
+        ($($field:ident),* $(,)?) => {$( if current.$field != input.$field { changed.push(stringify!($field)); } )*};
     }
-    diff!(
-        head_name,
-        national_id,
-        phone,
-        address,
-        region_code,
-        household_size,
-        vulnerabilities,
-        consent_share,
-        assigned_to
-    );
+    diff! { head_name, national_id, phone, address, region_code, household_size, vulnerabilities, consent_share,
+    assigned_to }
     let consent_at = match (current.consent_share, input.consent_share) {
         (false, true) => Some(now),
         (true, true) => current.consent_at,

@@ -130,6 +130,13 @@ pub struct Input<T> {
 }
 
 impl<T> Input<T> {
+    /// Reads an input with `read`, which records in the errors it is given what it cannot read.
+    pub fn read(read: impl FnOnce(&mut FieldErrors) -> T) -> Self {
+        let mut errors = FieldErrors::default();
+        let value = read(&mut errors);
+        Self { value, errors }
+    }
+
     /// An input read without problems.
     pub fn new(value: T) -> Self {
         Self { value, errors: FieldErrors::default() }

@@ -7,10 +7,8 @@ use sea_orm::{
     sea_query::OnConflict,
 };
 
-use crate::{
-    domain::{audit, error::FieldErrors},
-    infra::{entities::region, uow::UnitOfWork},
-};
+use crate::domain::{audit, error::FieldErrors};
+use crate::infra::{entities::region, uow::UnitOfWork};
 
 /// The gazetteer shipped with the node: countries and their first-level subdivisions.
 const BUILTIN: &str = include_str!("../../data/regions.csv");

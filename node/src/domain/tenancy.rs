@@ -5,11 +5,9 @@
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
+use crate::domain::error::{AppError, AppResult};
+use crate::infra::entities::{api_token, membership, organisation, user};
 pub use crate::vocab::Role;
-use crate::{
-    domain::error::{AppError, AppResult},
-    infra::entities::{api_token, membership, organisation, user},
-};
 
 impl Role {
     /// Whether this role grants `perm`.

@@ -100,3 +100,13 @@ impl RenderedError {
         RenderedError { code, message_key, fields: Vec::new() }
     }
 }
+
+/// Whether an answer needs no rendering by a surface: it is not an error, or it is already in the surface's format.
+pub fn passes_through(response: &Response, format: &str) -> bool {
+    let status = response.status();
+    !(status.is_client_error() || status.is_server_error())
+        || response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(format.as_bytes()))
+}

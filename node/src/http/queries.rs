@@ -28,45 +28,36 @@ fn region(raw: &str) -> Option<String> {
 /// Filters of the case list; empty fields do not filter.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(default)]
 pub struct CaseQuery {
     /// `open` or `closed`.
-    #[serde(default)]
     pub status: String,
     /// A region code: cases in it or in any region below it.
-    #[serde(default)]
     pub region: String,
     /// Words matched against name, id number, phone and address (Arabic-aware).
-    #[serde(default)]
     pub q: String,
     /// Page number, from 1.
-    #[serde(default)]
     pub page: Option<u64>,
     /// Cases per page (default 50, at most 500).
-    #[serde(default)]
     pub per_page: Option<u64>,
 }
 
 /// Filters of the need list; empty fields do not filter.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(default)]
 pub struct NeedQuery {
     /// open, partly-met, met or cancelled; `active` means open or partly met.
-    #[serde(default)]
     pub status: String,
     /// A sector.
-    #[serde(default)]
     pub sector: String,
     /// An urgency.
-    #[serde(default)]
     pub urgency: String,
     /// A region code: needs in it or below it.
-    #[serde(default)]
     pub region: String,
     /// Only the needs of this case.
-    #[serde(default)]
     pub case_id: Option<i64>,
     /// Page number, from 1.
-    #[serde(default)]
     pub page: Option<u64>,
 }
 

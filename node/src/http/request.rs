@@ -86,3 +86,17 @@ pub fn time_limits(config: &crate::config::HttpConfig) -> (RequestBodyTimeoutLay
         ),
     )
 }
+
+/// The organisation slug a route names in its `{slug}` parameter (404 when it has none).
+pub async fn slug(
+    parts: &mut axum::http::request::Parts,
+) -> Result<String, crate::domain::error::AppError> {
+    use axum::extract::{FromRequestParts, RawPathParams};
+    let not_found = crate::domain::error::AppError::NotFound;
+    let params = RawPathParams::from_request_parts(parts, &()).await.map_err(|_| not_found)?;
+    params
+        .iter()
+        .find(|(name, _)| *name == "slug")
+        .map(|(_, value)| value.to_owned())
+        .ok_or(crate::domain::error::AppError::NotFound)
+}

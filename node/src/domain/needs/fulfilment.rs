@@ -9,15 +9,13 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, Func},
 };
 
-use crate::{
-    domain::error::{AppError, AppResult},
-    infra::{
-        entities::{distribution, need, stock_movement},
-        events::Event,
-        uow::{LockKind, UnitOfWork},
-    },
-    vocab::{MovementKind, NeedStatus},
+use crate::domain::error::{AppError, AppResult};
+use crate::infra::{
+    entities::{distribution, need, stock_movement},
+    events::Event,
+    uow::{LockKind, UnitOfWork},
 };
+use crate::vocab::{MovementKind, NeedStatus};
 
 /// Adds `delta` to a need's quantity met (refusing to go beyond the quantity needed, or to meet a cancelled need)
 /// and lets the status follow. Locks the need (the caller holds the locks that come before it).

@@ -13,21 +13,19 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::{
-    domain::{
-        audit, cases,
-        error::{AppError, AppResult, FieldErrors, Input},
-        regions,
-        tenancy::{OrgScope, Perm},
-        validate,
-    },
-    infra::{
-        entities::{case, need},
-        events::Event,
-        uow::{LockKind, UnitOfWork},
-    },
-    vocab::{NeedStatus, Sector, Urgency, Visibility},
+use crate::domain::{
+    audit, cases,
+    error::{AppError, AppResult, FieldErrors, Input},
+    regions,
+    tenancy::{OrgScope, Perm},
+    validate,
 };
+use crate::infra::{
+    entities::{case, need},
+    events::Event,
+    uow::{LockKind, UnitOfWork},
+};
+use crate::vocab::{NeedStatus, Sector, Urgency, Visibility};
 
 /// How many needs a list page shows.
 pub const PAGE_SIZE: u64 = 50;

@@ -13,13 +13,11 @@ use super::{
     catalogue::{self, Lookup},
     ledger::{fefo, live_offer, sum_of, usable_today},
 };
-use crate::{
-    domain::{
-        error::AppResult,
-        tenancy::{OrgScope, Perm},
-    },
-    infra::entities::{item, offer, stock_balance, stock_movement, warehouse},
+use crate::domain::{
+    error::AppResult,
+    tenancy::{OrgScope, Perm},
 };
+use crate::infra::entities::{item, offer, stock_balance, stock_movement, warehouse};
 
 pub async fn lot_balances(
     db: &impl ConnectionTrait,

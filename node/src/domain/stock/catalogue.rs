@@ -7,20 +7,18 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::{
-    domain::{
-        audit,
-        error::{AppError, AppResult, FieldErrors, Input},
-        regions,
-        tenancy::{OrgScope, Perm},
-        validate,
-    },
-    infra::{
-        entities::{item, warehouse},
-        uow::{LockKind, UnitOfWork},
-    },
-    vocab::{ItemKind, Sector, WarehouseKind},
+use crate::domain::{
+    audit,
+    error::{AppError, AppResult, FieldErrors, Input},
+    regions,
+    tenancy::{OrgScope, Perm},
+    validate,
 };
+use crate::infra::{
+    entities::{item, warehouse},
+    uow::{LockKind, UnitOfWork},
+};
+use crate::vocab::{ItemKind, Sector, WarehouseKind};
 
 /// An item as read at the edge.
 #[derive(Clone, Debug, Default)]

@@ -14,20 +14,18 @@ use super::{
     MAX_QUANTITY,
     ledger::{self, Post, Take, item_ref, past_date, scoped, warehouse_ref},
 };
-use crate::{
-    domain::{
-        audit, cases,
-        error::{AppError, AppResult, FieldErrors, Input},
-        needs,
-        tenancy::{OrgScope, Perm},
-        validate,
-    },
-    infra::{
-        entities::{case, distribution, item, membership, need, stock_movement, warehouse},
-        uow::{LockKind, UnitOfWork},
-    },
-    vocab::{CaseStatus, MovementKind, NeedStatus},
+use crate::domain::{
+    audit, cases,
+    error::{AppError, AppResult, FieldErrors, Input},
+    needs,
+    tenancy::{OrgScope, Perm},
+    validate,
 };
+use crate::infra::{
+    entities::{case, distribution, item, membership, need, stock_movement, warehouse},
+    uow::{LockKind, UnitOfWork},
+};
+use crate::vocab::{CaseStatus, MovementKind, NeedStatus};
 
 /// One line of a distribution, as read at the edge.
 #[derive(Clone, Debug, Default)]

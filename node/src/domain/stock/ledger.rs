@@ -11,19 +11,17 @@ use sea_orm::{
 use serde_json::json;
 
 use super::{MAX_QUANTITY, catalogue};
-use crate::{
-    domain::{
-        audit,
-        error::{AppError, AppResult, FieldErrors, Input},
-        tenancy::{OrgScope, Perm},
-        validate,
-    },
-    infra::{
-        entities::{item, offer, stock_balance, stock_movement, warehouse},
-        uow::{LockKind, UnitOfWork},
-    },
-    vocab::{LossReason, MovementKind, OfferStatus, SourceKind},
+use crate::domain::{
+    audit,
+    error::{AppError, AppResult, FieldErrors, Input},
+    tenancy::{OrgScope, Perm},
+    validate,
 };
+use crate::infra::{
+    entities::{item, offer, stock_balance, stock_movement, warehouse},
+    uow::{LockKind, UnitOfWork},
+};
+use crate::vocab::{LossReason, MovementKind, OfferStatus, SourceKind};
 
 /// One movement to post.
 #[derive(Clone, Debug)]

@@ -9,20 +9,18 @@ use sea_orm::{
 use serde_json::json;
 
 use super::{MAX_QUANTITY, ledger};
-use crate::{
-    domain::{
-        audit,
-        error::{AppError, AppResult, Input},
-        tenancy::{OrgScope, Perm},
-        validate,
-    },
-    infra::{
-        entities::offer,
-        events::Event,
-        uow::{LockKind, UnitOfWork},
-    },
-    vocab::{OfferStatus, Visibility},
+use crate::domain::{
+    audit,
+    error::{AppError, AppResult, Input},
+    tenancy::{OrgScope, Perm},
+    validate,
 };
+use crate::infra::{
+    entities::offer,
+    events::Event,
+    uow::{LockKind, UnitOfWork},
+};
+use crate::vocab::{OfferStatus, Visibility};
 
 /// An offer as read at the edge.
 #[derive(Clone, Debug, Default)]

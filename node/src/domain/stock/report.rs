@@ -6,14 +6,12 @@ use chrono::{Datelike, NaiveDate};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::catalogue;
-use crate::{
-    domain::{
-        error::{AppError, AppResult},
-        tenancy::{OrgScope, Perm},
-    },
-    infra::entities::stock_movement,
-    vocab::{MovementKind, Sector},
+use crate::domain::{
+    error::{AppError, AppResult},
+    tenancy::{OrgScope, Perm},
 };
+use crate::infra::entities::stock_movement;
+use crate::vocab::{MovementKind, Sector};
 
 /// One line of the report.
 #[derive(Clone, Debug, PartialEq, Eq)]

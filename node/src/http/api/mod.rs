@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::{FromRequest, FromRequestParts, RawPathParams, Request, State},
+    extract::{FromRequest, FromRequestParts, Request, State},
     http::{StatusCode, header, request::Parts},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -154,14 +154,7 @@ async fn render_errors(State(state): State<AppState>, request: Request, next: Ne
     let response = next.run(request).await;
     let status = response.status();
     let headers = response.headers().clone();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return response;
-    }
-    if response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"))
-    {
+    if crate::http::error::passes_through(&response, "application/json") {
         return response;
     }
     let rendered = RenderedError::of(&response);
@@ -236,14 +229,7 @@ impl FromRequestParts<AppState> for Scoped {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = ApiToken::from_request_parts(parts, state).await?;
-        let params = RawPathParams::from_request_parts(parts, state)
-            .await
-            .map_err(|_| AppError::NotFound)?;
-        let slug = params
-            .iter()
-            .find(|(name, _)| *name == "slug")
-            .map(|(_, value)| value.to_owned())
-            .ok_or(AppError::NotFound)?;
+        let slug = crate::http::request::slug(parts).await?;
         Ok(Scoped(token.scope(state, &slug).await?))
     }
 }

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::{ApiJson, ErrorBody, Page, Scoped, created};
 use crate::{
     domain::{
-        error::{AppResult, FieldErrors, Input},
+        error::{AppResult, Input},
         needs::{self, NeedFields},
     },
     http::{input, queries::NeedQuery},
@@ -59,31 +59,29 @@ pub struct NeedRequest {
 
 impl NeedRequest {
     fn input(self) -> Input<NeedFields> {
-        let mut errors = FieldErrors::default();
-        let value = NeedFields {
+        Input::read(|errors| NeedFields {
             case_id: self.case_id,
-            sector: input::choice(&mut errors, "sector", &self.sector),
+            sector: input::choice(errors, "sector", &self.sector),
             item: self.item,
             quantity: Some(self.quantity),
             unit: self.unit,
             quantity_met: self.quantity_met,
-            urgency: input::choice(&mut errors, "urgency", &self.urgency),
+            urgency: input::choice(errors, "urgency", &self.urgency),
             region_code: self.region_code.unwrap_or_default(),
             needed_by: input::optional_date(
-                &mut errors,
+                errors,
                 "needed_by",
                 &self.needed_by.unwrap_or_default(),
             ),
             public_summary: self.public_summary.unwrap_or_default(),
             visibility: input::choice_or(
-                &mut errors,
+                errors,
                 "visibility",
                 &self.visibility.unwrap_or_default(),
                 Visibility::Private,
             ),
             cancelled: self.cancelled,
-        };
-        Input { value, errors }
+        })
     }
 }
 

@@ -61,25 +61,18 @@ pub struct ItemRequest {
 
 impl ItemRequest {
     fn input(self) -> Input<ItemFields> {
-        let mut errors = FieldErrors::default();
-        let value = ItemFields {
+        Input::read(|errors| ItemFields {
             name_ar: self.name_ar,
             name_en: self.name_en,
-            sector: input::choice(&mut errors, "sector", &self.sector),
-            kind: input::choice_or(
-                &mut errors,
-                "kind",
-                &self.kind.unwrap_or_default(),
-                ItemKind::Goods,
-            ),
+            sector: input::choice(errors, "sector", &self.sector),
+            kind: input::choice_or(errors, "kind", &self.kind.unwrap_or_default(), ItemKind::Goods),
             unit: self.unit.unwrap_or_default(),
             currency: self.currency.unwrap_or_default(),
             pack_size: self.pack_size,
             sku: self.sku.unwrap_or_default(),
             expires: self.expires,
             low_stock_threshold: self.low_stock_threshold,
-        };
-        Input { value, errors }
+        })
     }
 }
 
@@ -665,8 +658,7 @@ async fn distribution_response(
 
 impl DistributionRequest {
     fn input(self) -> Input<DistributionFields> {
-        let mut errors = FieldErrors::default();
-        let value = DistributionFields {
+        Input::read(|errors| DistributionFields {
             case_id: Some(self.case_id),
             need_id: self.need_id,
             lines: self
@@ -681,13 +673,12 @@ impl DistributionRequest {
                 .collect(),
             delivered_by: self.delivered_by,
             delivered_on: input::optional_date(
-                &mut errors,
+                errors,
                 "delivered_on",
                 &self.delivered_on.unwrap_or_default(),
             ),
             note: self.note.unwrap_or_default(),
-        };
-        Input { value, errors }
+        })
     }
 }
 

@@ -7,7 +7,9 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{CsrfForm, PageCtx, Regions, forms::CaseDraft, refusable, render, see_other, submit};
+use super::{
+    CsrfForm, OrgPage, PageCtx, Regions, forms::CaseDraft, refusable, render, see_other, submit,
+};
 use crate::{
     domain::{
         accounts::{self, Member},
@@ -36,12 +38,9 @@ struct ListPage {
 
 /// The case list with filters.
 pub async fn list(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
+    OrgPage { state, ctx, scope, .. }: OrgPage,
     Query(filter): Query<CaseQuery>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     let query = filter.filter();
     let filter = filter.normalized();
     let (rows, total) = state.write(async |uow| cases::list(uow, &scope, &query).await).await?;
@@ -87,12 +86,7 @@ async fn form_page(
 }
 
 /// The new-case form.
-pub async fn new_page(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
-) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
+pub async fn new_page(OrgPage { state, ctx, scope, .. }: OrgPage) -> AppResult<Response> {
     scope.require(Perm::WriteCases)?;
     let draft = CaseDraft { household_size: "1".into(), ..Default::default() };
     Ok(render(&form_page(&state, ctx, &scope, None, draft).await?))
@@ -100,12 +94,9 @@ pub async fn new_page(
 
 /// Registers a household.
 pub async fn create(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
+    OrgPage { state, ctx, scope, slug }: OrgPage,
     CsrfForm(draft): CsrfForm<CaseDraft>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     let input = draft.input();
     submit(
         &state,
@@ -118,11 +109,9 @@ pub async fn create(
 
 /// The edit form.
 pub async fn edit_page(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path((slug, id)): Path<(String, i64)>,
+    OrgPage { state, ctx, scope, .. }: OrgPage,
+    Path((_, id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     scope.require(Perm::WriteCases)?;
     let case = state.write(async |uow| cases::view(uow, &scope, id).await).await?;
     Ok(render(&form_page(&state, ctx, &scope, Some(id), CaseDraft::of(&case)).await?))
@@ -130,12 +119,10 @@ pub async fn edit_page(
 
 /// Saves changes to a household.
 pub async fn update(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path((slug, id)): Path<(String, i64)>,
+    OrgPage { state, ctx, scope, slug }: OrgPage,
+    Path((_, id)): Path<(String, i64)>,
     CsrfForm(draft): CsrfForm<CaseDraft>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     let input = draft.input();
     submit(
         &state,
@@ -238,12 +225,10 @@ pub struct StatusForm {
 
 /// Closes or reopens a case.
 pub async fn set_status(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path((slug, id)): Path<(String, i64)>,
+    OrgPage { state, scope, slug, .. }: OrgPage,
+    Path((_, id)): Path<(String, i64)>,
     CsrfForm(form): CsrfForm<StatusForm>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     let status =
         CaseStatus::parse(&form.status).ok_or(AppError::BadRequest("err-unknown-choice"))?;
     state.write(async |uow| cases::set_status(uow, &scope, id, status).await).await?;
@@ -258,12 +243,10 @@ pub struct NoteForm {
 
 /// Adds a note.
 pub async fn add_note(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path((slug, id)): Path<(String, i64)>,
+    OrgPage { state, ctx, scope, slug }: OrgPage,
+    Path((_, id)): Path<(String, i64)>,
     CsrfForm(form): CsrfForm<NoteForm>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     submit(
         &state,
         async |uow| cases::add_note(uow, &scope, id, &form.body).await,

@@ -21,331 +21,260 @@ use crate::{
 
 /// Arabic-Indic digits; [`CaseDraft::input`] reads them into the domain's typed fields.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct CaseDraft {
     /// Head of household's full name.
-    #[serde(default)]
     pub head_name: String,
     /// National id number, if any.
-    #[serde(default)]
     pub national_id: String,
     /// Phone number.
-    #[serde(default)]
     pub phone: String,
     /// Address (local only).
-    #[serde(default)]
     pub address: String,
     /// Region code from the gazetteer.
-    #[serde(default)]
     pub region_code: String,
     /// Number of people in the household.
-    #[serde(default)]
     pub household_size: String,
     /// Vulnerability codes.
-    #[serde(default)]
     pub vulnerabilities: Vec<String>,
     /// Consent to share anonymised needs (`on` in forms).
-    #[serde(default)]
     pub consent_share: Option<String>,
     /// Assigned caseworker's user id, or empty.
-    #[serde(default)]
     pub assigned_to: String,
 }
 
 /// A need as typed, before checking (numbers as text, see [`CaseDraft`]).
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct NeedDraft {
     /// The household this need belongs to; empty for a community need.
-    #[serde(default)]
     pub case_id: String,
     /// Humanitarian sector.
-    #[serde(default)]
     pub sector: String,
     /// What is needed.
-    #[serde(default)]
     pub item: String,
     /// How much.
-    #[serde(default)]
     pub quantity: String,
     /// Unit of the quantity.
-    #[serde(default)]
     pub unit: String,
     /// How much has been provided so far.
-    #[serde(default)]
     pub quantity_met: String,
     /// How urgent.
-    #[serde(default)]
     pub urgency: String,
     /// Where; defaults to the household's region.
-    #[serde(default)]
     pub region_code: String,
     /// Needed by (YYYY-MM-DD).
-    #[serde(default)]
     pub needed_by: String,
     /// A public description with no personal detail.
-    #[serde(default)]
     pub public_summary: String,
     /// private, network or public.
-    #[serde(default)]
     pub visibility: String,
     /// `on` to cancel the need.
-    #[serde(default)]
     pub cancelled: Option<String>,
 }
 
 /// An item as typed or sent, before checking.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ItemDraft {
     /// Name in Arabic.
-    #[serde(default)]
     pub name_ar: String,
     /// Name in English.
-    #[serde(default)]
     pub name_en: String,
     /// Humanitarian sector.
-    #[serde(default)]
     pub sector: String,
     /// `goods` or `cash`.
-    #[serde(default)]
     pub kind: String,
     /// Unit counted (for cash: the currency).
-    #[serde(default)]
     pub unit: String,
     /// ISO 4217 code, for cash.
-    #[serde(default)]
     pub currency: String,
     /// Units per pack.
-    #[serde(default)]
     pub pack_size: String,
     /// Barcode or SKU.
-    #[serde(default)]
     pub sku: String,
     /// `on` when lots carry an expiry date.
-    #[serde(default)]
     pub expires: Option<String>,
     /// Warn when the total on hand falls below this.
-    #[serde(default)]
     pub low_stock_threshold: String,
 }
 
 /// A warehouse or distribution point as typed or sent.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct WarehouseDraft {
     /// Its name.
-    #[serde(default)]
     pub name: String,
     /// `warehouse` or `distribution-point`.
-    #[serde(default)]
     pub kind: String,
     /// Where it is.
-    #[serde(default)]
     pub region_code: String,
 }
 
 /// A movement recorded by hand, as typed or sent.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct MovementDraft {
     /// receipt, transfer, transfer-out, transfer-in, adjustment or loss.
-    #[serde(default)]
     pub kind: String,
     /// The item.
-    #[serde(default)]
     pub item_id: String,
     /// The warehouse it enters or leaves.
-    #[serde(default)]
     pub warehouse_id: String,
     /// For a transfer: the warehouse it goes to.
-    #[serde(default)]
     pub to_warehouse_id: String,
     /// How much (an adjustment may be negative).
-    #[serde(default)]
     pub quantity: String,
     /// Lot number; for stock leaving, empty means first-expiry-first-out.
-    #[serde(default)]
     pub lot: String,
     /// Expiry date of the lot received (YYYY-MM-DD).
-    #[serde(default)]
     pub expiry: String,
     /// For a receipt: donor, purchase or organisation.
-    #[serde(default)]
     pub source_kind: String,
     /// Who it came from or went to.
-    #[serde(default)]
     pub counterparty: String,
     /// For a loss: expired, damaged, stolen or other.
-    #[serde(default)]
     pub reason: String,
     /// Free text; required for an adjustment (why the count was wrong).
-    #[serde(default)]
     pub note: String,
     /// When it happened (YYYY-MM-DD); today if empty.
-    #[serde(default)]
     pub occurred_on: String,
 }
 
 /// One line of a distribution, as typed or sent.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct LineDraft {
     /// The item.
-    #[serde(default)]
     pub item_id: String,
     /// The warehouse or distribution point it leaves.
-    #[serde(default)]
     pub warehouse_id: String,
     /// How much.
-    #[serde(default)]
     pub quantity: String,
     /// A lot; empty means first-expiry-first-out.
-    #[serde(default)]
     pub lot: String,
 }
 
 /// A distribution to one household, as typed or sent.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct DistributionDraft {
     /// The household.
-    #[serde(default)]
     pub case_id: String,
     /// The need it meets, if any.
-    #[serde(default)]
     pub need_id: String,
     /// What was handed over.
-    #[serde(default)]
     pub lines: Vec<LineDraft>,
     /// User id of who delivered it; the caller when empty.
-    #[serde(default)]
     pub delivered_by: String,
     /// When (YYYY-MM-DD); today when empty.
-    #[serde(default)]
     pub delivered_on: String,
     /// Receipt note.
-    #[serde(default)]
     pub note: String,
 }
 
 /// One item to many households at once.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct BulkDraft {
     /// The item.
-    #[serde(default)]
     pub item_id: String,
     /// Where it leaves from.
-    #[serde(default)]
     pub warehouse_id: String,
     /// How much each household receives.
-    #[serde(default)]
     pub quantity: String,
     /// The households.
-    #[serde(default)]
     pub case_ids: Vec<String>,
     /// When (YYYY-MM-DD); today when empty.
-    #[serde(default)]
     pub delivered_on: String,
     /// Receipt note.
-    #[serde(default)]
     pub note: String,
     /// For forms: the region the list of households was narrowed to (not used when distributing).
-    #[serde(default)]
     pub region: String,
 }
 
 /// An offer as typed or sent.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct OfferDraft {
     /// The item offered.
-    #[serde(default)]
     pub item_id: String,
     /// The warehouse holding it.
-    #[serde(default)]
     pub warehouse_id: String,
     /// How much: at most the free balance (on hand minus other offers).
-    #[serde(default)]
     pub quantity: String,
     /// Where it is offered; the warehouse's region when empty.
-    #[serde(default)]
     pub region_code: String,
     /// Last day it is available (YYYY-MM-DD).
-    #[serde(default)]
     pub available_until: String,
     /// private, network or public.
-    #[serde(default)]
     pub visibility: String,
 }
 
 /// The checked fields of an organisation.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct OrgDraft {
     /// Short name used in addresses: 2-64 of a-z, 0-9 and -.
-    #[serde(default)]
     pub slug: String,
     /// Name in Arabic.
-    #[serde(default)]
     pub name_ar: String,
     /// Name in English.
-    #[serde(default)]
     pub name_en: String,
     /// What the organisation does.
-    #[serde(default)]
     pub description: String,
 }
 
 /// The fields of the "add a member" form.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct MemberDraft {
     /// E-mail of the person to add.
-    #[serde(default)]
     pub email: String,
     /// Their name, for a new account.
-    #[serde(default)]
     pub display_name: String,
     /// Role to give.
-    #[serde(default)]
     pub role: String,
     /// Initial password, for a new account.
-    #[serde(default)]
     pub password: String,
 }
 
 /// The setup form: the first organisation and its first admin.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct SetupDraft {
     /// The one-time token from the setup link.
-    #[serde(default)]
     pub token: String,
     /// The organisation.
     #[serde(flatten)]
     pub org: OrgDraft,
     /// Admin's e-mail.
-    #[serde(default)]
     pub email: String,
     /// Admin's name.
-    #[serde(default)]
     pub display_name: String,
     /// Admin's password.
-    #[serde(default)]
     pub password: String,
 }
 
 impl CaseDraft {
     /// The household as typed.
     pub fn input(&self) -> Input<CaseFields> {
-        let mut errors = FieldErrors::default();
-        let value = CaseFields {
+        Input::read(|errors| CaseFields {
             head_name: self.head_name.clone(),
             national_id: self.national_id.clone(),
             phone: self.phone.clone(),
             address: self.address.clone(),
             region_code: self.region_code.clone(),
-            household_size: input::integer(&mut errors, "household_size", &self.household_size),
-            vulnerabilities: input::choices(&mut errors, "vulnerabilities", &self.vulnerabilities),
+            household_size: input::integer(errors, "household_size", &self.household_size),
+            vulnerabilities: input::choices(errors, "vulnerabilities", &self.vulnerabilities),
             consent_share: input::checkbox(self.consent_share.as_deref()),
             assigned_to: input::optional_id(
-                &mut errors,
+                errors,
                 "assigned_to",
                 &self.assigned_to,
                 "err-not-a-caseworker",
             ),
-        };
-        Input { value, errors }
+        })
     }
 
     /// The form filled with a stored household.
@@ -370,27 +299,25 @@ impl CaseDraft {
 impl NeedDraft {
     /// The need as typed.
     pub fn input(&self) -> Input<NeedFields> {
-        let mut errors = FieldErrors::default();
-        let value = NeedFields {
-            case_id: input::optional_id(&mut errors, "case_id", &self.case_id, "err-unknown-case"),
-            sector: input::choice(&mut errors, "sector", &self.sector),
+        Input::read(|errors| NeedFields {
+            case_id: input::optional_id(errors, "case_id", &self.case_id, "err-unknown-case"),
+            sector: input::choice(errors, "sector", &self.sector),
             item: self.item.clone(),
-            quantity: input::integer(&mut errors, "quantity", &self.quantity),
+            quantity: input::integer(errors, "quantity", &self.quantity),
             unit: self.unit.clone(),
-            quantity_met: input::optional_integer(&mut errors, "quantity_met", &self.quantity_met),
-            urgency: input::choice(&mut errors, "urgency", &self.urgency),
+            quantity_met: input::optional_integer(errors, "quantity_met", &self.quantity_met),
+            urgency: input::choice(errors, "urgency", &self.urgency),
             region_code: self.region_code.clone(),
-            needed_by: input::optional_date(&mut errors, "needed_by", &self.needed_by),
+            needed_by: input::optional_date(errors, "needed_by", &self.needed_by),
             public_summary: self.public_summary.clone(),
             visibility: input::choice_or(
-                &mut errors,
+                errors,
                 "visibility",
                 &self.visibility,
                 Visibility::Private,
             ),
             cancelled: input::checkbox(self.cancelled.as_deref()),
-        };
-        Input { value, errors }
+        })
     }
 }
 
@@ -417,24 +344,22 @@ impl NeedDraft {
 impl ItemDraft {
     /// The item as typed.
     pub fn input(&self) -> Input<ItemFields> {
-        let mut errors = FieldErrors::default();
-        let value = ItemFields {
+        Input::read(|errors| ItemFields {
             name_ar: self.name_ar.clone(),
             name_en: self.name_en.clone(),
-            sector: input::choice(&mut errors, "sector", &self.sector),
-            kind: input::choice_or(&mut errors, "kind", &self.kind, ItemKind::Goods),
+            sector: input::choice(errors, "sector", &self.sector),
+            kind: input::choice_or(errors, "kind", &self.kind, ItemKind::Goods),
             unit: self.unit.clone(),
             currency: self.currency.clone(),
-            pack_size: input::optional_integer(&mut errors, "pack_size", &self.pack_size),
+            pack_size: input::optional_integer(errors, "pack_size", &self.pack_size),
             sku: self.sku.clone(),
             expires: input::checkbox(self.expires.as_deref()),
             low_stock_threshold: input::optional_integer(
-                &mut errors,
+                errors,
                 "low_stock_threshold",
                 &self.low_stock_threshold,
             ),
-        };
-        Input { value, errors }
+        })
     }
 }
 
@@ -459,39 +384,31 @@ impl ItemDraft {
 impl WarehouseDraft {
     /// The warehouse as typed.
     pub fn input(&self) -> Input<WarehouseFields> {
-        let mut errors = FieldErrors::default();
-        let value = WarehouseFields {
+        Input::read(|errors| WarehouseFields {
             name: self.name.clone(),
-            kind: input::choice_or(&mut errors, "kind", &self.kind, WarehouseKind::Warehouse),
+            kind: input::choice_or(errors, "kind", &self.kind, WarehouseKind::Warehouse),
             region_code: self.region_code.clone(),
-        };
-        Input { value, errors }
+        })
     }
 }
 
 impl MovementDraft {
     /// The movement as typed.
     pub fn input(&self) -> Input<MovementFields> {
-        let mut errors = FieldErrors::default();
-        let value = MovementFields {
-            kind: input::choice(&mut errors, "kind", &self.kind),
-            item_id: input::reference(&mut errors, "item_id", &self.item_id),
-            warehouse_id: input::reference(&mut errors, "warehouse_id", &self.warehouse_id),
-            to_warehouse_id: input::reference(
-                &mut errors,
-                "to_warehouse_id",
-                &self.to_warehouse_id,
-            ),
-            quantity: input::integer(&mut errors, "quantity", &self.quantity),
+        Input::read(|errors| MovementFields {
+            kind: input::choice(errors, "kind", &self.kind),
+            item_id: input::reference(errors, "item_id", &self.item_id),
+            warehouse_id: input::reference(errors, "warehouse_id", &self.warehouse_id),
+            to_warehouse_id: input::reference(errors, "to_warehouse_id", &self.to_warehouse_id),
+            quantity: input::integer(errors, "quantity", &self.quantity),
             lot: self.lot.clone(),
-            expiry: input::optional_date(&mut errors, "expiry", &self.expiry),
-            source_kind: input::optional_choice(&mut errors, "source_kind", &self.source_kind),
+            expiry: input::optional_date(errors, "expiry", &self.expiry),
+            source_kind: input::optional_choice(errors, "source_kind", &self.source_kind),
             counterparty: self.counterparty.clone(),
-            reason: input::optional_choice(&mut errors, "reason", &self.reason),
+            reason: input::optional_choice(errors, "reason", &self.reason),
             note: self.note.clone(),
-            occurred_on: input::optional_date(&mut errors, "occurred_on", &self.occurred_on),
-        };
-        Input { value, errors }
+            occurred_on: input::optional_date(errors, "occurred_on", &self.occurred_on),
+        })
     }
 }
 
@@ -567,25 +484,19 @@ impl BulkDraft {
 impl OfferDraft {
     /// The offer as typed.
     pub fn input(&self) -> Input<OfferFields> {
-        let mut errors = FieldErrors::default();
-        let value = OfferFields {
-            item_id: input::reference(&mut errors, "item_id", &self.item_id),
-            warehouse_id: input::reference(&mut errors, "warehouse_id", &self.warehouse_id),
-            quantity: input::integer(&mut errors, "quantity", &self.quantity),
+        Input::read(|errors| OfferFields {
+            item_id: input::reference(errors, "item_id", &self.item_id),
+            warehouse_id: input::reference(errors, "warehouse_id", &self.warehouse_id),
+            quantity: input::integer(errors, "quantity", &self.quantity),
             region_code: self.region_code.clone(),
-            available_until: input::optional_date(
-                &mut errors,
-                "available_until",
-                &self.available_until,
-            ),
+            available_until: input::optional_date(errors, "available_until", &self.available_until),
             visibility: input::choice_or(
-                &mut errors,
+                errors,
                 "visibility",
                 &self.visibility,
                 Visibility::Private,
             ),
-        };
-        Input { value, errors }
+        })
     }
 }
 

@@ -142,14 +142,7 @@ async fn render_errors(
     let path = return_path(request.uri());
     let response = next.run(request).await;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return response;
-    }
-    if response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"))
-    {
+    if crate::http::error::passes_through(&response, "text/html") {
         return response;
     }
     let rendered = crate::http::error::RenderedError::of(&response);
@@ -364,6 +357,34 @@ impl FromRequestParts<AppState> for PageCtx {
             ctx.session = Some(token.to_owned());
         }
         Ok(ctx)
+    }
+}
+
+/// A page of one organisation: the page context, and the signed-in member's scope in the organisation named by the
+/// route's `{slug}` (404 for anyone else), resolved before the body is read.
+#[derive(Debug)]
+pub struct OrgPage {
+    /// The shared state.
+    pub state: AppState,
+    /// The page context (with the organisation in the navigation).
+    pub ctx: PageCtx,
+    /// The member's scope.
+    pub scope: OrgScope,
+    /// The organisation's slug, for links.
+    pub slug: String,
+}
+
+impl FromRequestParts<AppState> for OrgPage {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let mut ctx = PageCtx::from_request_parts(parts, state).await?;
+        let slug = crate::http::request::slug(parts).await?;
+        let scope = ctx.scope(state, &slug).await?;
+        Ok(OrgPage { state: state.clone(), ctx, scope, slug })
     }
 }
 

@@ -2,13 +2,14 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, Query},
     response::Response,
 };
 use serde::Deserialize;
 
 use super::{
-    CsrfForm, PageCtx, Regions, cases::region_name, forms::NeedDraft, refusable, render, submit,
+    CsrfForm, OrgPage, PageCtx, Regions, cases::region_name, forms::NeedDraft, refusable, render,
+    submit,
 };
 use crate::{
     domain::{
@@ -36,12 +37,9 @@ struct ListPage {
 
 /// The need list with filters.
 pub async fn list(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
+    OrgPage { state, ctx, scope, .. }: OrgPage,
     Query(filter): Query<NeedQuery>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     let query = filter.filter();
     let filter = filter.normalized();
     let (rows, total) = needs::list(&state.db, &scope, &query).await?;
@@ -104,12 +102,9 @@ pub struct NewQuery {
 
 /// The new-need form; `?case=ID` attaches it to a household.
 pub async fn new_page(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
+    OrgPage { state, ctx, scope, .. }: OrgPage,
     Query(q): Query<NewQuery>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     scope.require(Perm::WriteNeeds)?;
     let mut draft =
         NeedDraft { urgency: "medium".into(), visibility: "private".into(), ..Default::default() };
@@ -123,12 +118,9 @@ pub async fn new_page(
 
 /// Records a need.
 pub async fn create(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
+    OrgPage { state, ctx, scope, slug }: OrgPage,
     CsrfForm(draft): CsrfForm<NeedDraft>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     let input = draft.input();
     submit(
         &state,
@@ -150,11 +142,9 @@ struct ShowPage {
 
 /// One need.
 pub async fn show(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path((slug, id)): Path<(String, i64)>,
+    OrgPage { state, ctx, scope, .. }: OrgPage,
+    Path((_, id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     let need = needs::get(&state.db, &scope, id).await?;
     let region = region_name(&state, &ctx, &need.region_code).await?;
     let distributions =
@@ -164,11 +154,9 @@ pub async fn show(
 
 /// The edit form.
 pub async fn edit_page(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path((slug, id)): Path<(String, i64)>,
+    OrgPage { state, ctx, scope, .. }: OrgPage,
+    Path((_, id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     scope.require(Perm::WriteNeeds)?;
     let need = needs::get(&state.db, &scope, id).await?;
     Ok(render(&form_page(&state, ctx, &scope, Some(id), NeedDraft::of(&need)).await?))
@@ -176,12 +164,10 @@ pub async fn edit_page(
 
 /// Saves changes to a need.
 pub async fn update(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path((slug, id)): Path<(String, i64)>,
+    OrgPage { state, ctx, scope, slug }: OrgPage,
+    Path((_, id)): Path<(String, i64)>,
     CsrfForm(draft): CsrfForm<NeedDraft>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     // The household of an existing need does not change through the form.
     let current = needs::get(&state.db, &scope, id).await?;
     let draft =

@@ -8,7 +8,7 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    CsrfForm, PageCtx,
+    CsrfForm, OrgPage, PageCtx,
     forms::{MemberDraft, OrgDraft},
     refusable, refused, render, submit,
 };
@@ -37,12 +37,7 @@ struct DashboardPage {
 }
 
 /// The organisation's dashboard: open cases, and open needs by sector and urgency.
-pub async fn dashboard(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
-) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
+pub async fn dashboard(OrgPage { state, ctx, scope, slug }: OrgPage) -> AppResult<Response> {
     let open_cases = cases::count_open(&state.db, &scope).await?;
     let mut table = needs::active_by_sector_and_urgency(&state.db, &scope).await?;
     table.retain(|(_, _, total)| *total > 0);
@@ -68,12 +63,9 @@ pub struct SavedQuery {
 
 /// Organisation settings (admins).
 pub async fn settings_page(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
+    OrgPage { state, ctx, scope, .. }: OrgPage,
     Query(q): Query<SavedQuery>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     scope.require(Perm::ManageOrg)?;
     let org = scope.org();
     let draft = OrgDraft {
@@ -94,12 +86,9 @@ pub async fn settings_page(
 
 /// Saves organisation settings.
 pub async fn settings_submit(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
+    OrgPage { state, ctx, scope, .. }: OrgPage,
     CsrfForm(draft): CsrfForm<OrgDraft>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     let fields = draft.fields();
     submit(
         &state,
@@ -154,12 +143,9 @@ pub struct AddedQuery {
 
 /// The members of the organisation (admins).
 pub async fn members_page(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
+    OrgPage { state, ctx, scope, .. }: OrgPage,
     Query(q): Query<AddedQuery>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     let mut page = members_page_for(&state, ctx, &scope, MemberDraft::default()).await?;
     page.added = q.added.is_some();
     Ok(render(&page))
@@ -167,12 +153,9 @@ pub async fn members_page(
 
 /// Adds a member: a new e-mail gets an account, an existing account is invited. The answer is the same either way.
 pub async fn members_add(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
+    OrgPage { state, ctx, scope, slug }: OrgPage,
     CsrfForm(draft): CsrfForm<MemberDraft>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     let prepared = match draft.fields() {
         Ok(fields) => accounts::prepare_member(&scope, &fields).await,
         Err(err) => Err(err),

@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, Query},
     response::Response,
 };
 use serde::Deserialize;
 
 use super::{
-    CsrfForm, PageCtx, Regions,
+    CsrfForm, OrgPage, PageCtx, Regions,
     forms::{
         BulkDraft, DistributionDraft, ItemDraft, LineDraft, MovementDraft, OfferDraft,
         WarehouseDraft,
@@ -107,12 +107,9 @@ impl OverviewPage {
 
 /// Stock overview: balances by item and warehouse, cash by currency, low stock, and lots expiring soon.
 pub async fn overview(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
+    OrgPage { state, ctx, scope, .. }: OrgPage,
     Query(q): Query<DaysQuery>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     let rows = stock::overview(&state.db, &scope).await?;
     let cash = stock::cash_totals(&rows);
     let lang = ctx.tr.lang;
@@ -169,24 +166,16 @@ async fn items_page(
 }
 
 /// The catalogue, with the form to add an item.
-pub async fn items(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
-) -> AppResult<Response> {
+pub async fn items(OrgPage { state, ctx, scope, .. }: OrgPage) -> AppResult<Response> {
     let draft = ItemDraft { kind: "goods".into(), pack_size: "1".into(), ..Default::default() };
-    let scope = ctx.scope(&state, &slug).await?;
     Ok(render(&items_page(&state, ctx, &scope, draft).await?))
 }
 
 /// Adds an item.
 pub async fn create_item(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
+    OrgPage { state, ctx, scope, slug }: OrgPage,
     CsrfForm(draft): CsrfForm<ItemDraft>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     let input = draft.input();
     submit(
         &state,
@@ -214,11 +203,9 @@ impl ItemEditPage {
 
 /// The form to change an item.
 pub async fn edit_item(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path((slug, id)): Path<(String, i64)>,
+    OrgPage { state, ctx, scope, .. }: OrgPage,
+    Path((_, id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     scope.require(Perm::ManageStock)?;
     let item = stock::get_item(&state.db, &scope, id).await?;
     let draft = ItemDraft::of(&item);
@@ -227,12 +214,10 @@ pub async fn edit_item(
 
 /// Saves changes to an item.
 pub async fn update_item(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path((slug, id)): Path<(String, i64)>,
+    OrgPage { state, ctx, scope, slug }: OrgPage,
+    Path((_, id)): Path<(String, i64)>,
     CsrfForm(draft): CsrfForm<ItemDraft>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     let input = draft.input();
     submit(
         &state,
@@ -274,12 +259,10 @@ impl CardPage {
 
 /// The stock card of an item: lots on hand, and every movement with its running balance.
 pub async fn card(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path((slug, id)): Path<(String, i64)>,
+    OrgPage { state, ctx, scope, .. }: OrgPage,
+    Path((_, id)): Path<(String, i64)>,
     Query(q): Query<CardQuery>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     let item = stock::get_item(&state.db, &scope, id).await?;
     let page = queries::page(q.page);
     let (rows, total) = stock::card(&state.db, &scope, id, q.warehouse, page).await?;
@@ -331,24 +314,16 @@ async fn warehouses_page(
 }
 
 /// Warehouses and distribution points, with the form to add one.
-pub async fn warehouses(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
-) -> AppResult<Response> {
+pub async fn warehouses(OrgPage { state, ctx, scope, .. }: OrgPage) -> AppResult<Response> {
     let draft = WarehouseDraft { kind: "warehouse".into(), ..Default::default() };
-    let scope = ctx.scope(&state, &slug).await?;
     Ok(render(&warehouses_page(&state, ctx, &scope, draft).await?))
 }
 
 /// Adds a warehouse.
 pub async fn create_warehouse(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
+    OrgPage { state, ctx, scope, slug }: OrgPage,
     CsrfForm(draft): CsrfForm<WarehouseDraft>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     let input = draft.input();
     submit(
         &state,
@@ -401,9 +376,7 @@ async fn movement_page(
 
 /// The form for a receipt, transfer, transfer to or from another organisation, adjustment or loss.
 pub async fn movement_form(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
+    OrgPage { state, ctx, scope, .. }: OrgPage,
     Query(q): Query<KindQuery>,
 ) -> AppResult<Response> {
     let kind = match MovementKind::parse(&q.kind) {
@@ -417,18 +390,14 @@ pub async fn movement_form(
         reason: "expired".into(),
         ..Default::default()
     };
-    let scope = ctx.scope(&state, &slug).await?;
     Ok(render(&movement_page(&state, ctx, &scope, draft).await?))
 }
 
 /// Records the movement; stock refused (409) shows the form again with the reason.
 pub async fn record_movement(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
+    OrgPage { state, ctx, scope, slug }: OrgPage,
     CsrfForm(draft): CsrfForm<MovementDraft>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     let input = draft.input();
     submit(
         &state,
@@ -558,9 +527,7 @@ pub struct NewDistributionQuery {
 
 /// The form to record what a household received.
 pub async fn new_distribution(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
+    OrgPage { state, ctx, scope, .. }: OrgPage,
     Query(q): Query<NewDistributionQuery>,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?.id.to_string();
@@ -570,18 +537,14 @@ pub async fn new_distribution(
         delivered_on: chrono::Utc::now().date_naive().to_string(),
         ..Default::default()
     };
-    let scope = ctx.scope(&state, &slug).await?;
     Ok(render(&distribution_page(&state, ctx, &scope, q.case, &form).await?))
 }
 
 /// Records a distribution.
 pub async fn create_distribution(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
+    OrgPage { state, ctx, scope, slug }: OrgPage,
     CsrfForm(form): CsrfForm<DistributionForm>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     let draft = DistributionDraft {
         case_id: form.case_id.clone(),
         need_id: form.need_id.clone(),
@@ -641,11 +604,9 @@ async fn distribution_show(
 
 /// One distribution, with the form to reverse it.
 pub async fn show_distribution(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path((slug, id)): Path<(String, i64)>,
+    OrgPage { state, ctx, scope, .. }: OrgPage,
+    Path((_, id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     Ok(render(&distribution_show(&state, ctx, &scope, id).await?))
 }
 
@@ -657,12 +618,10 @@ pub struct ReverseForm {
 
 /// Reverses a distribution.
 pub async fn reverse_distribution(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path((slug, id)): Path<(String, i64)>,
+    OrgPage { state, ctx, scope, slug }: OrgPage,
+    Path((_, id)): Path<(String, i64)>,
     CsrfForm(form): CsrfForm<ReverseForm>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     submit(
         &state,
         async |uow| stock::reverse_distribution(uow, &scope, id, &form.reason).await,
@@ -732,27 +691,21 @@ async fn bulk_page(
 
 /// The bulk distribution form: one item to many open households (filtered by region).
 pub async fn bulk_form(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
+    OrgPage { state, ctx, scope, .. }: OrgPage,
     Query(q): Query<BulkQuery>,
 ) -> AppResult<Response> {
     let draft = BulkDraft {
         delivered_on: chrono::Utc::now().date_naive().to_string(),
         ..Default::default()
     };
-    let scope = ctx.scope(&state, &slug).await?;
     Ok(render(&bulk_page(&state, ctx, &scope, q.region, draft).await?))
 }
 
 /// Distributes to every selected household, or to none.
 pub async fn bulk_submit(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
+    OrgPage { state, ctx, scope, slug }: OrgPage,
     CsrfForm(draft): CsrfForm<BulkDraft>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     let input = draft.input();
     submit(
         &state,
@@ -801,24 +754,16 @@ async fn offers_page(
 }
 
 /// Offers of surplus, with the form to make one.
-pub async fn offers(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
-) -> AppResult<Response> {
+pub async fn offers(OrgPage { state, ctx, scope, .. }: OrgPage) -> AppResult<Response> {
     let draft = OfferDraft { visibility: "network".into(), ..Default::default() };
-    let scope = ctx.scope(&state, &slug).await?;
     Ok(render(&offers_page(&state, ctx, &scope, draft).await?))
 }
 
 /// Makes an offer.
 pub async fn create_offer(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
+    OrgPage { state, ctx, scope, slug }: OrgPage,
     CsrfForm(draft): CsrfForm<OfferDraft>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     let input = draft.input();
     submit(
         &state,
@@ -834,12 +779,10 @@ pub struct EmptyForm {}
 
 /// Withdraws an offer.
 pub async fn withdraw_offer(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path((slug, id)): Path<(String, i64)>,
+    OrgPage { state, scope, slug, .. }: OrgPage,
+    Path((_, id)): Path<(String, i64)>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     state.write(async |uow| stock::withdraw_offer(uow, &scope, id).await).await?;
     Ok(see_other(&format!("/o/{slug}/stock/offers")))
 }
@@ -868,12 +811,9 @@ impl ReportPage {
 
 /// The monthly report, or its CSV with `format=csv`.
 pub async fn report(
-    State(state): State<AppState>,
-    mut ctx: PageCtx,
-    Path(slug): Path<String>,
+    OrgPage { state, ctx, scope, slug }: OrgPage,
     Query(q): Query<ReportQuery>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state, &slug).await?;
     let month = match q.month.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
         Some(raw) => input::month(raw)?,
         None => chrono::Utc::now().date_naive(),
