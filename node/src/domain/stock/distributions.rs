@@ -225,7 +225,7 @@ async fn record_in(
                     c.delivered_on,
                 )
                 .in_lot(lot, expiry);
-                p.distribution_id = Some(record.id);
+                p.row.distribution_id = Set(Some(record.id));
                 p
             })
             .collect();
@@ -392,9 +392,9 @@ pub async fn reverse_distribution(
             let mut p =
                 Post::new(MovementKind::Reversal, m.item_id, m.warehouse_id, -m.quantity, today)
                     .in_lot(m.lot.clone(), m.expiry);
-            p.distribution_id = Some(id);
-            p.reverses_id = Some(m.id);
-            p.note = Some(reason.clone());
+            p.row.distribution_id = Set(Some(id));
+            p.row.reverses_id = Set(Some(m.id));
+            p.row.note = Set(Some(reason.clone()));
             p
         })
         .collect();

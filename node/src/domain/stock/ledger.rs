@@ -23,22 +23,16 @@ use crate::infra::{
 };
 use crate::vocab::{LossReason, MovementKind, OfferStatus, SourceKind};
 
-/// One movement to post.
+/// One movement to post: where the stock moves (item, warehouse, lot with its expiry) and by how much, and the rest of
+/// its ledger row (kind, date, references, notes), which `post` completes with the organisation, batch and author.
 #[derive(Clone, Debug)]
 pub(super) struct Post {
-    pub kind: MovementKind,
     pub item_id: i64,
     pub warehouse_id: i64,
     pub lot: String,
     pub expiry: Option<NaiveDate>,
     pub quantity: i64,
-    pub source_kind: Option<SourceKind>,
-    pub counterparty: Option<String>,
-    pub reason: Option<LossReason>,
-    pub note: Option<String>,
-    pub distribution_id: Option<i64>,
-    pub reverses_id: Option<i64>,
-    pub occurred_on: NaiveDate,
+    pub row: stock_movement::ActiveModel,
 }
 
 impl Post {
@@ -49,21 +43,12 @@ impl Post {
         quantity: i64,
         occurred_on: NaiveDate,
     ) -> Self {
-        Self {
-            kind,
-            item_id,
-            warehouse_id,
-            lot: String::new(),
-            expiry: None,
-            quantity,
-            source_kind: None,
-            counterparty: None,
-            reason: None,
-            note: None,
-            distribution_id: None,
-            reverses_id: None,
-            occurred_on,
-        }
+        let row = stock_movement::ActiveModel {
+            kind: Set(kind),
+            occurred_on: Set(occurred_on),
+            ..Default::default()
+        };
+        Self { item_id, warehouse_id, lot: String::new(), expiry: None, quantity, row }
     }
 
     /// The same movement taken from (or put into) one lot.
@@ -89,28 +74,17 @@ pub(super) async fn post(
             continue;
         }
         move_balance(uow, scope, &p).await?;
-        let movement = stock_movement::ActiveModel {
-            org_id: Set(scope.org_id()),
-            kind: Set(p.kind),
-            item_id: Set(p.item_id),
-            warehouse_id: Set(p.warehouse_id),
-            lot: Set(p.lot),
-            expiry: Set(p.expiry),
-            quantity: Set(p.quantity),
-            source_kind: Set(p.source_kind),
-            counterparty: Set(p.counterparty),
-            reason: Set(p.reason),
-            note: Set(p.note),
-            distribution_id: Set(p.distribution_id),
-            reverses_id: Set(p.reverses_id),
-            batch: Set(batch.to_owned()),
-            occurred_on: Set(p.occurred_on),
-            created_by: Set(scope.actor().user_id),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(uow.db())
-        .await?;
+        let mut row = p.row;
+        row.org_id = Set(scope.org_id());
+        row.item_id = Set(p.item_id);
+        row.warehouse_id = Set(p.warehouse_id);
+        row.lot = Set(p.lot);
+        row.expiry = Set(p.expiry);
+        row.quantity = Set(p.quantity);
+        row.batch = Set(batch.to_owned());
+        row.created_by = Set(scope.actor().user_id);
+        row.created_at = Set(now);
+        let movement = row.insert(uow.db()).await?;
         let detail = json!({ "kind": movement.kind, "item": movement.item_id, "quantity": movement.quantity });
         let action = format!("stock.{}", movement.kind);
         audit::record(uow, scope, &action, "stock_movement", Some(movement.id), detail);
@@ -413,10 +387,10 @@ impl Manual {
 
     fn post(&self, warehouse_id: i64, quantity: i64) -> Post {
         let mut p = Post::new(self.kind, self.item.id, warehouse_id, quantity, self.occurred_on);
-        p.note = self.note.clone();
-        p.counterparty = self.counterparty.clone();
-        p.source_kind = self.source_kind;
-        p.reason = self.reason;
+        p.row.note = Set(self.note.clone());
+        p.row.counterparty = Set(self.counterparty.clone());
+        p.row.source_kind = Set(self.source_kind);
+        p.row.reason = Set(self.reason);
         p
     }
 }
