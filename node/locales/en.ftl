@@ -381,3 +381,4 @@ action-decline = Decline
 err-need-has-distributions = This need has distributions: its household and sector can no longer change.
 err-busy = Someone else changed this at the same moment. Please try again.
 err-timeout = The request took too long to arrive.
+err-too-slow = The answer took too long. Check whether the change was made before trying again.

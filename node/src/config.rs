@@ -42,7 +42,8 @@ pub struct HttpConfig {
     pub header_timeout_secs: u64,
     /// Seconds a request body may pause between two parts before the request is answered with 408.
     pub body_timeout_secs: u64,
-    /// Seconds a whole request may take, reading its body included, before it is answered with 408.
+    /// Seconds a whole request may take, reading its body included, before it is answered with 503 (nothing is
+    /// committed after that).
     pub request_timeout_secs: u64,
     /// Most connections open at once; further clients wait in the listen queue.
     pub max_connections: usize,

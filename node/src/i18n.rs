@@ -96,7 +96,8 @@ impl Catalogue {
     pub fn format(&self, lang: Lang, key: &str, args: Option<&FluentArgs<'_>>) -> String {
         let bundle = self.bundle(lang);
         let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
-            tracing::warn!(key, lang = lang.code(), "missing translation");
+            let key_start: String = key.chars().take(64).collect();
+            tracing::warn!(key = %key_start, lang = lang.code(), "missing translation");
             return key.to_owned();
         };
         let mut errors = Vec::new();

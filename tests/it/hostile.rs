@@ -267,6 +267,18 @@ async fn huge_unknown_values_are_not_echoed_back() {
     let page = r.text().await.unwrap();
     assert!(page.len() < 60_000, "{} bytes", page.len());
     assert!(!page.contains(&"y".repeat(300)));
+    let r = app
+        .submit(
+            &browser,
+            "/o/amal/stock/movements/new",
+            "/o/amal/stock/movements/new",
+            &[("kind", &"z".repeat(200_000)), ("quantity", "1")],
+        )
+        .await;
+    assert_eq!(r.status(), 422, "an unknown movement kind is refused");
+    let page = r.text().await.unwrap();
+    assert!(page.len() < 60_000, "{} bytes", page.len());
+    assert!(!page.contains(&"z".repeat(300)), "and never shown back");
 }
 
 #[tokio::test]
@@ -375,6 +387,8 @@ async fn existing_accounts_are_invited_and_the_answer_does_not_tell() {
     assert_eq!(r.status(), 303);
     let r = invited.get(app.url("/o/amal")).send().await.unwrap();
     assert_eq!(r.status(), 200, "a member once accepted");
+    let again = add("n@nour.org").await;
+    assert_eq!(again.status(), 409, "an admin adding a member again is told so");
     let r = app
         .submit(
             &invited,

@@ -511,8 +511,8 @@ pub async fn add_member(uow: &mut UnitOfWork, scope: &OrgScope, new: &NewMember)
         .one(uow.db())
         .await?;
     if member.is_some() {
-        // Already a member: nothing to do (a role changes through `set_member_role`, which guards the last admin).
-        return Ok(());
+        // The admin sees the members already; a role changes through `set_member_role`, which guards the last admin.
+        return Err(AppError::Conflict("err-already-member"));
     }
     invitation::Entity::delete_many()
         .filter(invitation::Column::OrgId.eq(scope.org_id()))
@@ -588,7 +588,13 @@ pub async fn answer_invitation(
     if deleted.rows_affected != 1 {
         return Err(AppError::NotFound);
     }
-    if accept {
+    let already = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user.id))
+        .filter(membership::Column::OrgId.eq(found.org_id))
+        .one(uow.db())
+        .await?;
+    // A member already (added again meanwhile): the invitation is used up, the role stays what it is.
+    if accept && already.is_none() {
         grant(uow.db(), user.id, found.org_id, found.role).await?;
     }
     audit::record_raw(

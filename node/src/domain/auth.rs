@@ -142,12 +142,21 @@ pub async fn bearer_token(db: &impl ConnectionTrait, token: &str) -> AppResult<a
 }
 
 /// The CSRF token for forms of the browser identified by `binding` (its session or anonymous cookie).
+/// It is masked with a fresh random pad every time (pad, then pad XOR token), so compressed pages never repeat it
+/// and cannot leak it byte by byte (BREACH).
 pub fn csrf_token(key: &[u8; 32], binding: &str) -> String {
+    let expected = csrf_mac(key, binding);
+    let pad = random_bytes::<32>().unwrap_or(expected);
+    let masked: Vec<u8> = pad.iter().zip(expected).map(|(p, e)| p ^ e).collect();
+    format!("{}{}", hex::encode(pad), hex::encode(masked))
+}
+
+fn csrf_mac(key: &[u8; 32], binding: &str) -> [u8; 32] {
     let mut mac =
         <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable_mac());
     mac.update(b"csrf:");
     mac.update(binding.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    mac.finalize().into_bytes().into()
 }
 
 fn unreachable_mac() -> Hmac<Sha256> {
@@ -160,11 +169,16 @@ pub fn csrf_valid(key: &[u8; 32], binding: &str, submitted: &str) -> bool {
     let Ok(submitted) = hex::decode(submitted.trim()) else {
         return false;
     };
+    if submitted.len() != 64 {
+        return false;
+    }
+    let (pad, masked) = submitted.split_at(32);
+    let unmasked: Vec<u8> = pad.iter().zip(masked).map(|(p, m)| p ^ m).collect();
     let mut mac =
         <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable_mac());
     mac.update(b"csrf:");
     mac.update(binding.as_bytes());
-    mac.verify_slice(&submitted).is_ok()
+    mac.verify_slice(&unmasked).is_ok()
 }
 
 /// Limits sign-in attempts per client address and per e-mail address.
@@ -219,6 +233,9 @@ mod tests {
         assert!(!csrf_valid(&key, "session-b", &token));
         assert!(!csrf_valid(&[8u8; 32], "session-a", &token));
         assert!(!csrf_valid(&key, "session-a", "zz"));
+        let again = csrf_token(&key, "session-a");
+        assert_ne!(token, again, "masked afresh each time");
+        assert!(csrf_valid(&key, "session-a", &again));
     }
 
     #[test]

@@ -238,6 +238,8 @@ pub async fn get(db: &impl ConnectionTrait, scope: &OrgScope, id: i64) -> AppRes
 
 /// Locks a case of the scope's organisation until the unit ends and reads it.
 pub async fn lock(uow: &mut UnitOfWork, scope: &OrgScope, id: i64) -> AppResult<case::Model> {
+    // Checked first: another organisation's row is never locked, only not found.
+    get(uow.db(), scope, id).await?;
     uow.lock(LockKind::Case, &[id]).await?;
     get(uow.db(), scope, id).await
 }

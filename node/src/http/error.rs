@@ -94,6 +94,7 @@ impl RenderedError {
             StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "err-too-large"),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "err-media-type"),
             StatusCode::REQUEST_TIMEOUT => ("timeout", "err-timeout"),
+            StatusCode::SERVICE_UNAVAILABLE => ("too_slow", "err-too-slow"),
             s if s.is_server_error() => ("internal", "err-internal"),
             _ => ("bad_request", "err-bad-request"),
         };

@@ -127,6 +127,15 @@ pub fn choices<V: Vocabulary>(errors: &mut FieldErrors, field: &str, raw: &[Stri
     out
 }
 
+/// Which of the optional parts of a hand-recorded movement its kind reads: the expiry (stock received), the source
+/// (a receipt) and the reason (a loss). Forms send every field whichever kind is chosen; the others are not read.
+pub fn movement_parts(kind: &str) -> (bool, bool, bool) {
+    let kind = crate::vocab::MovementKind::parse(kind);
+    let is = |k| kind == Some(k);
+    use crate::vocab::MovementKind::{Loss, Receipt, TransferIn};
+    (is(Receipt) || is(TransferIn), is(Receipt), is(Loss))
+}
+
 /// A filter's vocabulary value: empty or unknown means "any" (a list is never refused for a stale link).
 pub fn filter<V: Vocabulary>(raw: &str) -> Option<V> {
     V::parse(raw)

@@ -81,7 +81,7 @@ pub fn time_limits(config: &crate::config::HttpConfig) -> (RequestBodyTimeoutLay
     (
         RequestBodyTimeoutLayer::new(Duration::from_secs(config.body_timeout_secs)),
         TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(config.request_timeout_secs),
         ),
     )

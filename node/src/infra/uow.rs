@@ -23,6 +23,9 @@ use crate::infra::{
     events::{Event, EventBus},
 };
 
+/// How many rows one `INSERT` carries at the most (SQLite allows 32,766 parameters a statement).
+const CHUNK: usize = 500;
+
 /// Kinds of row a writer may lock, in the one order they are locked in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LockKind {
@@ -169,8 +172,11 @@ impl UnitOfWork {
     /// Writes the audit entries and outbox rows, commits, then publishes the events.
     pub async fn commit(self) -> Result<(), DbErr> {
         let now = Utc::now();
-        if !self.audit.is_empty() {
-            audit_entry::Entity::insert_many(self.audit).exec_without_returning(&self.txn).await?;
+        // In chunks: a bulk distribution can write thousands of entries, more than one statement may carry.
+        let mut audit = self.audit.into_iter().peekable();
+        while audit.peek().is_some() {
+            let chunk: Vec<_> = audit.by_ref().take(CHUNK).collect();
+            audit_entry::Entity::insert_many(chunk).exec_without_returning(&self.txn).await?;
         }
         if !self.outbox.is_empty() {
             let rows = self.outbox.into_iter().map(|o| outbox::ActiveModel {

@@ -145,6 +145,8 @@ pub async fn update_item(
 ) -> AppResult<item::Model> {
     scope.require(Perm::ManageStock)?;
     let input = check_item(input)?;
+    // Checked first: another organisation's row is never locked, only not found.
+    get_item(uow.db(), scope, id).await?;
     uow.lock(LockKind::Item, &[id]).await?;
     let current = get_item(uow.db(), scope, id).await?;
     if input.kind != current.kind || input.unit != current.unit {

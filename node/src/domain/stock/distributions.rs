@@ -185,6 +185,15 @@ async fn record_in(
     }
     let total: i64 = c.lines.iter().map(|l| l.quantity).sum();
     if let Some(need) = &c.need {
+        // Checked again under the need's lock: an edit committed since the form was checked may have changed it.
+        uow.lock(LockKind::Need, &[need.id]).await?;
+        let now = needs::get(uow.db(), scope, need.id).await?;
+        if now.case_id != Some(case.id) {
+            return Err(AppError::Conflict("err-need-of-other-case"));
+        }
+        if c.lines.iter().any(|l| l.item.sector != now.sector) {
+            return Err(AppError::Conflict("err-item-other-sector"));
+        }
         needs::move_met(uow, need.id, total).await?;
     }
     let record = distribution::ActiveModel {
@@ -304,6 +313,8 @@ pub async fn bulk_distribute(
             Some(_) | None => {}
         }
     }
+    // Households in id order: the distributions are recorded (and listed) in the same order whatever the form's.
+    case_list.sort_by_key(|c| c.id);
     if case_list.is_empty() && errors.get("case_ids").is_none() {
         errors.add("case_ids", "err-no-cases");
     }

@@ -538,6 +538,7 @@ pub async fn record_movement(
     ApiJson(b): ApiJson<MovementRequest>,
 ) -> AppResult<Response> {
     let mut errors = FieldErrors::default();
+    let (receiving, sourced, lost) = input::movement_parts(&b.kind);
     let value = MovementFields {
         kind: input::choice(&mut errors, "kind", &b.kind),
         item_id: Some(b.item_id),
@@ -545,14 +546,19 @@ pub async fn record_movement(
         to_warehouse_id: b.to_warehouse_id,
         quantity: Some(b.quantity),
         lot: b.lot.unwrap_or_default(),
-        expiry: input::optional_date(&mut errors, "expiry", &b.expiry.unwrap_or_default()),
-        source_kind: input::optional_choice(
-            &mut errors,
-            "source_kind",
-            &b.source_kind.unwrap_or_default(),
-        ),
+        expiry: b
+            .expiry
+            .filter(|_| receiving)
+            .and_then(|e| input::optional_date(&mut errors, "expiry", &e)),
+        source_kind: b
+            .source_kind
+            .filter(|_| sourced)
+            .and_then(|k| input::optional_choice(&mut errors, "source_kind", &k)),
         counterparty: b.counterparty.unwrap_or_default(),
-        reason: input::optional_choice(&mut errors, "reason", &b.reason.unwrap_or_default()),
+        reason: b
+            .reason
+            .filter(|_| lost)
+            .and_then(|r| input::optional_choice(&mut errors, "reason", &r)),
         note: b.note.unwrap_or_default(),
         occurred_on: input::optional_date(
             &mut errors,

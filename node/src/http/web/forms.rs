@@ -395,6 +395,7 @@ impl WarehouseDraft {
 impl MovementDraft {
     /// The movement as typed.
     pub fn input(&self) -> Input<MovementFields> {
+        let (receiving, sourced, lost) = input::movement_parts(&self.kind);
         Input::read(|errors| MovementFields {
             kind: input::choice(errors, "kind", &self.kind),
             item_id: input::reference(errors, "item_id", &self.item_id),
@@ -402,10 +403,14 @@ impl MovementDraft {
             to_warehouse_id: input::reference(errors, "to_warehouse_id", &self.to_warehouse_id),
             quantity: input::integer(errors, "quantity", &self.quantity),
             lot: self.lot.clone(),
-            expiry: input::optional_date(errors, "expiry", &self.expiry),
-            source_kind: input::optional_choice(errors, "source_kind", &self.source_kind),
+            expiry: receiving
+                .then(|| input::optional_date(errors, "expiry", &self.expiry))
+                .flatten(),
+            source_kind: sourced
+                .then(|| input::optional_choice(errors, "source_kind", &self.source_kind))
+                .flatten(),
             counterparty: self.counterparty.clone(),
-            reason: input::optional_choice(errors, "reason", &self.reason),
+            reason: lost.then(|| input::optional_choice(errors, "reason", &self.reason)).flatten(),
             note: self.note.clone(),
             occurred_on: input::optional_date(errors, "occurred_on", &self.occurred_on),
         })

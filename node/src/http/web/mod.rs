@@ -491,7 +491,8 @@ pub async fn submit<T, P: Refusable>(
 ) -> AppResult<Response> {
     match state.write(op).await {
         Ok(done) => Ok(see_other(&to(done))),
-        Err(err) => refused(err, page().await?),
+        Err(err @ (AppError::Validation(_) | AppError::Conflict(_))) => refused(err, page().await?),
+        Err(err) => Err(err),
     }
 }
 

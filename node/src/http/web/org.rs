@@ -188,7 +188,9 @@ pub async fn members_role(
     CsrfForm(form): CsrfForm<RoleForm>,
 ) -> AppResult<Response> {
     change_member(&state, ctx, &slug, async |uow, scope| {
-        let role = Role::parse(&form.role).ok_or(AppError::BadRequest("err-unknown-choice"))?;
+        let mut errors = FieldErrors::default();
+        let role = crate::http::input::choice::<Role>(&mut errors, "role", &form.role);
+        let role = role.ok_or(AppError::Validation(errors))?;
         accounts::set_member_role(uow, scope, id, role).await
     })
     .await

@@ -371,6 +371,12 @@ async fn movement_page(
     scope.require(Perm::ManageStock)?;
     let items = stock::items(&state.db, scope).await?;
     let warehouses = stock::warehouses(&state.db, scope).await?;
+    // Shown back in the page (and translated): only a kind the form offers, never what was sent.
+    let kind = match MovementKind::parse(&draft.kind) {
+        Some(kind) if MovementKind::MANUAL.contains(&kind) => kind,
+        _ => MovementKind::Receipt,
+    };
+    let draft = MovementDraft { kind: kind.as_str().to_owned(), ..draft };
     Ok(MovementPage { ctx, draft, errors: FieldErrors::default(), items, warehouses })
 }
 
