@@ -65,14 +65,14 @@ async fn csv_body(db: &DatabaseConnection, tr: &Tr, report: &MonthlyReport) -> A
             .get(&row.region_code)
             .map(|r| if tr.lang == Lang::Ar { r.name_ar.clone() } else { r.name_en.clone() })
             .unwrap_or_else(|| row.region_code.clone());
-        let item = if tr.lang == Lang::Ar { &row.item_ar } else { &row.item_en };
+        let item = if tr.lang == Lang::Ar { &row.item.name_ar } else { &row.item.name_en };
         writer
             .write_record([
                 report.month.clone(),
                 tr.term("sector", row.sector.as_str()),
                 cell(&region),
                 cell(item),
-                cell(&row.unit),
+                cell(&row.item.unit),
                 row.received.to_string(),
                 row.distributed.to_string(),
                 row.transferred_out.to_string(),

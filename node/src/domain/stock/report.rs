@@ -10,24 +10,18 @@ use crate::domain::{
     error::{AppError, AppResult},
     tenancy::{OrgScope, Perm},
 };
-use crate::infra::entities::stock_movement;
+use crate::infra::entities::{item, stock_movement};
 use crate::vocab::{MovementKind, Sector};
 
 /// One line of the report.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReportRow {
     /// Sector.
     pub sector: Sector,
     /// Region code of the warehouse.
     pub region_code: String,
-    /// Item id.
-    pub item_id: i64,
-    /// Item name in Arabic.
-    pub item_ar: String,
-    /// Item name in English.
-    pub item_en: String,
-    /// Unit (currency for cash).
-    pub unit: String,
+    /// The item (its names, and its unit: the currency for cash).
+    pub item: item::Model,
     /// Received: receipts and transfers in from other organisations.
     pub received: i64,
     /// Distributed to households, net of reversals.
@@ -92,10 +86,7 @@ pub async fn monthly_report(
         let row = rows.entry(key).or_insert_with(|| ReportRow {
             sector: item.sector,
             region_code: warehouse.region_code.clone(),
-            item_id: item.id,
-            item_ar: item.name_ar.clone(),
-            item_en: item.name_en.clone(),
-            unit: item.unit.clone(),
+            item: item.clone(),
             received: 0,
             distributed: 0,
             transferred_out: 0,

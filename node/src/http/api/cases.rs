@@ -85,7 +85,7 @@ pub struct CaseResponse {
     /// Region code.
     pub region_code: String,
     /// People in the household.
-    pub household_size: i32,
+    pub household_size: i64,
     /// Vulnerability codes.
     pub vulnerabilities: Vec<String>,
     /// Consent to share anonymised needs.
@@ -112,7 +112,7 @@ impl From<case::Model> for CaseResponse {
             phone: c.phone,
             address: c.address,
             region_code: c.region_code,
-            household_size: c.household_size,
+            household_size: i64::from(c.household_size),
             vulnerabilities,
             consent_share: c.consent_share,
             consent_at: c.consent_at,

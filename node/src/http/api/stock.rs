@@ -94,7 +94,7 @@ pub struct ItemResponse {
     /// Currency, for cash.
     pub currency: Option<String>,
     /// Units per pack.
-    pub pack_size: i32,
+    pub pack_size: i64,
     /// Barcode or SKU.
     pub sku: Option<String>,
     /// Whether lots carry an expiry date.
@@ -113,7 +113,7 @@ impl From<item::Model> for ItemResponse {
             kind: i.kind.to_string(),
             unit: i.unit,
             currency: i.currency,
-            pack_size: i.pack_size,
+            pack_size: i64::from(i.pack_size),
             sku: i.sku,
             expires: i.expires,
             low_stock_threshold: i.low_stock_threshold,
@@ -997,10 +997,10 @@ impl From<MonthlyReport> for ReportResponse {
                 .map(|row| ReportRowResponse {
                     sector: row.sector.to_string(),
                     region_code: row.region_code,
-                    item_id: row.item_id,
-                    item_ar: row.item_ar,
-                    item_en: row.item_en,
-                    unit: row.unit,
+                    item_id: row.item.id,
+                    item_ar: row.item.name_ar,
+                    item_en: row.item.name_en,
+                    unit: row.item.unit,
                     received: row.received,
                     distributed: row.distributed,
                     transferred_out: row.transferred_out,

@@ -811,7 +811,7 @@ struct ReportPage {
 
 impl ReportPage {
     fn item(&self, row: &stock::ReportRow) -> String {
-        if self.ctx.tr.lang == Lang::Ar { row.item_ar.clone() } else { row.item_en.clone() }
+        item_name(self.ctx.tr.lang, &row.item)
     }
 }
 

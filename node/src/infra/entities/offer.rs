@@ -10,9 +10,9 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub org_id: i64,
+    pub quantity: i64,
     pub item_id: i64,
     pub warehouse_id: i64,
-    pub quantity: i64,
     pub region_code: String,
     pub available_until: Date,
     pub visibility: Visibility,
