@@ -376,27 +376,15 @@ async fn existing_accounts_are_invited_and_the_answer_does_not_tell() {
         .chars()
         .take_while(char::is_ascii_digit)
         .collect();
-    let r = app
-        .submit(
-            &invited,
-            "/account",
-            &format!("/account/invitations/{id}"),
-            &[("answer", "accept")],
-        )
-        .await;
+    let answer = format!("/account/invitations/{id}");
+    let accept = || app.submit(&invited, "/account", &answer, &[("answer", "accept")]);
+    let r = accept().await;
     assert_eq!(r.status(), 303);
     let r = invited.get(app.url("/o/amal")).send().await.unwrap();
     assert_eq!(r.status(), 200, "a member once accepted");
     let again = add("n@nour.org").await;
     assert_eq!(again.status(), 409, "an admin adding a member again is told so");
-    let r = app
-        .submit(
-            &invited,
-            "/account",
-            &format!("/account/invitations/{id}"),
-            &[("answer", "accept")],
-        )
-        .await;
+    let r = accept().await;
     assert_eq!(r.status(), 404, "an invitation is answered once");
 }
 
