@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use sanad_node::domain::tenancy::Role;
-use sanad_tests::{TestApp, spawn_app, spawn_app_with};
+use sanad_tests::{TestApp, spawn_app, spawn_app_with, spawn_signed_in};
 use serde_json::{Value, json};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -235,10 +235,7 @@ async fn slow_clients_are_cut_off_and_connections_are_capped() {
 
 #[tokio::test]
 async fn huge_unknown_values_are_not_echoed_back() {
-    let app = spawn_app().await;
-    app.org("amal", "جمعية الأمل").await;
-    app.member("a@amal.org", "amal", Role::Admin).await;
-    let browser = app.signed_in("a@amal.org").await;
+    let (app, browser) = spawn_signed_in(Role::Admin).await;
     let huge = "x".repeat(8_000);
     for list in ["cases", "needs"] {
         let url = format!(

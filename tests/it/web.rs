@@ -1,7 +1,7 @@
 //! The web interface: setup, sign-in, language, cases and needs through forms.
 
 use sanad_node::domain::{accounts, tenancy::Role};
-use sanad_tests::{PASSWORD, csrf_of, spawn_app};
+use sanad_tests::{PASSWORD, csrf_of, spawn_app, spawn_signed_in};
 
 #[tokio::test]
 async fn setup_link_creates_the_first_organisation_and_signs_the_admin_in_then_expires() {
@@ -87,10 +87,7 @@ async fn setup_form_errors_are_shown_next_to_the_field_and_nothing_is_written() 
 
 #[tokio::test]
 async fn language_switch_sets_english_and_back_and_follows_accept_language() {
-    let app = spawn_app().await;
-    app.org("amal", "جمعية الأمل").await;
-    app.member("a@amal.org", "amal", Role::Admin).await;
-    let browser = app.signed_in("a@amal.org").await;
+    let (app, browser) = spawn_signed_in(Role::Admin).await;
     let response = browser.get(app.url("/o/amal")).send().await.unwrap();
     assert_eq!(
         response.headers()["cache-control"],
@@ -189,10 +186,7 @@ impl FreshLimiter for sanad_tests::TestApp {
 
 #[tokio::test]
 async fn forms_without_a_valid_csrf_token_are_refused() {
-    let app = spawn_app().await;
-    app.org("amal", "جمعية الأمل").await;
-    app.member("a@amal.org", "amal", Role::Admin).await;
-    let browser = app.signed_in("a@amal.org").await;
+    let (app, browser) = spawn_signed_in(Role::Admin).await;
     for token in ["", "00", "deadbeef"] {
         let r = browser
             .post(app.url("/o/amal/cases/new"))
@@ -231,10 +225,7 @@ async fn scope(
 
 #[tokio::test]
 async fn a_case_and_two_needs_typed_with_arabic_indic_digits_survive_a_restart() {
-    let app = spawn_app().await;
-    app.org("amal", "جمعية الأمل").await;
-    app.member("a@amal.org", "amal", Role::Caseworker).await;
-    let browser = app.signed_in("a@amal.org").await;
+    let (app, browser) = spawn_signed_in(Role::Caseworker).await;
     let r = app
         .submit(
             &browser,
@@ -310,10 +301,7 @@ async fn a_case_and_two_needs_typed_with_arabic_indic_digits_survive_a_restart()
 
 #[tokio::test]
 async fn case_form_errors_name_each_field_in_the_page_language_and_write_nothing() {
-    let app = spawn_app().await;
-    app.org("amal", "جمعية الأمل").await;
-    app.member("a@amal.org", "amal", Role::Caseworker).await;
-    let browser = app.signed_in("a@amal.org").await;
+    let (app, browser) = spawn_signed_in(Role::Caseworker).await;
     let long = "ب".repeat(201);
     let r = app
         .submit(
@@ -348,10 +336,7 @@ async fn case_form_errors_name_each_field_in_the_page_language_and_write_nothing
 
 #[tokio::test]
 async fn cases_are_filtered_edited_closed_noted_and_every_touch_is_audited() {
-    let app = spawn_app().await;
-    app.org("amal", "جمعية الأمل").await;
-    app.member("a@amal.org", "amal", Role::Caseworker).await;
-    let browser = app.signed_in("a@amal.org").await;
+    let (app, browser) = spawn_signed_in(Role::Caseworker).await;
     for (name, region) in
         [("فاطمة الزهراء", "PS-GZA"), ("محمد أبو علي", "PS-KYS"), ("Sara Haddad", "SY-HL")]
     {
@@ -428,10 +413,7 @@ async fn cases_are_filtered_edited_closed_noted_and_every_touch_is_audited() {
 
 #[tokio::test]
 async fn need_status_follows_quantity_met_and_sharing_requires_consent() {
-    let app = spawn_app().await;
-    app.org("amal", "جمعية الأمل").await;
-    app.member("a@amal.org", "amal", Role::Caseworker).await;
-    let browser = app.signed_in("a@amal.org").await;
+    let (app, browser) = spawn_signed_in(Role::Caseworker).await;
     let r = app
         .submit(
             &browser,
@@ -675,10 +657,7 @@ async fn the_operator_sees_organisations_but_not_their_cases() {
 
 #[tokio::test]
 async fn unknown_pages_and_malformed_ids_get_a_translated_error_page_not_a_500() {
-    let app = spawn_app().await;
-    app.org("amal", "جمعية الأمل").await;
-    app.member("a@amal.org", "amal", Role::Admin).await;
-    let browser = app.signed_in("a@amal.org").await;
+    let (app, browser) = spawn_signed_in(Role::Admin).await;
     for (path, status) in [
         ("/nowhere", 404),
         ("/o/amal/cases/abc", 400),

@@ -86,6 +86,15 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// Starts a node with one organisation, "amal", and a browser signed in as its member a@amal.org in `role`.
+pub async fn spawn_signed_in(role: Role) -> (TestApp, Client) {
+    let app = spawn_app().await;
+    app.org("amal", "جمعية الأمل").await;
+    app.member("a@amal.org", "amal", role).await;
+    let browser = app.signed_in("a@amal.org").await;
+    (app, browser)
+}
+
 /// Starts a node with a fresh database and a configuration changed by `tweak`.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temporary directory");
