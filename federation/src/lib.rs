@@ -3,7 +3,13 @@
 //!
 //! **Architecture invariant:** this crate never touches a database; the node persists what it produces.
 
+pub mod actor;
+pub mod httpsig;
 pub mod keys;
+pub mod pii;
+pub mod projection;
+pub mod vocab;
+pub mod proof;
 
 /// Everything that can go wrong in the protocol layer.
 #[derive(Debug, thiserror::Error)]

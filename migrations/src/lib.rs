@@ -10,6 +10,7 @@ mod helpers;
 mod m20261122_000001_foundation;
 mod m20261122_000002_stock;
 mod m20261123_000003_unit_of_work;
+mod m20261123_000004_federation;
 
 /// Every migration of the schema, in order.
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_stock::Migration),
             Box::new(m20261123_000003_unit_of_work::Migration),
+            Box::new(m20261123_000004_federation::Migration),
         ]
     }
 }

@@ -26,6 +26,40 @@ pub struct Config {
     pub log: LogConfig,
     /// Sign-in and session settings.
     pub auth: AuthConfig,
+    /// Federation settings.
+    pub federation: FederationSettings,
+}
+
+/// Federation settings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FederationSettings {
+    /// Permit http:// URLs and loopback addresses (tests and local demos only; logged as a warning when on).
+    pub allow_http: bool,
+    /// Federate only with hosts the operator allowed (`sanad federation allow HOST`).
+    pub allow_list_only: bool,
+    /// A need's region is generalised to its parent while fewer than this many open shared needs of the organisation
+    /// sit in it.
+    pub k_anonymity: usize,
+    /// Hours a peer may stay unreachable before it is marked dead and its queue parked.
+    pub dead_after_hours: u64,
+    /// Longest wait between two delivery attempts to a peer, in seconds.
+    pub max_backoff_secs: u64,
+    /// Seconds an outgoing request (delivery or fetch) may take.
+    pub request_timeout_secs: u64,
+}
+
+impl Default for FederationSettings {
+    fn default() -> Self {
+        Self {
+            allow_http: false,
+            allow_list_only: false,
+            k_anonymity: sanad_federation::projection::DEFAULT_K,
+            dead_after_hours: 72,
+            max_backoff_secs: 3600,
+            request_timeout_secs: 10,
+        }
+    }
 }
 
 /// HTTP server settings.
@@ -93,6 +127,7 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             log: LogConfig::default(),
             auth: AuthConfig::default(),
+            federation: FederationSettings::default(),
         }
     }
 }
@@ -240,6 +275,18 @@ impl Config {
         }
         if self.auth.session_hours == 0 || self.auth.session_hours > 24 * 90 {
             return Err(ConfigError("auth.session_hours: must be between 1 and 2160".into()));
+        }
+        if self.federation.k_anonymity == 0 || self.federation.k_anonymity > 1000 {
+            return Err(ConfigError("federation.k_anonymity: must be between 1 and 1000".into()));
+        }
+        for (name, value, max) in [
+            ("federation.dead_after_hours", self.federation.dead_after_hours, 24 * 365),
+            ("federation.max_backoff_secs", self.federation.max_backoff_secs, 7 * 24 * 3600),
+            ("federation.request_timeout_secs", self.federation.request_timeout_secs, 600),
+        ] {
+            if !(1..=max).contains(&value) {
+                return Err(ConfigError(format!("{name}: must be between 1 and {max}")));
+            }
         }
         if self.auth.signin_attempts_per_minute == 0 {
             return Err(ConfigError("auth.signin_attempts_per_minute: must be at least 1".into()));

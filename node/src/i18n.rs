@@ -261,6 +261,11 @@ mod tests {
             keys_of::<SourceKind>(),
             keys_of::<LossReason>(),
             keys_of::<OfferStatus>(),
+            keys_of::<FollowDirection>(),
+            keys_of::<FollowState>(),
+            keys_of::<DeliveryState>(),
+            keys_of::<PeerPolicy>(),
+            keys_of::<PeerState>(),
             MovementKind::MANUAL.iter().map(|k| format!("movement-help-{}", k.as_str())).collect(),
         ];
         for key in all.iter().flatten() {

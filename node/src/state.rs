@@ -8,6 +8,7 @@ use crate::{
     config::Config,
     domain::auth::SigninLimiter,
     domain::error::AppResult,
+    domain::network::{self, KeyMaker, Network, Urls},
     i18n::Catalogue,
     infra::{db, events::EventBus, metrics::Metrics, uow::UnitOfWork},
 };
@@ -29,19 +30,32 @@ pub struct AppState {
     pub signin_limiter: Arc<SigninLimiter>,
     /// Where units of work publish their after-commit events.
     pub events: EventBus,
+    /// What federation needs of the node (addresses, settings, keys).
+    pub network: Network,
 }
 
 impl AppState {
     /// The state of a node whose database is open and up to date: loads or creates the node's secrets.
-    pub async fn build(config: Config, db: DatabaseConnection) -> anyhow::Result<Self> {
+    pub async fn build(config: Config, db: DatabaseConnection, keys: KeyMaker) -> anyhow::Result<Self> {
         let secrets = db::node_secrets(&db).await?;
+        let events = EventBus::new();
+        let instance_key = network::keys::instance(&db, &keys).await?;
+        let network = Network {
+            db: db.clone(),
+            urls: Arc::new(Urls::of(&config)?),
+            settings: Arc::new(config.federation.clone()),
+            keys,
+            events: events.clone(),
+            instance_key: Arc::new(instance_key),
+        };
         Ok(Self {
             db,
             catalogue: Arc::new(Catalogue::load()?),
             secrets: Arc::new(secrets),
             metrics: Arc::new(Metrics::new()),
             signin_limiter: Arc::new(SigninLimiter::new(config.auth.signin_attempts_per_minute)?),
-            events: EventBus::new(),
+            events,
+            network,
             config: Arc::new(config),
         })
     }
@@ -60,6 +74,8 @@ impl AppState {
     ) -> AppResult<T> {
         let mut uow = self.begin().await?;
         let out = op(&mut uow).await?;
+        // What the network must learn of this change is queued in the same transaction.
+        network::publish::outgoing(&mut uow, &self.network).await?;
         uow.commit().await?;
         Ok(out)
     }

@@ -315,6 +315,62 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// Which way a follow between a local organisation and a remote actor goes.
+    FollowDirection, "follow-direction" {
+        /// The remote actor follows the organisation.
+        Follower = "follower",
+        /// The organisation follows the remote actor.
+        Following = "following",
+    }
+}
+
+vocabulary! {
+    /// Where a follow request stands.
+    FollowState, "follow-state" {
+        /// Waiting for the other side.
+        Pending = "pending",
+        /// Accepted: activities flow.
+        Accepted = "accepted",
+        /// Refused.
+        Rejected = "rejected",
+    }
+}
+
+vocabulary! {
+    /// Where one activity's delivery to one peer stands.
+    DeliveryState, "delivery-state" {
+        /// Not yet delivered (waiting, retrying or parked with a dead peer).
+        Pending = "pending",
+        /// The peer answered 2xx.
+        Delivered = "delivered",
+        /// The peer answered a permanent 4xx.
+        Rejected = "rejected",
+    }
+}
+
+vocabulary! {
+    /// What the operator allows of a peer host.
+    PeerPolicy, "peer-policy" {
+        /// Federates (unless the node is in allow-list mode).
+        Open = "open",
+        /// Allowed in allow-list mode.
+        Allowed = "allowed",
+        /// Refused at the inbox and never delivered to.
+        Blocked = "blocked",
+    }
+}
+
+vocabulary! {
+    /// Whether a peer answers.
+    PeerState, "peer-state" {
+        /// Delivering (or retrying with backoff).
+        Live = "live",
+        /// Unreachable for longer than the configured time: its queue is parked until it is heard from.
+        Dead = "dead",
+    }
+}
+
 /// What a new record gets when the form leaves the choice empty.
 macro_rules! default_value {
     ($($name:ident => $variant:ident),+ $(,)?) => {

@@ -15,6 +15,8 @@ use sanad_node::{
     },
     state::AppState,
 };
+use activitypub_federation::http_signatures::{Keypair, generate_actor_keypair};
+use sanad_node::domain::network::KeyMaker;
 use sea_orm::{ConnectionTrait, Database};
 use tokio::{sync::oneshot, task::JoinHandle};
 
@@ -103,8 +105,20 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     start(config, dir).await
 }
 
+/// RSA key pairs made once per test run and shared by every test node (making one takes about a second).
+pub fn test_keys() -> KeyMaker {
+    static KEYS: std::sync::OnceLock<Vec<Keypair>> = std::sync::OnceLock::new();
+    KeyMaker::pool(
+        KEYS.get_or_init(|| {
+            (0..4).map(|_| generate_actor_keypair().expect("RSA key pair")).collect()
+        })
+        .clone(),
+    )
+}
+
 async fn start(config: Config, dir: tempfile::TempDir) -> TestApp {
-    let app = Application::build(config.clone()).await.expect("node starts");
+    let keys = tokio::task::spawn_blocking(test_keys).await.expect("key pool");
+    let app = Application::build_with(config.clone(), keys).await.expect("node starts");
     let addr = app.local_addr().expect("bound address");
     let state = app.state().clone();
     let (stop, stopped) = oneshot::channel::<()>();

@@ -2,6 +2,8 @@
 //! keys, see `crate::state`), and the server with graceful shutdown.
 
 pub mod bootstrap;
+pub mod delivery;
+pub mod federation;
 pub mod server;
 
 use std::{net::SocketAddr, time::Duration};
@@ -9,25 +11,43 @@ use std::{net::SocketAddr, time::Duration};
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::{config::Config, state::AppState};
+use activitypub_federation::config::FederationConfig;
+
+use crate::{
+    config::Config,
+    domain::network::{KeyMaker, Network, keys},
+    state::AppState,
+};
 
 /// A bound, ready-to-run node.
-#[derive(Debug)]
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    federation: FederationConfig<Network>,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("state", &self.state).finish_non_exhaustive()
+    }
 }
 
 impl Application {
     /// Builds the state and binds the configured address (port 0 picks a free port).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with(config, KeyMaker::fresh()).await
+    }
+
+    /// Builds with organisation keys taken from `keys` (a pool, in test suites).
+    pub async fn build_with(config: Config, keys: KeyMaker) -> anyhow::Result<Self> {
         let addr = config.bind_addr()?;
         let db = bootstrap::open_database(&config).await?;
-        let state = AppState::build(config, db).await?;
+        let state = AppState::build(config, db, keys).await?;
         let listener = TcpListener::bind(addr)
             .await
             .with_context(|| format!("http.bind: cannot listen on {addr}"))?;
-        Ok(Self { listener, state })
+        let federation = federation::config(state.network.clone()).await?;
+        Ok(Self { listener, state, federation })
     }
 
     /// The address actually bound.
@@ -54,7 +74,17 @@ impl Application {
     ) -> anyhow::Result<()> {
         let db = self.state.db.clone();
         let http = self.state.config.http.clone();
-        let app = crate::http::router(self.state);
+        let net = self.state.network.clone();
+        // Organisations created before federation existed get their keys now, in the background.
+        tokio::spawn(async move {
+            match keys::ensure_all(&net.db, &net.keys).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(organisations = n, "made federation keys"),
+                Err(e) => tracing::warn!("cannot make federation keys: {e}"),
+            }
+        });
+        delivery::spawn(self.federation.clone());
+        let app = crate::http::router(self.state, self.federation);
         server::serve(self.listener, app, &http, shutdown).await;
         let _ = tokio::time::timeout(Duration::from_secs(5), db.close_by_ref()).await;
         Ok(())

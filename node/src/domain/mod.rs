@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cases;
 pub mod error;
 pub mod needs;
+pub mod network;
 pub mod regions;
 pub mod stock;
 pub mod tenancy;

@@ -20,6 +20,7 @@ macro_rules! declare_routes {
 }
 pub(crate) use declare_routes;
 
+pub mod ap;
 pub mod api;
 pub mod download;
 pub mod error;
@@ -47,10 +48,18 @@ use crate::state::AppState;
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The whole router: web pages, the API, and the operations endpoints.
-pub fn router(state: AppState) -> Router {
+pub fn router(
+    state: AppState,
+    federation: activitypub_federation::config::FederationConfig<crate::domain::network::Network>,
+) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .merge(web::router(state.clone()))
+        .merge(
+            ap::router()
+                .layer(request::time_limits(&state.config.http).0)
+                .layer(request::time_limits(&state.config.http).1),
+        )
         .nest("/api/v1", api::router(state.clone()))
         .merge(
             ops::router()
@@ -62,6 +71,7 @@ pub fn router(state: AppState) -> Router {
             ops::track,
         ))
         .layer(DefaultBodyLimit::max(state.config.http.body_limit))
+        .layer(activitypub_federation::config::FederationMiddleware::new(federation))
         // Pages and JSON are compressible text: a 15 KB list travels as about 3.5 KB.
         .layer(CompressionLayer::new().gzip(true))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -14,6 +14,10 @@ pub enum Event {
     Need(i64),
     /// A stock offer.
     Offer(i64),
+    /// Activities were written to the outbox (the delivery worker wakes).
+    Outbox,
+    /// A peer was heard from (its parked queue resumes).
+    PeerHeard,
 }
 
 /// How many events a slow subscriber may fall behind before it is told it lagged (and should resynchronise).

@@ -18,8 +18,9 @@ use sea_orm::{
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
+use crate::vocab::DeliveryState;
 use crate::infra::{
-    entities::{audit_entry, case, item, need, organisation, outbox},
+    entities::{audit_entry, case, delivery, item, need, organisation, outbox},
     events::{Event, EventBus},
 };
 
@@ -50,6 +51,10 @@ pub struct OutboxRecord {
     pub kind: String,
     /// The activity as JSON.
     pub payload: serde_json::Value,
+    /// The actor that signs it.
+    pub actor_id: String,
+    /// Where it goes: (peer host, inbox URL), one delivery row each.
+    pub inboxes: Vec<(String, String)>,
 }
 
 /// A write transaction with its audit entries, outbox rows and after-commit events.
@@ -123,6 +128,11 @@ impl UnitOfWork {
         self.audit.push(entry);
     }
 
+    /// The events this unit will publish when it commits, in the order they were emitted.
+    pub fn pending_events(&self) -> &[Event] {
+        &self.events
+    }
+
     /// Queues an activity for delivery, written to the outbox at commit.
     pub fn enqueue(&mut self, record: OutboxRecord) {
         self.outbox.push(record);
@@ -178,24 +188,45 @@ impl UnitOfWork {
             let chunk: Vec<_> = audit.by_ref().take(CHUNK).collect();
             audit_entry::Entity::insert_many(chunk).exec_without_returning(&self.txn).await?;
         }
-        if !self.outbox.is_empty() {
-            let rows = self.outbox.into_iter().map(|o| outbox::ActiveModel {
+        let delivering = !self.outbox.is_empty();
+        for o in self.outbox {
+            let row = outbox::ActiveModel {
                 org_id: Set(o.org_id),
                 activity_id: Set(o.activity_id),
                 kind: Set(o.kind),
                 payload: Set(o.payload.to_string()),
+                actor_id: Set(o.actor_id),
                 created_at: Set(now),
                 attempts: Set(0),
                 next_attempt_at: Set(Some(now)),
                 delivered_at: Set(None),
                 last_error: Set(None),
                 ..Default::default()
+            };
+            let outbox_id = outbox::Entity::insert(row).exec(&self.txn).await?.last_insert_id;
+            let mut deliveries = o.inboxes.into_iter().map(|(host, inbox)| delivery::ActiveModel {
+                outbox_id: Set(outbox_id),
+                host: Set(host),
+                inbox: Set(inbox),
+                state: Set(DeliveryState::Pending),
+                attempts: Set(0),
+                created_at: Set(now),
+                ..Default::default()
             });
-            outbox::Entity::insert_many(rows).exec_without_returning(&self.txn).await?;
+            loop {
+                let chunk: Vec<_> = deliveries.by_ref().take(CHUNK).collect();
+                if chunk.is_empty() {
+                    break;
+                }
+                delivery::Entity::insert_many(chunk).exec_without_returning(&self.txn).await?;
+            }
         }
         self.txn.commit().await?;
         for event in self.events {
             self.bus.publish(event);
+        }
+        if delivering {
+            self.bus.publish(Event::Outbox);
         }
         Ok(())
     }
@@ -237,6 +268,8 @@ mod tests {
             activity_id: id.into(),
             kind: "Create".into(),
             payload: serde_json::json!({ "id": id }),
+            actor_id: "https://a.example/orgs/x".into(),
+            inboxes: vec![("b.example".into(), "https://b.example/inbox".into())],
         }
     }
 
@@ -263,7 +296,9 @@ mod tests {
         assert!(events.try_recv().is_err(), "nothing is published before the commit");
         unit.commit().await.unwrap();
         assert_eq!(events.try_recv().unwrap(), Event::Need(2));
+        assert_eq!(events.try_recv().unwrap(), Event::Outbox);
         assert!(events.try_recv().is_err(), "an event is published once per unit");
+        assert_eq!(delivery::Entity::find().count(&db).await.unwrap(), 1);
         assert_eq!(audit_entry::Entity::find().count(&db).await.unwrap(), 1);
         let row = outbox::Entity::find().one(&db).await.unwrap().unwrap();
         assert_eq!((row.activity_id.as_str(), row.delivered_at), ("https://x.example/2", None));

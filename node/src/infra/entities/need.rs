@@ -24,6 +24,8 @@ pub struct Model {
     pub visibility: Visibility,
     pub created_by: i64,
     pub created_at: DateTimeUtc,
+    pub ap_id: Option<String>,
+    pub federated_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
 }
 

@@ -19,6 +19,8 @@ pub struct Model {
     pub status: OfferStatus,
     pub created_by: i64,
     pub created_at: DateTimeUtc,
+    pub ap_id: Option<String>,
+    pub federated_at: Option<DateTimeUtc>,
 }
 
 refers_to! {

@@ -12,6 +12,12 @@ pub struct Model {
     pub name_en: String,
     pub description: String,
     pub local: bool,
+    pub sectors: String,
+    pub regions_served: String,
+    pub website: String,
+    pub contact_email: String,
+    pub registration_number: String,
+    pub auto_accept_follows: bool,
     pub created_at: DateTimeUtc,
 }
 

@@ -16,6 +16,7 @@ pub struct Model {
     pub next_attempt_at: Option<DateTimeUtc>,
     pub delivered_at: Option<DateTimeUtc>,
     pub last_error: Option<String>,
+    pub actor_id: String,
 }
 
 refers_to! {}
