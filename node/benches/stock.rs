@@ -100,6 +100,7 @@ async fn main() {
         name_ar: "مقياس".into(),
         name_en: "Bench".into(),
         description: String::new(),
+        ..Default::default()
     };
     write(&db, &bus, async |uow| accounts::create_org(uow, &operator, &org, None).await).await;
     let new = accounts::prepare_user(&UserFields {

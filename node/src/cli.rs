@@ -165,7 +165,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("organisation {} already exists; nothing changed", org.slug);
                 return Ok(());
             }
-            let fields = OrgFields { slug, name_ar, name_en, description };
+            let fields = OrgFields { slug, name_ar, name_en, description, profile: Default::default() };
             let org =
                 write(&conn, async |uow| accounts::create_org(uow, &OPERATOR, &fields, None).await)
                     .await

@@ -176,6 +176,7 @@ impl TestApp {
             name_ar: name_ar.into(),
             name_en: format!("{slug} (en)"),
             description: String::new(),
+            ..Default::default()
         };
         self.state
             .write(async |uow| accounts::create_org(uow, &OPERATOR, &fields, None).await)

@@ -227,16 +227,20 @@ fn is_range(gs: &[Group]) -> bool {
         && b.digits.len() - a.digits.len().min(b.digits.len()) <= 1
 }
 
-/// Whether the groups are a round amount with thousands separators: "12.500.000", "1 200 000".
+/// Whether the groups are a round amount with thousands separators: "12.500.000", "1 200 000" (at least half
+/// of the digits are trailing zeros, so an id such as "912.781.000" is not one).
 fn is_amount(gs: &[Group]) -> bool {
     let Some((first, rest)) = gs.split_first() else { return false };
     let Some(last) = rest.last() else { return false };
     let kind = last.sep_kind();
+    let digits: String = gs.iter().map(|g| g.digits.as_str()).collect();
+    let zeros = digits.len() - digits.trim_end_matches('0').len();
     (1..=3).contains(&first.digits.len())
         && !first.digits.starts_with('0')
         && matches!(kind, "." | " ")
         && rest.iter().all(|g| g.digits.len() == 3 && g.sep_kind() == kind)
-        && last.digits == "000"
+        && zeros >= 3
+        && 2 * zeros >= digits.len()
 }
 
 /// A keyword shortly before a digit run.
@@ -327,7 +331,7 @@ fn keyword_before(words: &[Word], start: usize) -> Keyword {
 
 /// What a run that matches no household looks like, if anything.
 fn classify(gs: &[Group], plus: bool, keyword: Keyword) -> Option<DigitKind> {
-    if is_range(gs) || is_amount(gs) {
+    if keyword == Keyword::None && (is_range(gs) || is_amount(gs)) {
         return None;
     }
     let digits: String = gs.iter().map(|g| g.digits.as_str()).collect();

@@ -14,17 +14,21 @@
 //! - Otherwise a run of 7–15 digits is a **phone** when it starts with '+' or "00" (international), with '0'
 //!   (local), follows a phone word ("phone", "جوال", "للتواصل"…), or has 9–12 digits written in groups of ≤ 4.
 //!   It is an **id** when it has 6+ digits after an identity word ("id", "هوية", "national"…) or right after
-//!   "رقم"/"number", or 8+ digits in any case. Ranges ("100-200") and round amounts ("12.500.000") are quantities;
-//!   ordinary numbers ("50 blankets", "2025", "1,200 kg", "3-12") are never long enough to be flagged.
+//!   "رقم"/"number", or 8+ digits in any case. Without such a word, ranges ("100-200") and round amounts written
+//!   with thousands separators ("12.500.000", at least half trailing zeros) are quantities; ordinary numbers
+//!   ("50 blankets", "2025", "1,200 kg", "3-12") are never long enough to be flagged.
 //! - **E-mail**: `local@domain.tld`, also with spaces on both sides of "@", with "[at]"/"(at)"/"[dot]", or as
 //!   "name at example dot com".
 //! - **Names**: text and household names are normalised (NFKC, lower case, invisible characters and soft hyphens
-//!   removed, Arabic diacritics and tatweel removed, أ إ آ ٱ → ا, ى → ي, ة → ه, ؤ → و, ئ → ي, punctuation → space).
+//!   removed, Arabic diacritics, tatweel and Latin accents removed, أ إ آ ٱ → ا, ى → ي, ة → ه, ؤ → و, ئ → ي, punctuation → space).
 //!   A name's parts shorter than two letters are dropped; "بن", "بنت", "ابو", "ام", "ال", "bin", "al", "el",
 //!   "abu" and the like are joiners, and the article "ال" is ignored at the front of a part ("الحداد" = "حداد";
 //!   a text word may also carry a proclitic: "والحداد", "لمريم"). A household is found when two of its distinct
 //!   parts occur as whole words anywhere in the text, in any order; a one-part name of ≥ 4 letters when that
 //!   word occurs; a name with one part and joiners ("أبو محمد") when it occurs as written, word after word.
+//!
+//! In a JSON payload ([`Gate::scan_json`]) every string value is scanned like a summary, except machine strings
+//! (URLs, UUIDs, timestamps, keys and signatures), which, like numbers, are checked for registered phones and ids.
 //!
 //! Household names are indexed once by [`Gate::new`] (part → households), so a scan looks up the text's words
 //! instead of searching the text for every household. Finding strings are at most 40 characters.

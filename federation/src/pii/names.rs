@@ -116,30 +116,35 @@ impl NameIndex {
             })
             .collect();
         let mut found = Vec::new();
-        // Household → (distinct parts matched, first word, last word counted).
-        let mut counts: HashMap<u32, (u8, usize, usize)> = HashMap::new();
-        let mut seen: HashSet<&str> = HashSet::new();
+        // Key → the words it occurs at (a word may stand for several keys: "كريم" is also "ك" + "ريم").
+        let mut at: HashMap<&str, Vec<usize>> = HashMap::new();
         for (j, keys) in cands.iter().enumerate() {
             for key in keys {
-                if !seen.insert(key.as_str()) {
-                    continue;
-                }
-                if let Some(list) = self.singles.get(key) {
-                    found.extend(list.iter().map(|&h| (j, h)));
-                }
-                for &h in self.pairs.get(key).map_or(&[][..], Vec::as_slice) {
-                    let e = counts.entry(h).or_insert((0, j, usize::MAX));
-                    if e.2 != j {
-                        e.0 = e.0.saturating_add(1);
-                        e.2 = j;
-                    }
+                let positions = at.entry(key.as_str()).or_default();
+                if positions.last() != Some(&j) {
+                    positions.push(j);
                 }
             }
         }
+        // Household → (distinct parts matched, first word, whether they occur at two different words).
+        let mut counts: HashMap<u32, (u8, usize, bool)> = HashMap::new();
+        for (key, positions) in &at {
+            let Some(&first) = positions.first() else { continue };
+            if let Some(list) = self.singles.get(*key) {
+                found.extend(list.iter().map(|&h| (first, h)));
+            }
+            for &h in self.pairs.get(*key).map_or(&[][..], Vec::as_slice) {
+                let (parts, min, two) = counts.entry(h).or_insert((0, first, false));
+                *parts = parts.saturating_add(1);
+                *two |= positions.iter().any(|p| p != min);
+                *min = first.min(*min);
+            }
+        }
+        // Two distinct parts at two different words can always be paired with different words.
         found.extend(
             counts
                 .into_iter()
-                .filter(|(_, (n, _, _))| *n >= 2)
+                .filter(|&(_, (parts, _, two))| parts >= 2 && two)
                 .map(|(h, (_, first, _))| (first, h)),
         );
         self.find_phrases(&cands, &mut found);
@@ -190,6 +195,21 @@ impl NameIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn finds(name: &str, text: &str) -> bool {
+        let mut index = NameIndex::default();
+        index.add(0, name);
+        !index.find(&super::super::normalize::words(text)).is_empty()
+    }
+
+    #[test]
+    fn pii_name_parts_need_two_words() {
+        assert!(finds("كريم سمير ريم", "كريم، ريم"));
+        assert!(finds("كريم ريم", "ريم كريم"));
+        assert!(!finds("كريم ريم", "كريم"));
+        assert!(!finds("Mariam Yusuf Haddad", "mariam mariam"));
+        assert!(finds("Mariam Yusuf Haddad", "haddad x y mariam"));
+    }
 
     #[test]
     fn pii_name_rules() {

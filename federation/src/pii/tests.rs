@@ -432,14 +432,15 @@ fn phone_format(rng: &mut Rng, nsn: &str) -> String {
     let sep = *rng.pick(&["", " ", "-", ".", "\u{2013}", " "][..]);
     const LOCAL: &[&[usize]] = &[&[4, 3, 3], &[3, 3, 4], &[10]];
     const INTERNATIONAL: &[&[usize]] = &[&[3, 3, 3], &[2, 3, 4], &[9]];
+    let (local, international) = (*rng.pick(LOCAL), *rng.pick(INTERNATIONAL));
     let written = match rng.below(5) {
-        0 => grouped(&format!("0{nsn}"), rng.pick(LOCAL), sep),
+        0 => grouped(&format!("0{nsn}"), local, sep),
         1 => format!(
             "+970{}{}",
             if sep.is_empty() { "" } else { " " },
             grouped(nsn, &[3, 3, 3], sep)
         ),
-        2 => format!("00970{sep}{}", grouped(nsn, rng.pick(INTERNATIONAL), sep)),
+        2 => format!("00970{sep}{}", grouped(nsn, international, sep)),
         3 => {
             format!("(00970) {}", grouped(nsn, &[3, 3, 3], if sep.is_empty() { "-" } else { sep }))
         }
@@ -590,6 +591,9 @@ fn pii_generated_summaries_are_all_caught_and_clean_ones_pass() {
     let households: Vec<Household> = generated.iter().map(|g| g.household.clone()).collect();
     let gate = Gate::new(&households);
     assert_eq!(gate.len(), 6_000);
+    // Without the registry, numbers and addresses must still be blocked by their shape alone.
+    let unregistered = Gate::new(&[]);
+    let mut caught_unregistered = 0;
 
     let mut caught = std::collections::BTreeMap::<&str, usize>::new();
     for g in &generated {
@@ -626,6 +630,16 @@ fn pii_generated_summaries_are_all_caught_and_clean_ones_pass() {
             );
         }
         *caught.entry(kind).or_default() += 1;
+        if kind != "name" {
+            let found = unregistered.scan(&summary);
+            // An id written in groups without a keyword ("401 234 567") looks like a phone: still blocked.
+            let accepted: &[&str] = if kind == "id" { &["id", "phone"] } else { &[kind] };
+            assert!(
+                !found.is_empty() && found.iter().all(|f| accepted.contains(&f.kind())),
+                "unregistered {kind} {value:?} in {summary:?} gave {found:?}"
+            );
+            caught_unregistered += 1;
+        }
     }
     assert_eq!(caught.values().sum::<usize>(), 6_000);
     assert!(caught.values().all(|&n| n > 500), "{caught:?}");
@@ -636,11 +650,13 @@ fn pii_generated_summaries_are_all_caught_and_clean_ones_pass() {
         assert!(summary.chars().count() <= 500);
         let found = gate.scan(&summary);
         assert!(found.is_empty(), "false positive in {summary:?}: {found:?}");
+        assert!(unregistered.scan(&summary).is_empty());
         clean += 1;
     }
     assert_eq!(clean, 6_000);
     eprintln!(
-        "pii property test: caught {caught:?} of 6000 generated summaries; 0 findings in {clean} clean ones"
+        "pii property test: caught {caught:?} of 6000 generated summaries \
+         ({caught_unregistered} numbers/addresses also without the registry); 0 findings in {clean} clean ones"
     );
 }
 
@@ -676,4 +692,25 @@ fn pii_gate_is_fast_with_50k_households() {
     );
     // Generous for unoptimised test builds; an O(households × text) scan takes far longer.
     assert!(per_scan.as_millis() < 50, "{per_scan:?}");
+}
+
+#[test]
+fn pii_random_text_never_panics() {
+    const ALPHABET: &[char] = &[
+        '0', '5', '9', '٠', '٥', '۹', '０', '+', '＋', '(', ')', '-', '–', '.', '/', ' ',
+        '\u{00A0}', '\n', '@', '＠', '[', ']', 'a', 't', 'd', 'o', 'M', 'ß', 'İ', 'ﷺ', 'ﻻ', 'م',
+        'ر', 'ي', 'ا', 'ل', 'ة', 'أ', 'ى', '\u{064E}', '\u{0651}', '\u{0640}', '\u{0301}',
+        '\u{200B}', '\u{00AD}', '\u{FEFF}', '\u{202E}', '🙂', ',', '،', ':',
+    ];
+    let mut rng = Rng(11);
+    let generated = generate_households(&mut rng, 200);
+    let households: Vec<Household> = generated.iter().map(|g| g.household.clone()).collect();
+    let gate = Gate::new(&households);
+    for _ in 0..20_000 {
+        let len = rng.below(60);
+        let text: String = (0..len).map(|_| *rng.pick(ALPHABET)).collect();
+        for f in gate.scan(&text).into_iter().chain(gate.scan_json(&json!({ "k": [text] }))) {
+            assert!(f.text().chars().count() <= MAX_FINDING_CHARS);
+        }
+    }
 }

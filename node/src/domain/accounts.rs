@@ -11,10 +11,13 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use crate::vocab::Sector;
+
 use crate::domain::{
     audit,
     auth::{self, SigninLimiter, new_token, token_hash},
     error::{AppError, AppResult, FieldErrors},
+    regions,
     tenancy::{Actor, OperatorScope, OrgScope, Perm, Role},
     validate,
 };
@@ -36,6 +39,93 @@ pub struct OrgFields {
     pub name_en: String,
     /// What the organisation does.
     pub description: String,
+    /// The public profile that travels with its actor.
+    pub profile: OrgProfile,
+}
+
+/// An organisation's public profile: where and in what it works, and how to reach it.
+#[derive(Clone, Debug, Default)]
+pub struct OrgProfile {
+    /// Sectors it works in.
+    pub sectors: Vec<Sector>,
+    /// Region codes it serves.
+    pub regions_served: Vec<String>,
+    /// Its website (http:// or https://), or empty.
+    pub website: String,
+    /// A public contact e-mail, or empty.
+    pub contact_email: String,
+    /// Its registration number in the national registry of associations, or empty.
+    pub registration_number: String,
+    /// Whether follow requests are accepted without an admin's approval.
+    pub auto_accept_follows: bool,
+}
+
+async fn check_profile(
+    db: &impl ConnectionTrait,
+    errors: &mut FieldErrors,
+    p: &OrgProfile,
+) -> AppResult<OrgProfile> {
+    let website = validate::optional_text(errors, "website", Some(&p.website), 300).unwrap_or_default();
+    let well_formed = (website.starts_with("https://") || website.starts_with("http://"))
+        && website.len() > "https://".len()
+        && !website.contains(char::is_whitespace);
+    if !website.is_empty() && !well_formed {
+        errors.add("website", "err-website");
+    }
+    let contact_email = if p.contact_email.trim().is_empty() {
+        String::new()
+    } else {
+        validate::email(errors, "contact_email", &p.contact_email)
+    };
+    let registration_number =
+        validate::optional_text(errors, "registration_number", Some(&p.registration_number), 64)
+            .unwrap_or_default();
+    let mut regions_served = Vec::new();
+    for code in &p.regions_served {
+        let code = code.trim();
+        if code.is_empty() || regions_served.iter().any(|c| c == code) {
+            continue;
+        }
+        if regions_served.len() >= 50 || code.chars().count() > 32 || !regions::exists(db, code).await? {
+            errors.add("regions_served", "err-unknown-region");
+            break;
+        }
+        regions_served.push(code.to_owned());
+    }
+    let mut sectors = p.sectors.clone();
+    sectors.sort();
+    sectors.dedup();
+    Ok(OrgProfile {
+        sectors,
+        regions_served,
+        website,
+        contact_email,
+        registration_number,
+        auto_accept_follows: p.auto_accept_follows,
+    })
+}
+
+fn apply_profile(active: &mut organisation::ActiveModel, p: OrgProfile) {
+    let sectors: Vec<&str> = p.sectors.iter().map(|s| s.as_str()).collect();
+    active.sectors = Set(json!(sectors).to_string());
+    active.regions_served = Set(json!(p.regions_served).to_string());
+    active.website = Set(p.website);
+    active.contact_email = Set(p.contact_email);
+    active.registration_number = Set(p.registration_number);
+    active.auto_accept_follows = Set(p.auto_accept_follows);
+}
+
+/// An organisation's stored profile.
+pub fn profile_of(org: &organisation::Model) -> OrgProfile {
+    let list = |raw: &str| serde_json::from_str::<Vec<String>>(raw).unwrap_or_default();
+    OrgProfile {
+        sectors: list(&org.sectors).iter().filter_map(|s| Sector::parse(s)).collect(),
+        regions_served: list(&org.regions_served),
+        website: org.website.clone(),
+        contact_email: org.contact_email.clone(),
+        registration_number: org.registration_number.clone(),
+        auto_accept_follows: org.auto_accept_follows,
+    }
 }
 
 fn check_org(errors: &mut FieldErrors, fields: &OrgFields) -> OrgFields {
@@ -50,6 +140,7 @@ fn check_org(errors: &mut FieldErrors, fields: &OrgFields) -> OrgFields {
             2000,
         )
         .unwrap_or_default(),
+        profile: fields.profile.clone(),
     }
 }
 
@@ -59,7 +150,10 @@ async fn insert_org(uow: &mut UnitOfWork, fields: &OrgFields) -> AppResult<organ
         errors.add("slug", "err-slug-taken");
         return Err(AppError::Validation(errors));
     }
-    let org = organisation::ActiveModel {
+    let mut errors = FieldErrors::default();
+    let profile = check_profile(uow.db(), &mut errors, &fields.profile).await?;
+    errors.into_result(())?;
+    let mut org = organisation::ActiveModel {
         slug: Set(fields.slug.clone()),
         name_ar: Set(fields.name_ar.clone()),
         name_en: Set(fields.name_en.clone()),
@@ -67,9 +161,9 @@ async fn insert_org(uow: &mut UnitOfWork, fields: &OrgFields) -> AppResult<organ
         local: Set(true),
         created_at: Set(Utc::now()),
         ..Default::default()
-    }
-    .insert(uow.db())
-    .await?;
+    };
+    apply_profile(&mut org, profile);
+    let org = org.insert(uow.db()).await?;
     uow.emit(Event::Organisation(org.id));
     Ok(org)
 }
@@ -161,12 +255,14 @@ pub async fn update_org(
     let mut errors = FieldErrors::default();
     let fields =
         check_org(&mut errors, &OrgFields { slug: scope.org().slug.clone(), ..fields.clone() });
+    let profile = check_profile(uow.db(), &mut errors, &fields.profile).await?;
     errors.into_result(())?;
     uow.lock(LockKind::Organisation, &[scope.org_id()]).await?;
     let mut active: organisation::ActiveModel = scope.org().clone().into();
     active.name_ar = Set(fields.name_ar);
     active.name_en = Set(fields.name_en);
     active.description = Set(fields.description);
+    apply_profile(&mut active, profile);
     let org = active.update(uow.db()).await?;
     audit::record(uow, scope, "org.update", "organisation", Some(org.id), json!({}));
     uow.emit(Event::Organisation(org.id));

@@ -288,3 +288,40 @@ impl Actor for ActorRecord {
         self.shared_inbox.clone()
     }
 }
+
+/// Finds a remote actor from what a person typed: its URL, or `name@host` (WebFinger), and stores it.
+pub async fn resolve(data: &Data<Network>, typed: &str) -> AppResult<remote_actor::Model> {
+    use activitypub_federation::fetch::{object_id::ObjectId, webfinger::webfinger_resolve_actor};
+    let typed = typed.trim();
+    let invalid = || {
+        let mut errors = crate::domain::error::FieldErrors::default();
+        errors.add("actor", "err-actor-unreachable");
+        AppError::Validation(errors)
+    };
+    if typed.is_empty() || typed.len() > 500 {
+        return Err(invalid());
+    }
+    let found = if typed.starts_with("https://") || typed.starts_with("http://") {
+        let url = Url::parse(typed).map_err(|_| invalid())?;
+        if data.urls.is_local(&url) {
+            return Err(invalid());
+        }
+        ObjectId::<ActorRecord>::from(url).dereference(data).await
+    } else {
+        let handle = typed.trim_start_matches('@').trim_start_matches("acct:").to_ascii_lowercase();
+        match handle.split_once('@') {
+            Some((name, host)) if !name.is_empty() && host != data.urls.domain() => {
+                webfinger_resolve_actor::<Network, ActorRecord>(&handle, data).await
+            }
+            _ => return Err(invalid()),
+        }
+    };
+    match found {
+        Ok(ActorRecord { remote: Some(row), .. }) => Ok(row),
+        Ok(_) => Err(invalid()),
+        Err(e) => {
+            tracing::info!(actor = typed, "cannot resolve an actor: {e}");
+            Err(invalid())
+        }
+    }
+}

@@ -86,27 +86,9 @@ pub fn household(c: &case::Model) -> pii::Household {
     pii::Household { name: c.head_name.clone(), phone: c.phone.clone(), national_id: c.national_id.clone() }
 }
 
-/// The gate over a whole outgoing payload: every string except addresses and timestamps (which are Sanad's own
-/// and would read as digit runs) is scanned.
+/// The gate over a whole outgoing payload (every string and number in it).
 pub fn gate_payload(gate: &Gate, payload: &Value) -> Vec<pii::Finding> {
-    fn walk(gate: &Gate, v: &Value, key: &str, out: &mut Vec<pii::Finding>) {
-        match v {
-            Value::String(s) => {
-                let structural = matches!(key, "@context" | "id" | "type" | "published" | "updated" | "created"
-                    | "neededBy" | "proofValue" | "verificationMethod" | "cryptosuite" | "proofPurpose")
-                    || Url::parse(s).is_ok_and(|u| u.scheme() == "https" || u.scheme() == "http");
-                if !structural {
-                    out.extend(gate.scan(s));
-                }
-            }
-            Value::Array(a) => a.iter().for_each(|x| walk(gate, x, key, out)),
-            Value::Object(m) => m.iter().for_each(|(k, x)| walk(gate, x, k, out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    walk(gate, payload, "", &mut out);
-    out
+    gate.scan_json(payload)
 }
 
 /// Re-checks a household's shared needs after its name, phone or id changed: a need whose summary now carries one

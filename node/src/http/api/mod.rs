@@ -3,6 +3,7 @@
 
 mod cases;
 mod needs;
+mod network;
 mod orgs;
 mod stock;
 
@@ -65,6 +66,13 @@ crate::http::declare_routes! {
     "/orgs/{slug}/offers" => get(stock::list_offers), post(stock::create_offer);
     "/orgs/{slug}/offers/{id}/withdraw" => post(stock::withdraw_offer);
     "/orgs/{slug}/reports/monthly" => get(stock::monthly_report);
+    "/orgs/{slug}/followers" => get(network::followers);
+    "/orgs/{slug}/followers/{id}/accept" => post(network::accept);
+    "/orgs/{slug}/followers/{id}/reject" => post(network::reject);
+    "/orgs/{slug}/following" => get(network::following), post(network::follow);
+    "/orgs/{slug}/following/{id}" => delete(network::unfollow);
+    "/orgs/{slug}/network/needs" => get(network::needs);
+    "/orgs/{slug}/network/offers" => get(network::offers);
 }
 
 /// The API routes, mounted at `/api/v1`.
@@ -95,6 +103,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         stock::list_warehouses, stock::create_warehouse, stock::balances, stock::record_movement,
         stock::create_distribution, stock::list_distributions, stock::show_distribution, stock::reverse_distribution,
         stock::bulk_distribute, stock::list_offers, stock::create_offer, stock::withdraw_offer, stock::monthly_report,
+        network::followers, network::accept, network::reject, network::following, network::follow, network::unfollow,
+        network::needs, network::offers,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),

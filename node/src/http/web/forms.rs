@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::{
     domain::{
-        accounts::{MemberFields, OrgFields, SetupFields, UserFields},
+        accounts::{MemberFields, OrgFields, OrgProfile, SetupFields, UserFields},
         cases::{self, CaseFields},
         error::{AppResult, FieldErrors, Input},
         needs::NeedFields,
@@ -16,7 +16,7 @@ use crate::{
     },
     http::input,
     infra::entities::{case, item, need},
-    vocab::{ItemKind, NeedStatus, Visibility, WarehouseKind},
+    vocab::{ItemKind, NeedStatus, Sector, Visibility, WarehouseKind},
 };
 
 /// Arabic-Indic digits; [`CaseDraft::input`] reads them into the domain's typed fields.
@@ -223,6 +223,18 @@ pub struct OrgDraft {
     pub name_en: String,
     /// What the organisation does.
     pub description: String,
+    /// Sectors it works in (repeated checkboxes).
+    pub sectors: Vec<String>,
+    /// Region codes it serves, separated by commas or spaces.
+    pub regions_served: String,
+    /// Website.
+    pub website: String,
+    /// Public contact e-mail.
+    pub contact_email: String,
+    /// Registration number.
+    pub registration_number: String,
+    /// `on` when follow requests are accepted automatically.
+    pub auto_accept_follows: Option<String>,
 }
 
 /// The fields of the "add a member" form.
@@ -513,6 +525,41 @@ impl OrgDraft {
             name_ar: self.name_ar.clone(),
             name_en: self.name_en.clone(),
             description: self.description.clone(),
+            profile: OrgProfile {
+                sectors: self.sectors.iter().filter_map(|s| Sector::parse(s)).collect(),
+                regions_served: self
+                    .regions_served
+                    .split(|c: char| c == ',' || c == '،' || c.is_whitespace())
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                website: self.website.clone(),
+                contact_email: self.contact_email.clone(),
+                registration_number: self.registration_number.clone(),
+                auto_accept_follows: self.auto_accept_follows.is_some(),
+            },
+        }
+    }
+
+    /// Whether the sector's box is ticked.
+    pub fn has_sector(&self, sector: &Sector) -> bool {
+        self.sectors.iter().any(|s| s == sector.as_str())
+    }
+
+    /// The form filled with an organisation's stored values.
+    pub fn of(org: &crate::infra::entities::organisation::Model) -> Self {
+        let p = crate::domain::accounts::profile_of(org);
+        Self {
+            slug: org.slug.clone(),
+            name_ar: org.name_ar.clone(),
+            name_en: org.name_en.clone(),
+            description: org.description.clone(),
+            sectors: p.sectors.iter().map(|s| s.as_str().to_owned()).collect(),
+            regions_served: p.regions_served.join(", "),
+            website: p.website,
+            contact_email: p.contact_email,
+            registration_number: p.registration_number,
+            auto_accept_follows: p.auto_accept_follows.then(|| "on".to_owned()),
         }
     }
 }

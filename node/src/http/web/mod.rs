@@ -4,6 +4,7 @@ mod account;
 mod cases;
 pub mod forms;
 mod needs;
+mod network;
 mod org;
 mod stock;
 
@@ -75,6 +76,13 @@ crate::http::declare_routes! {
     "/o/{slug}/distributions/bulk" => get(stock::bulk_form), post(stock::bulk_submit);
     "/o/{slug}/distributions/{id}" => get(stock::show_distribution);
     "/o/{slug}/distributions/{id}/reverse" => post(stock::reverse_distribution);
+    "/orgs/{slug}" => get(network::profile);
+    "/o/{slug}/network" => get(network::list);
+    "/o/{slug}/network/follows" => get(network::follows_list), post(network::follow);
+    "/o/{slug}/network/followers/{id}/accept" => post(network::accept);
+    "/o/{slug}/network/followers/{id}/reject" => post(network::reject);
+    "/o/{slug}/network/following/{id}/undo" => post(network::unfollow);
+    "/operator/federation" => get(network::operator_page), post(network::operator_peer);
     "/static/sanad.css" => get(stylesheet);
 }
 

@@ -67,13 +67,7 @@ pub async fn settings_page(
     Query(q): Query<SavedQuery>,
 ) -> AppResult<Response> {
     scope.require(Perm::ManageOrg)?;
-    let org = scope.org();
-    let draft = OrgDraft {
-        slug: org.slug.clone(),
-        name_ar: org.name_ar.clone(),
-        name_en: org.name_en.clone(),
-        description: org.description.clone(),
-    };
+    let draft = OrgDraft::of(scope.org());
     let public_key = state.secrets.keys.public_multibase();
     Ok(render(&SettingsPage {
         ctx,
