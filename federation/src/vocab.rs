@@ -198,9 +198,9 @@ impl Listing {
     }
 }
 
-/// RFC 3339 with whole seconds and `Z`.
+/// RFC 3339 with milliseconds and `Z` (two changes within one second must still be told apart).
 pub fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// A received proposal, read leniently: what Sanad does not find gets a neutral default.

@@ -164,6 +164,16 @@ impl Default for AuthConfig {
     }
 }
 
+/// The public URL of a node with none configured: `http://` and the bind address, with `localhost` for a loopback
+/// address (peers and activitypub_federation name hosts, not IP addresses).
+pub fn derived_public_url(bind: SocketAddr) -> String {
+    if bind.ip().is_loopback() {
+        format!("http://localhost:{}", bind.port())
+    } else {
+        format!("http://{bind}")
+    }
+}
+
 /// A configuration problem, naming the option.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid configuration: {0}")]
@@ -203,7 +213,7 @@ impl Config {
     pub fn validated(mut self) -> Result<Self, ConfigError> {
         let bind = self.bind_addr()?;
         if self.public_url.trim().is_empty() {
-            self.public_url = format!("http://{bind}");
+            self.public_url = derived_public_url(bind);
         }
         self.public_url = self.public_url.trim().trim_end_matches('/').to_owned();
         let ok_url = |u: &str| {

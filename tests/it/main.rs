@@ -3,6 +3,7 @@
 
 mod api;
 mod cli;
+mod federation;
 mod hostile;
 mod migrations;
 mod ops;

@@ -97,6 +97,40 @@ pub async fn spawn_signed_in(role: Role) -> (TestApp, Client) {
     (app, browser)
 }
 
+/// Starts a node that federates over plain HTTP on 127.0.0.1 (`federation.allow_http`).
+pub async fn spawn_federated() -> TestApp {
+    spawn_app_with(|c| c.federation.allow_http = true).await
+}
+
+impl TestApp {
+    /// Waits until `check` holds, re-checking whenever this node commits a change (an inbox delivery, an
+    /// answer to a follow…); panics with `what` after 20 seconds.
+    pub async fn until<F: AsyncFn() -> bool>(&self, what: &str, check: F) {
+        let mut events = self.state.events.subscribe();
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            if check().await {
+                return;
+            }
+            match tokio::time::timeout_at(deadline, events.recv()).await {
+                Ok(_) => {}
+                Err(_) => panic!("timed out waiting until {what}"),
+            }
+        }
+    }
+
+    /// `slug@host` of one of this node's organisations.
+    pub fn handle(&self, slug: &str) -> String {
+        let public = &self.state.config.public_url;
+        format!("{slug}@{}", public.split_once("://").map_or(public.as_str(), |(_, h)| h))
+    }
+
+    /// The actor id of one of this node's organisations.
+    pub fn actor(&self, slug: &str) -> String {
+        format!("{}/orgs/{slug}", self.state.config.public_url)
+    }
+}
+
 /// Starts a node with a fresh database and a configuration changed by `tweak`.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temporary directory");
@@ -121,6 +155,10 @@ async fn start(config: Config, dir: tempfile::TempDir) -> TestApp {
     let app = Application::build_with(config.clone(), keys).await.expect("node starts");
     let addr = app.local_addr().expect("bound address");
     let state = app.state().clone();
+    // A restart comes back at the same address (peers know the node by it).
+    let mut config = config;
+    config.public_url = state.config.public_url.clone();
+    config.http.bind = addr.to_string();
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         app.run_until(async {

@@ -39,13 +39,17 @@ impl Application {
     }
 
     /// Builds with organisation keys taken from `keys` (a pool, in test suites).
-    pub async fn build_with(config: Config, keys: KeyMaker) -> anyhow::Result<Self> {
+    pub async fn build_with(mut config: Config, keys: KeyMaker) -> anyhow::Result<Self> {
         let addr = config.bind_addr()?;
-        let db = bootstrap::open_database(&config).await?;
-        let state = AppState::build(config, db, keys).await?;
         let listener = TcpListener::bind(addr)
             .await
             .with_context(|| format!("http.bind: cannot listen on {addr}"))?;
+        // A public URL derived from a bind on port 0 names the port actually given (actor ids are built on it).
+        if addr.port() == 0 && config.public_url == crate::config::derived_public_url(addr) {
+            config.public_url = crate::config::derived_public_url(listener.local_addr()?);
+        }
+        let db = bootstrap::open_database(&config).await?;
+        let state = AppState::build(config, db, keys).await?;
         let federation = federation::config(state.network.clone()).await?;
         Ok(Self { listener, state, federation })
     }

@@ -18,6 +18,8 @@ pub enum Event {
     Outbox,
     /// A peer was heard from (its parked queue resumes).
     PeerHeard,
+    /// The inbox applied an activity.
+    Inbox,
 }
 
 /// How many events a slow subscriber may fall behind before it is told it lagged (and should resynchronise).

@@ -152,6 +152,7 @@ impl Activity for WireActivity {
             uow.emit(Event::PeerHeard);
         }
         self.apply(&mut uow, net, &actor, proof_verified).await?;
+        uow.emit(Event::Inbox);
         uow.commit().await.map_err(AppError::from)?;
         Ok(())
     }
