@@ -183,7 +183,6 @@ err-not-a-caseworker = Choose a caseworker or administrator of this organisation
 err-unknown-case = Unknown case.
 err-met-above-quantity = The quantity provided cannot exceed the quantity needed.
 err-no-consent = The household has not consented to sharing; keep this need private.
-err-summary-identifies = The public summary must not contain the household's name, phone or id number.
 err-bad-credentials = Wrong e-mail or password.
 err-unknown-language = Unknown language.
 
@@ -457,3 +456,7 @@ profile-follow-help = Charities on Sanad follow this organisation from their Net
 settings-profile = Public profile
 settings-profile-help = Shown on the organisation's public page and sent to the organisations that follow it.
 settings-profile-public = Public page:
+err-identifies-phone = This contains a phone number: a listing shared with other organisations must not identify anyone.
+err-identifies-email = This contains an e-mail address: a listing shared with other organisations must not identify anyone.
+err-identifies-id = This contains an id number: a listing shared with other organisations must not identify anyone.
+err-identifies-name = This contains the name of a household you registered: a listing shared with other organisations must not identify anyone.

@@ -47,6 +47,50 @@ pub enum Command {
     /// Manage the gazetteer.
     #[command(subcommand)]
     Regions(RegionsCommand),
+    /// See and steer federation with peer hosts.
+    #[command(subcommand)]
+    Federation(FederationCommand),
+    /// Manage organisations' signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// Federation commands.
+#[derive(Debug, Subcommand)]
+pub enum FederationCommand {
+    /// Each peer's policy, state and delivery queue.
+    Status,
+    /// Deliver to a peer now: clears its backoff and its dead mark (a running node picks it up within 30 s).
+    Retry {
+        /// The peer's host, e.g. aid.example.org.
+        host: String,
+    },
+    /// Refuse a peer at the inbox and never deliver to it.
+    Block {
+        /// The peer's host.
+        host: String,
+    },
+    /// Allow a peer (needed when `federation.allow_list_only` is on).
+    Allow {
+        /// The peer's host.
+        host: String,
+    },
+    /// Lift a block or an allowance: the peer is treated like any other.
+    Unblock {
+        /// The peer's host.
+        host: String,
+    },
+}
+
+/// Key commands.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make new keys for an organisation, tell its followers, and re-sign what it shares.
+    Rotate {
+        /// The organisation's slug.
+        #[arg(long)]
+        org: String,
+    },
 }
 
 /// Organisation commands.
@@ -239,6 +283,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
+        Command::Federation(command) => federation(config, command, explain).await,
+        Command::Keys(KeysCommand::Rotate { org }) => rotate_keys(config, &org, explain).await,
         Command::Regions(RegionsCommand::Import { file }) => {
             let conn = open(&config).await?;
             let text = std::fs::read_to_string(&file)
@@ -253,6 +299,68 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn federation(config: Config, command: FederationCommand, explain: impl Fn(AppError) -> anyhow::Error) -> anyhow::Result<()> {
+    use crate::domain::network::peers;
+    use crate::vocab::PeerPolicy;
+    let conn = open(&config).await?;
+    let (host, policy) = match command {
+        FederationCommand::Status => {
+            let all = peers::status(&conn).await.map_err(explain)?;
+            if all.is_empty() {
+                println!("no peer yet");
+            }
+            println!(
+                "{:<32} {:<8} {:<5} {:>8} {:>10} {:>8} {:>9}  {:<20}  last error",
+                "host", "policy", "state", "pending", "delivered", "failed", "rejected", "oldest pending"
+            );
+            for p in all {
+                println!(
+                    "{:<32} {:<8} {:<5} {:>8} {:>10} {:>8} {:>9}  {:<20}  {}",
+                    p.host,
+                    p.policy.as_str(),
+                    p.state.as_str(),
+                    p.pending,
+                    p.delivered,
+                    p.failed,
+                    p.rejected,
+                    p.oldest_pending.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default(),
+                    p.last_error.unwrap_or_default()
+                );
+            }
+            return Ok(());
+        }
+        FederationCommand::Retry { host } => {
+            let p = write(&conn, async |uow| peers::retry(uow, &host).await).await.map_err(explain)?;
+            println!("{}: deliveries resume now", p.host);
+            return Ok(());
+        }
+        FederationCommand::Block { host } => (host, PeerPolicy::Blocked),
+        FederationCommand::Allow { host } => (host, PeerPolicy::Allowed),
+        FederationCommand::Unblock { host } => (host, PeerPolicy::Open),
+    };
+    let p = write(&conn, async |uow| peers::set_policy(uow, &host, policy).await).await.map_err(explain)?;
+    println!("{}: {}", p.host, p.policy.as_str());
+    Ok(())
+}
+
+async fn rotate_keys(config: Config, slug: &str, explain: impl Fn(AppError) -> anyhow::Error) -> anyhow::Result<()> {
+    use crate::domain::network::{KeyMaker, keys};
+    let conn = open(&config).await?;
+    let org = accounts::find_org(&conn, slug)
+        .await
+        .map_err(&explain)?
+        .ok_or_else(|| anyhow::anyhow!("no organisation {slug}"))?;
+    eprintln!("making new keys for {slug}…");
+    let state = crate::state::AppState::build(config, conn, KeyMaker::fresh()).await?;
+    let rsa = state.network.keys.rsa().await.map_err(&explain)?;
+    let net = state.network.clone();
+    let resigned = state.write(async |uow| keys::rotate(uow, &net, &org, rsa).await).await.map_err(&explain)?;
+    println!(
+        "{slug}: new keys; its followers are told, and {resigned} shared listing(s) are re-signed (delivered by the running node)"
+    );
+    Ok(())
 }
 
 fn explain(tr: &Tr, err: AppError) -> anyhow::Error {

@@ -87,6 +87,8 @@ pub async fn config(net: Network) -> anyhow::Result<FederationConfig<Network>> {
         .http_signature_compat(true)
         .request_timeout(timeout)
         .url_verifier(Box::new(PeerPolicy(net)))
+        // Keys are read from the database on every send: a rotation by `sanad keys rotate` takes effect at once.
+        .actor_pkey_cache(0)
         .build()
         .await?)
 }

@@ -53,6 +53,22 @@ async fn metrics(State(state): State<AppState>) -> Response {
         _ => (0, 0),
     };
     state.metrics.set_pool(size, idle);
+    if let Ok(peers) = crate::domain::network::peers::status(&state.db).await {
+        let now = chrono::Utc::now();
+        let figures: Vec<_> = peers
+            .into_iter()
+            .map(|p| crate::infra::metrics::PeerFigures {
+                pending: p.pending as i64,
+                oldest_pending_seconds: p.oldest_pending.map_or(0, |t| (now - t).num_seconds().max(0)),
+                delivered: p.delivered,
+                failed: p.failed,
+                rejected: p.rejected,
+                dead: p.state == crate::vocab::PeerState::Dead,
+                host: p.host,
+            })
+            .collect();
+        state.metrics.set_peers(&figures);
+    }
     let Some(body) = state.metrics.encode() else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };

@@ -22,8 +22,33 @@ struct RouteLabels {
 }
 
 /// The node's Prometheus metrics.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PeerLabels {
+    host: String,
+}
+
+/// One peer's delivery figures, as the `/metrics` scrape reads them from the database.
+#[derive(Clone, Debug, Default)]
+pub struct PeerFigures {
+    /// Host.
+    pub host: String,
+    /// Deliveries waiting.
+    pub pending: i64,
+    /// Age of the oldest waiting delivery, in seconds.
+    pub oldest_pending_seconds: i64,
+    /// Delivered so far.
+    pub delivered: i64,
+    /// Failed attempts so far.
+    pub failed: i64,
+    /// Permanently rejected so far.
+    pub rejected: i64,
+    /// Whether the peer is dead (its queue parked).
+    pub dead: bool,
+}
+
 #[derive(Debug)]
 pub struct Metrics {
+    peers: [Family<PeerLabels, Gauge<i64, AtomicI64>>; 6],
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
@@ -55,7 +80,18 @@ impl Metrics {
             "Idle database connections",
             pool_idle.clone(),
         );
-        Self { registry, requests, latency, pool_size, pool_idle }
+        let peers: [Family<PeerLabels, Gauge<i64, AtomicI64>>; 6] = Default::default();
+        for (family, (name, help)) in peers.iter().zip([
+            ("federation_pending", "Deliveries waiting for a peer"),
+            ("federation_oldest_pending_seconds", "Age of a peer's oldest waiting delivery"),
+            ("federation_delivered", "Deliveries a peer accepted"),
+            ("federation_failed", "Delivery attempts to a peer that failed (retried)"),
+            ("federation_rejected", "Deliveries a peer rejected with a 4xx"),
+            ("federation_peer_dead", "1 when a peer is marked dead and its queue parked"),
+        ]) {
+            registry.register(name, help, family.clone());
+        }
+        Self { registry, requests, latency, pool_size, pool_idle, peers }
     }
 }
 
@@ -78,6 +114,21 @@ impl Metrics {
     pub fn set_pool(&self, size: i64, idle: i64) {
         self.pool_size.set(size);
         self.pool_idle.set(idle);
+    }
+
+    /// Sets the federation gauges from the peers' current figures.
+    pub fn set_peers(&self, peers: &[PeerFigures]) {
+        for family in &self.peers {
+            family.clear();
+        }
+        for p in peers {
+            let labels = PeerLabels { host: p.host.clone() };
+            let values =
+                [p.pending, p.oldest_pending_seconds, p.delivered, p.failed, p.rejected, i64::from(p.dead)];
+            for (family, value) in self.peers.iter().zip(values) {
+                family.get_or_create(&labels).set(value);
+            }
+        }
     }
 
     /// The metrics in the OpenMetrics text format.

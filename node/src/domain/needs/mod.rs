@@ -11,10 +11,11 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
+use sanad_federation::pii::Finding;
 use serde_json::json;
 
 use crate::domain::{
-    audit, cases,
+    audit, cases, network,
     error::{AppError, AppResult, FieldErrors, Input},
     regions,
     tenancy::{OrgScope, Perm},
@@ -82,6 +83,7 @@ struct NeedInput {
 /// need as it is (`current`, locked).
 async fn check(
     db: &impl ConnectionTrait,
+    org_id: i64,
     input: Input<NeedFields>,
     case: Option<&case::Model>,
     current: Option<&need::Model>,
@@ -113,9 +115,7 @@ async fn check(
     let public_summary =
         validate::optional_text(&mut errors, "public_summary", Some(&f.public_summary), 500)
             .unwrap_or_default();
-    if let Some(case) = case {
-        check_sharing(&mut errors, case, f.visibility, &public_summary);
-    }
+    check_sharing(db, &mut errors, org_id, case, f.visibility, &item, &public_summary).await?;
     let (Some(sector), Some(urgency)) = (sector, urgency) else {
         return Err(AppError::Validation(errors));
     };
@@ -162,26 +162,40 @@ async fn check_delivered(
     Ok(())
 }
 
-/// A need may travel beyond the organisation only with the household's consent, and its public summary must not
-/// carry the household's identity.
-fn check_sharing(
+/// A need travels beyond the organisation only with its household's consent, and neither its item nor its public
+/// summary may carry what identifies a person: a phone number, an e-mail address, an id number, or the name of any
+/// household the organisation registered (the PII gate, which says what it found).
+async fn check_sharing(
+    db: &impl ConnectionTrait,
     errors: &mut FieldErrors,
-    case: &case::Model,
+    org_id: i64,
+    case: Option<&case::Model>,
     visibility: Visibility,
+    item: &str,
     public_summary: &str,
-) {
-    if visibility != Visibility::Private && !case.consent_share {
+) -> AppResult<()> {
+    if visibility == Visibility::Private {
+        return Ok(());
+    }
+    if case.is_some_and(|c| !c.consent_share) {
         errors.add("visibility", "err-no-consent");
     }
-    let summary = sanad_search::normalize(public_summary);
-    let identifying =
-        [Some(case.head_name.as_str()), case.phone.as_deref(), case.national_id.as_deref()];
-    if identifying.into_iter().flatten().any(|v| {
-        let v = sanad_search::normalize(v);
-        v.chars().count() >= 4 && summary.contains(&v)
-    }) {
-        errors.add("public_summary", "err-summary-identifies");
+    let mut gates = network::publish::Gates::default();
+    let gate = gates.of(db, org_id).await?;
+    for (field, text) in [("item", item), ("public_summary", public_summary)] {
+        if let Some(found) = gate.scan(text).first() {
+            errors.add(
+                field,
+                match found {
+                    Finding::Phone(_) => "err-identifies-phone",
+                    Finding::Email(_) => "err-identifies-email",
+                    Finding::IdNumber(_) => "err-identifies-id",
+                    Finding::Name(_) => "err-identifies-name",
+                },
+            );
+        }
     }
+    Ok(())
 }
 
 fn apply(active: &mut need::ActiveModel, input: NeedInput) {
@@ -233,7 +247,7 @@ pub async fn create(
 ) -> AppResult<need::Model> {
     scope.require(Perm::WriteNeeds)?;
     let case = lock_household(uow, scope, input.value.case_id, None).await?;
-    let input = check(uow.db(), input, case.as_ref(), None).await?;
+    let input = check(uow.db(), scope.org_id(), input, case.as_ref(), None).await?;
     let mut active = need::ActiveModel {
         org_id: Set(scope.org_id()),
         created_by: Set(scope.actor().user_id),
@@ -271,7 +285,7 @@ pub async fn update(
         // Moved to another household between the read and the lock: the caller may try again.
         return Err(AppError::Conflict("err-busy"));
     }
-    let input = check(uow.db(), input, case.as_ref(), Some(&current)).await?;
+    let input = check(uow.db(), scope.org_id(), input, case.as_ref(), Some(&current)).await?;
     let mut active: need::ActiveModel = current.into();
     apply(&mut active, input);
     let model = active.update(uow.db()).await?;

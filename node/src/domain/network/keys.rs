@@ -148,3 +148,21 @@ pub async fn instance(db: &sea_orm::DatabaseConnection, maker: &KeyMaker) -> any
     set_setting(db, "instance_rsa_public", &pair.public_key).await?;
     Ok(pair)
 }
+
+/// Rotates an organisation's keys: new RSA and Ed25519 pairs replace the old, an `Update` of the actor goes to its
+/// followers (who refetch the key when a signature fails to verify), and every listing it shares is re-signed and
+/// sent again as an `Update`. Returns how many listings were re-signed.
+pub async fn rotate(
+    uow: &mut crate::infra::uow::UnitOfWork,
+    net: &super::Network,
+    org: &organisation::Model,
+    rsa: Keypair,
+) -> AppResult<usize> {
+    uow.lock(crate::infra::uow::LockKind::Organisation, &[org.id]).await?;
+    store(uow.db(), org.id, rsa).await?;
+    super::publish::update_actor(uow, net, org.id).await?;
+    let n = super::publish::resign_all(uow, net, org).await?;
+    crate::domain::audit::record_raw(uow, Some(org.id), None, "keys.rotate", "organisation", Some(org.id),
+        serde_json::json!({"resigned": n}));
+    Ok(n)
+}

@@ -501,3 +501,31 @@ pub async fn backfill(
     }
     Ok(())
 }
+
+/// Sends every listing the organisation shares again, re-signed (after a key rotation).
+pub async fn resign_all(uow: &mut UnitOfWork, net: &Network, org: &organisation::Model) -> AppResult<usize> {
+    let mut gates = Gates::default();
+    let needs: Vec<i64> = need::Entity::find()
+        .filter(need::Column::OrgId.eq(org.id))
+        .filter(need::Column::FederatedAt.is_not_null())
+        .all(uow.db())
+        .await?
+        .into_iter()
+        .map(|n| n.id)
+        .collect();
+    let offers: Vec<i64> = offer::Entity::find()
+        .filter(offer::Column::OrgId.eq(org.id))
+        .filter(offer::Column::FederatedAt.is_not_null())
+        .all(uow.db())
+        .await?
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    for id in &needs {
+        sync_need(uow, net, &mut gates, *id).await?;
+    }
+    for id in &offers {
+        sync_offer(uow, net, &mut gates, *id).await?;
+    }
+    Ok(needs.len() + offers.len())
+}
