@@ -36,7 +36,7 @@ pub struct TestApp {
 }
 
 /// Where the database of a new test node lives.
-async fn fresh_database_url(dir: &std::path::Path) -> String {
+pub async fn fresh_database_url(dir: &std::path::Path) -> String {
     match std::env::var("SANAD_TEST_DATABASE_URL") {
         Ok(admin_url) if !admin_url.trim().is_empty() => {
             let name = format!("sanad_t_{}", uuid::Uuid::new_v4().simple());
