@@ -3,8 +3,10 @@
 
 mod api;
 mod cli;
+mod crash;
 mod federation;
 mod hostile;
+mod inbox;
 mod migrations;
 mod ops;
 mod stock;
