@@ -79,12 +79,25 @@ impl Application {
         let db = self.state.db.clone();
         let http = self.state.config.http.clone();
         let net = self.state.network.clone();
-        // Organisations created before federation existed get their keys now, in the background.
+        // Organisations created before federation existed get their keys now, and each new one as it is created;
+        // in the background, since making an RSA key takes a moment.
+        let mut created = net.events.subscribe();
         tokio::spawn(async move {
             match keys::ensure_all(&net.db, &net.keys).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(organisations = n, "made federation keys"),
                 Err(e) => tracing::warn!("cannot make federation keys: {e}"),
+            }
+            loop {
+                match created.recv().await {
+                    Ok(crate::infra::events::Event::Organisation(id)) => {
+                        if let Err(e) = keys::ensure(&net.db, &net.keys, id).await {
+                            tracing::warn!(org = id, "cannot make federation keys: {e}");
+                        }
+                    }
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                }
             }
         });
         delivery::spawn(self.federation.clone());

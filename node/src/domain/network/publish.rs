@@ -7,8 +7,9 @@
 //! and then through the PII gate over the whole payload.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, LazyLock, Mutex};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sanad_federation::{
     pii::{self, Gate},
     projection::{self, Publisher, Source},
@@ -60,24 +61,54 @@ pub async fn outgoing(uow: &mut UnitOfWork, net: &Network) -> AppResult<()> {
     Ok(())
 }
 
-/// The PII gate of each organisation touched, built once per unit (it indexes every household).
+/// The PII gate of each organisation touched in a unit.
 #[derive(Default)]
-pub struct Gates(HashMap<i64, Gate>);
+pub struct Gates(HashMap<i64, Arc<Gate>>);
+
+/// Built gates, shared by every unit: an organisation's gate is rebuilt only when its households changed (their
+/// count, last change or last id), so saving a need does not index 50,000 households each time. One entry per
+/// local organisation.
+static BUILT: LazyLock<Mutex<HashMap<i64, ((i64, Option<DateTime<Utc>>, Option<i64>), Arc<Gate>)>>> =
+    LazyLock::new(Mutex::default);
 
 impl Gates {
     /// The gate over every household `org_id` has registered.
     pub async fn of(&mut self, db: &impl ConnectionTrait, org_id: i64) -> AppResult<&Gate> {
         if !self.0.contains_key(&org_id) {
-            let households: Vec<pii::Household> = case::Entity::find()
+            let version: Option<(i64, Option<DateTime<Utc>>, Option<i64>)> = case::Entity::find()
+                .select_only()
+                .column_as(case::Column::Id.count(), "n")
+                .column_as(case::Column::UpdatedAt.max(), "changed")
+                .column_as(case::Column::Id.max(), "last")
                 .filter(case::Column::OrgId.eq(org_id))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|c| household(&c))
-                .collect();
-            self.0.insert(org_id, Gate::new(&households));
+                .into_tuple()
+                .one(db)
+                .await?;
+            let version = version.unwrap_or((0, None, None));
+            let cached = BUILT
+                .lock()
+                .ok()
+                .and_then(|b| b.get(&org_id).filter(|(v, _)| *v == version).map(|(_, g)| g.clone()));
+            let gate = match cached {
+                Some(g) => g,
+                None => {
+                    let households: Vec<pii::Household> = case::Entity::find()
+                        .filter(case::Column::OrgId.eq(org_id))
+                        .all(db)
+                        .await?
+                        .iter()
+                        .map(household)
+                        .collect();
+                    let gate = Arc::new(Gate::new(&households));
+                    if let Ok(mut b) = BUILT.lock() {
+                        b.insert(org_id, (version, gate.clone()));
+                    }
+                    gate
+                }
+            };
+            self.0.insert(org_id, gate);
         }
-        self.0.get(&org_id).ok_or_else(|| AppError::internal("gate vanished"))
+        self.0.get(&org_id).map(|g| g.as_ref()).ok_or_else(|| AppError::internal("gate vanished"))
     }
 }
 

@@ -42,7 +42,7 @@ crate::http::declare_routes! {
     ROUTES, api_routes;
     "/openapi.json" => get(openapi_json);
     "/orgs" => get(orgs::list);
-    "/orgs/{slug}" => get(orgs::show);
+    "/orgs/{slug}" => get(orgs::show), put(orgs::update);
     "/orgs/{slug}/cases" => get(cases::list), post(cases::create);
     "/orgs/{slug}/cases/{id}" => get(cases::show), put(cases::update);
     "/orgs/{slug}/cases/{id}/close" => post(cases::close);
@@ -94,7 +94,7 @@ pub fn router(state: AppState) -> Router<AppState> {
 #[openapi(
     info(title = "Sanad node API", description = "Cases and needs of the organisations hosted on a Sanad node."),
     paths(
-        orgs::list, orgs::show,
+        orgs::list, orgs::show, orgs::update,
         cases::list, cases::create, cases::show, cases::update, cases::close, cases::reopen, cases::notes,
         cases::add_note,
         needs::list, needs::create, needs::show, needs::update,
