@@ -1,6 +1,6 @@
 //! The checks Sanad adds in front of HTTP-signature verification: the `Signature` header must sign the body's digest
-//! (on POST) and a time (`date` or `(created)`), and that time must be within an hour of now, neither stale nor in
-//! the future. activitypub_federation verifies the signature itself but only rejects expired ones.
+//! (on POST), the host, and a time (`date` or `(created)`), and that time must be within an hour of now, neither
+//! stale nor in the future. activitypub_federation verifies the signature itself but only rejects expired ones.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -32,6 +32,9 @@ pub enum FreshnessError {
     /// The digest of the body is not signed.
     #[error("the digest is not signed")]
     DigestNotSigned,
+    /// The `host` header is not signed (a signature could then be replayed to another node).
+    #[error("the host is not signed")]
+    HostNotSigned,
     /// Neither `date` nor `(created)` is signed.
     #[error("no date is signed")]
     DateNotSigned,
@@ -92,6 +95,9 @@ pub fn check_fresh(
     if has_body && !signed("digest") {
         return Err(FreshnessError::DigestNotSigned);
     }
+    if !signed("host") {
+        return Err(FreshnessError::HostNotSigned);
+    }
     let when = if signed("(created)") {
         UNIX_EPOCH + Duration::from_secs(sig.created.ok_or(FreshnessError::BadDate)?)
     } else if signed("date") {
@@ -140,6 +146,7 @@ mod tests {
         use FreshnessError::*;
         let no_digest = SIG.replace(" digest", "");
         let no_date = SIG.replace(" date", "");
+        let no_host = SIG.replace(" host", "");
         for (sig, offset, body, want) in [
             (Some(SIG), 0, true, Ok(())),
             (Some(SIG), -3500, true, Ok(())),
@@ -150,6 +157,7 @@ mod tests {
             (Some(no_digest.as_str()), 0, true, Err(DigestNotSigned)),
             (Some(no_digest.as_str()), 0, false, Ok(())),
             (Some(no_date.as_str()), 0, true, Err(DateNotSigned)),
+            (Some(no_host.as_str()), 0, true, Err(HostNotSigned)),
             (Some("garbage"), 0, true, Err(Malformed)),
         ] {
             assert_eq!(check(sig, offset, body), want, "{sig:?} {offset}");
@@ -159,7 +167,7 @@ mod tests {
     #[test]
     fn created_is_used_when_signed() {
         let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-        let sig = r#"keyId="https://b.example/a#main-key",headers="(request-target) (created) digest",created=1799990000,signature="x""#;
+        let sig = r#"keyId="https://b.example/a#main-key",headers="(request-target) host (created) digest",created=1799990000,signature="x""#;
         assert_eq!(check_fresh(Some(sig), None, true, now), Err(FreshnessError::Stale));
         let sig = sig.replace("1799990000", "1799999000");
         let got = check_fresh(Some(&sig), None, true, now).unwrap();

@@ -339,7 +339,7 @@ mod tests {
     #[test]
     fn defaults_are_valid_and_derive_urls() {
         let config = Config::default().validated().unwrap();
-        assert_eq!(config.public_url, "http://127.0.0.1:8080");
+        assert_eq!(config.public_url, "http://localhost:8080");
         assert!(config.database.url.starts_with("sqlite://"));
         assert!(!config.is_https());
     }

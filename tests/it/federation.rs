@@ -234,10 +234,16 @@ async fn summaries_that_identify_someone_are_refused_with_what_was_found() {
         let said = a.app.state.catalogue.format(Lang::Ar, &format!("err-identifies-{field_says}"), None);
         assert_eq!(body["error"]["fields"]["public_summary"], said.as_str(), "{summary}");
     }
-    // Kept private, the same text stays on the node and is accepted.
+    // A public summary never identifies anyone, even while the need is private; the item of a private need may.
     let (s, _) = a
         .api("POST", "/needs", Some(json!({"case_id": case["id"], "sector": "shelter", "item": "blankets",
             "quantity": 2, "unit": "piece", "urgency": "high", "public_summary": "call 0599123456",
+            "visibility": "private"})))
+        .await;
+    assert_eq!(s, 422);
+    let (s, _) = a
+        .api("POST", "/needs", Some(json!({"case_id": case["id"], "sector": "shelter",
+            "item": "blankets for Mariam Haddad", "quantity": 2, "unit": "piece", "urgency": "high",
             "visibility": "private"})))
         .await;
     assert_eq!(s, 201);

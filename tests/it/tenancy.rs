@@ -253,8 +253,50 @@ async fn two_organisations() -> (sanad_tests::TestApp, Records, String) {
     };
     let member = sanad_node::domain::accounts::members(&app.state.db, &scope).await.unwrap()[0]
         .membership_id;
+    // A remote organisation that follows amal and that amal follows (the follows are what `{id}` names).
+    let (follower, following) = {
+        use sanad_node::{infra::entities::{follow, remote_actor}, vocab::{FollowDirection, FollowState}};
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+        let now = chrono::Utc::now();
+        let actor = remote_actor::ActiveModel {
+            ap_id: Set("https://peer.example/orgs/far".into()),
+            host: Set("peer.example".into()),
+            kind: Set("Organization".into()),
+            username: Set("far".into()),
+            name: Set("Far".into()),
+            inbox: Set("https://peer.example/orgs/far/inbox".into()),
+            shared_inbox: Set(Some("https://peer.example/inbox".into())),
+            public_key_pem: Set(String::new()),
+            profile: Set("{}".into()),
+            fetched_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .unwrap();
+        let mut ids = Vec::new();
+        for direction in [FollowDirection::Follower, FollowDirection::Following] {
+            let f = follow::ActiveModel {
+                org_id: Set(scope.org_id()),
+                remote_actor_id: Set(actor.id),
+                direction: Set(direction),
+                state: Set(FollowState::Pending),
+                activity_id: Set(format!("https://peer.example/activities/{}", direction.as_str())),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&app.state.db)
+            .await
+            .unwrap();
+            ids.push(f.id);
+        }
+        (ids[0], ids[1])
+    };
     let records = Records {
         ids: vec![
+            ("followers", follower),
+            ("following", following),
             ("cases", case),
             ("needs", need),
             ("items", item),

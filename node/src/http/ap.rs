@@ -294,6 +294,10 @@ async fn inbox(data: Data<Network>, method: Method, uri: Uri, headers: HeaderMap
         Ok(sig) => sig,
         Err(e) => return refusal(StatusCode::UNAUTHORIZED, e),
     };
+    // The signed host must be this node: a request signed for another node is not replayed here.
+    if header("host").is_some_and(|h| !h.trim_end_matches('.').eq_ignore_ascii_case(data.domain())) {
+        return refusal(StatusCode::UNAUTHORIZED, "the request was signed for another host");
+    }
     let Some(signer) = sig.actor() else { return refusal(StatusCode::UNAUTHORIZED, "the key id is not a URL") };
     let host = host_of(&signer).unwrap_or_default();
     match peers::refused(&data.db, &data.settings, &host).await {

@@ -162,9 +162,9 @@ async fn check_delivered(
     Ok(())
 }
 
-/// A need travels beyond the organisation only with its household's consent, and neither its item nor its public
-/// summary may carry what identifies a person: a phone number, an e-mail address, an id number, or the name of any
-/// household the organisation registered (the PII gate, which says what it found).
+/// A need travels beyond the organisation only with its household's consent. Its public summary never carries what
+/// identifies a person (a phone number, an e-mail address, an id number, or the name of any household the
+/// organisation registered: the PII gate, which says what it found), and neither does its item once it is shared.
 async fn check_sharing(
     db: &impl ConnectionTrait,
     errors: &mut FieldErrors,
@@ -174,15 +174,15 @@ async fn check_sharing(
     item: &str,
     public_summary: &str,
 ) -> AppResult<()> {
-    if visibility == Visibility::Private {
-        return Ok(());
-    }
-    if case.is_some_and(|c| !c.consent_share) {
+    let shared = visibility != Visibility::Private;
+    if shared && case.is_some_and(|c| !c.consent_share) {
         errors.add("visibility", "err-no-consent");
     }
     let mut gates = network::publish::Gates::default();
     let gate = gates.of(db, org_id).await?;
-    for (field, text) in [("item", item), ("public_summary", public_summary)] {
+    let checked: &[(&str, &str)] =
+        if shared { &[("item", item), ("public_summary", public_summary)] } else { &[("public_summary", public_summary)] };
+    for &(field, text) in checked {
         if let Some(found) = gate.scan(text).first() {
             errors.add(
                 field,

@@ -47,8 +47,8 @@ pub async fn store(
         .one(uow.db())
         .await?;
     let mut active = match existing {
-        Some(row) if row.deleted_at.is_some() || row.updated_at >= updated => return Ok(Applied::Stale),
         Some(row) if row.remote_actor_id != actor.id => return Ok(Applied::Stale),
+        Some(row) if row.deleted_at.is_some() || row.updated_at >= updated => return Ok(Applied::Stale),
         Some(row) => row.into(),
         None => remote_object::ActiveModel {
             ap_id: Set(listing.id.to_string()),
