@@ -111,6 +111,7 @@ impl MigrationTrait for Migration {
                 .col(big_pk_auto("id"))
                 .col(string_len("ap_id", 512))
                 .col(big_integer("remote_actor_id"))
+                .col(big_integer_null("addressed_org_id"))
                 .col(string_len("kind", 16))
                 .col(string_len("sector", 32))
                 .col(string_len("item", 300))

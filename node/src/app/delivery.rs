@@ -40,7 +40,16 @@ pub fn spawn(fed: FederationConfig<Network>) {
     tokio::spawn(async move {
         let running: Arc<Mutex<HashSet<String>>> = Arc::default();
         let mut events = net_of(&fed).events.subscribe();
+        let mut pruned_at = std::time::Instant::now() - PRUNE_EVERY;
         loop {
+            if pruned_at.elapsed() >= PRUNE_EVERY {
+                pruned_at = std::time::Instant::now();
+                match prune(net_of(&fed)).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(rows = n, "pruned old federation records"),
+                    Err(e) => tracing::warn!("cannot prune old federation records: {e}"),
+                }
+            }
             if let Err(e) = start_due_hosts(&fed, &running).await {
                 tracing::warn!("delivery: cannot read the queue: {e}");
             }
@@ -55,6 +64,44 @@ pub fn spawn(fed: FederationConfig<Network>) {
             }
         }
     });
+}
+
+/// How often old records are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+/// How long finished deliveries, delivered outbox rows and remembered activity ids are kept.
+const KEEP_DAYS: i64 = 30;
+
+/// Removes what nobody needs any more, so that nothing grows without a bound: activity ids seen more than 30 days
+/// ago (a peer retries for days, not months), finished deliveries, and outbox rows with no delivery left.
+async fn prune(net: &Network) -> AppResult<u64> {
+    use sea_orm::QueryTrait;
+    let cutoff = Utc::now() - chrono::Duration::days(KEEP_DAYS);
+    let seen = crate::infra::entities::inbox_seen::Entity::delete_many()
+        .filter(crate::infra::entities::inbox_seen::Column::ReceivedAt.lt(cutoff))
+        .exec(&net.db)
+        .await?
+        .rows_affected;
+    let done = delivery::Entity::delete_many()
+        .filter(delivery::Column::State.ne(DeliveryState::Pending))
+        .filter(delivery::Column::DoneAt.lt(cutoff))
+        .exec(&net.db)
+        .await?
+        .rows_affected;
+    let outbox = outbox::Entity::delete_many()
+        .filter(outbox::Column::CreatedAt.lt(cutoff))
+        .filter(
+            outbox::Column::Id.not_in_subquery(
+                delivery::Entity::find()
+                    .select_only()
+                    .column(delivery::Column::OutboxId)
+                    .filter(delivery::Column::OutboxId.is_not_null())
+                    .into_query(),
+            ),
+        )
+        .exec(&net.db)
+        .await?
+        .rows_affected;
+    Ok(seen + done + outbox)
 }
 
 /// How long until the earliest backed-off host is due again.
@@ -111,7 +158,7 @@ async fn start_due_hosts(
 
 /// What one attempt came to.
 enum Outcome {
-    Delivered,
+    Delivered(u16),
     Rejected(u16),
     Failed(String),
 }
@@ -140,10 +187,10 @@ async fn serve_host(fed: &FederationConfig<Network>, host: &str) -> AppResult<()
             let mut active: delivery::ActiveModel = d.into();
             active.attempts = Set(attempts);
             match outcome {
-                Outcome::Delivered => {
+                Outcome::Delivered(status) => {
                     active.state = Set(DeliveryState::Delivered);
                     active.done_at = Set(Some(Utc::now()));
-                    active.last_status = Set(LAST_STATUS_OK);
+                    active.last_status = Set(Some(i32::from(status)));
                     active.update(&net.db).await?;
                     peers::answered(&net.db, host, false).await?;
                 }
@@ -168,8 +215,6 @@ async fn serve_host(fed: &FederationConfig<Network>, host: &str) -> AppResult<()
         }
     }
 }
-
-const LAST_STATUS_OK: Option<i32> = Some(202);
 
 /// One signed POST of an activity to an inbox.
 async fn attempt(fed: &FederationConfig<Network>, d: &delivery::Model, o: &outbox::Model) -> Outcome {
@@ -208,9 +253,9 @@ async fn try_attempt(
     let sent = LAST_STATUS.scope(status.clone(), task.sign_and_send(&data)).await;
     let status = status.lock().ok().and_then(|s| *s);
     Ok(match (sent, status) {
-        (Ok(()), Some(s)) if (200..300).contains(&s) => Outcome::Delivered,
+        (Ok(()), Some(s)) if (200..300).contains(&s) => Outcome::Delivered(s),
         (Ok(()), Some(s)) => Outcome::Rejected(s),
-        (Ok(()), None) => Outcome::Delivered,
+        (Ok(()), None) => Outcome::Delivered(0),
         (Err(e), _) => Outcome::Failed(e.to_string()),
     })
 }

@@ -91,7 +91,9 @@ struct WebfingerQuery {
 async fn webfinger(State(state): State<AppState>, Query(q): Query<WebfingerQuery>) -> AppResult<Response> {
     let urls = &state.network.urls;
     let resource = q.resource.trim();
-    let acct = resource.strip_prefix("acct:").unwrap_or(resource);
+    // The resource may also be an actor's URL.
+    let by_url = url::Url::parse(resource).ok().and_then(|u| urls.local_slug(&u)).map(|slug| format!("{slug}@{}", urls.domain()));
+    let acct = by_url.as_deref().unwrap_or_else(|| resource.strip_prefix("acct:").unwrap_or(resource));
     let (name, host) = acct.rsplit_once('@').ok_or(AppError::BadRequest("err-bad-resource"))?;
     if !host.eq_ignore_ascii_case(&urls.domain()) {
         return Err(AppError::NotFound);
@@ -217,18 +219,32 @@ async fn public_need_object(state: &AppState, org: &organisation::Model, n: &nee
         .transpose()
 }
 
-/// A public listing, signed (followers-only and private listings are not served).
+/// A public listing (need or offer), signed; followers-only and private listings are not served.
 async fn object(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
-    let n = need::Entity::find()
+    use crate::domain::network::publish;
+    if let Some(n) = need::Entity::find()
         .filter(need::Column::ApId.eq(id.as_str()))
         .filter(need::Column::FederatedAt.is_not_null())
         .filter(need::Column::Visibility.eq(Visibility::Public))
         .one(&state.db)
         .await?
+    {
+        let org = organisation::Entity::find_by_id(n.org_id).one(&state.db).await?.ok_or(AppError::NotFound)?;
+        let object = public_need_object(&state, &org, &n).await?.ok_or(AppError::NotFound)?;
+        return Ok(activity_json(object));
+    }
+    let o = offer::Entity::find()
+        .filter(offer::Column::ApId.eq(id.as_str()))
+        .filter(offer::Column::FederatedAt.is_not_null())
+        .filter(offer::Column::Visibility.eq(Visibility::Public))
+        .one(&state.db)
+        .await?
         .ok_or(AppError::NotFound)?;
-    let org = organisation::Entity::find_by_id(n.org_id).one(&state.db).await?.ok_or(AppError::NotFound)?;
-    let object = public_need_object(&state, &org, &n).await?.ok_or(AppError::NotFound)?;
-    Ok(activity_json(object))
+    let org = organisation::Entity::find_by_id(o.org_id).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    let net = state.network.clone();
+    let object = publish::offer_listing(&state.db, &net, &o, &org).await?.ok_or(AppError::NotFound)?;
+    let keys = keys::ensure(&state.db, &net.keys, org.id).await?;
+    Ok(activity_json(publish::signed_object(object, &net.urls.org(&org.slug), &keys)?))
 }
 
 /// Why the inbox refused a request: the status and a reason for the log and the sender.

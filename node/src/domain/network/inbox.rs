@@ -178,6 +178,28 @@ impl WireActivity {
         Ok(true)
     }
 
+    /// The local organisation the activity (or its object) is addressed to by name in `to`, `cc` or `audience`.
+    async fn addressed_org(&self, uow: &mut UnitOfWork, net: &Network) -> Result<Option<i64>, InboxError> {
+        let mut named = Vec::new();
+        for source in [Some(&self.rest), self.object().and_then(Value::as_object)].into_iter().flatten() {
+            for key in ["to", "cc", "audience"] {
+                match source.get(key) {
+                    Some(Value::String(s)) => named.push(s.clone()),
+                    Some(Value::Array(a)) => named.extend(a.iter().filter_map(Value::as_str).map(str::to_owned)),
+                    _ => {}
+                }
+            }
+        }
+        for name in named {
+            if let Some(slug) = Url::parse(&name).ok().and_then(|u| net.urls.local_slug(&u))
+                && let Some(org) = actors::local_org(uow.db(), &slug).await?
+            {
+                return Ok(Some(org.id));
+            }
+        }
+        Ok(None)
+    }
+
     async fn apply(
         &self,
         uow: &mut UnitOfWork,
@@ -206,12 +228,15 @@ impl WireActivity {
                 }
             }
             ("Create" | "Update", Some("Proposal")) => {
-                if !follows::followed_by_us(uow.db(), actor.id).await? {
+                // Listings come from the actors this node's organisations follow, or are sent to one of them directly
+                // (a FEP-0837 request or offer addressed to the organisation).
+                let addressed = self.addressed_org(uow, net).await?;
+                if addressed.is_none() && !follows::followed_by_us(uow.db(), actor.id).await? {
                     return Err(InboxError::Forbidden("no organisation of this node follows the actor"));
                 }
                 let object = self.object().ok_or(InboxError::Invalid("no object"))?;
                 let listing = vocab::read_proposal(object).map_err(|_| InboxError::Invalid("not a valid proposal"))?;
-                let applied = received::store(uow, actor, &listing, object, proof_verified).await?;
+                let applied = received::store(uow, actor, &listing, object, proof_verified, addressed).await?;
                 tracing::debug!(object = %listing.id, ?applied, "listing received");
             }
             ("Update", Some(_)) if object_id.as_ref() == Url::parse(&actor.ap_id).ok().as_ref() => {

@@ -71,6 +71,17 @@ pub async fn set_policy(uow: &mut UnitOfWork, host: &str, policy: PeerPolicy) ->
     let mut active: peer::ActiveModel = row.into();
     active.policy = Set(policy);
     let row = active.update(uow.db()).await?;
+    if policy == PeerPolicy::Blocked {
+        // Never delivered to: what waited for the host is dropped as rejected.
+        delivery::Entity::update_many()
+            .col_expr(delivery::Column::State, sea_orm::sea_query::Expr::value(DeliveryState::Rejected))
+            .col_expr(delivery::Column::LastError, sea_orm::sea_query::Expr::value("host blocked by the operator"))
+            .col_expr(delivery::Column::DoneAt, sea_orm::sea_query::Expr::value(Utc::now()))
+            .filter(delivery::Column::Host.eq(&host))
+            .filter(delivery::Column::State.eq(DeliveryState::Pending))
+            .exec(uow.db())
+            .await?;
+    }
     crate::domain::audit::record_raw(
         uow,
         None,

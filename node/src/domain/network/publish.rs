@@ -385,7 +385,8 @@ async fn sync_need(uow: &mut UnitOfWork, net: &Network, gates: &mut Gates, id: i
             let inboxes = follower_inboxes(uow.db(), net, org.id).await?;
             let kind = if was_shared { "Update" } else { "Create" };
             share(uow, net, gates, &org, kind, object, n.visibility, inboxes).await?;
-            Some(n.federated_at.unwrap_or_else(Utc::now))
+            // `published` is read from here: first shared when it was last changed.
+            Some(n.federated_at.unwrap_or(n.updated_at))
         }
         None if was_shared => {
             delete_object(uow, net, &org, n.ap_id.as_deref().unwrap_or_default()).await?;
@@ -466,7 +467,7 @@ async fn sync_offer(uow: &mut UnitOfWork, net: &Network, gates: &mut Gates, id: 
             let inboxes = follower_inboxes(uow.db(), net, org.id).await?;
             let kind = if was_shared { "Update" } else { "Create" };
             share(uow, net, gates, &org, kind, object, o.visibility, inboxes).await?;
-            Some(o.federated_at.unwrap_or_else(Utc::now))
+            Some(o.federated_at.unwrap_or(o.created_at))
         }
         None if was_shared => {
             delete_object(uow, net, &org, o.ap_id.as_deref().unwrap_or_default()).await?;
@@ -552,6 +553,12 @@ pub async fn resign_all(uow: &mut UnitOfWork, net: &Network, org: &organisation:
         .into_iter()
         .map(|o| o.id)
         .collect();
+    // Newer than what followers hold, so that they replace it with the copy proved by the new key.
+    need::Entity::update_many()
+        .col_expr(need::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(need::Column::Id.is_in(needs.clone()))
+        .exec(uow.db())
+        .await?;
     for id in &needs {
         sync_need(uow, net, &mut gates, *id).await?;
     }

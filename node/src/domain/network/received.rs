@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sanad_federation::vocab::{Purpose, ReceivedListing};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, QueryTrait,
 };
 use serde::Serialize;
@@ -39,6 +39,7 @@ pub async fn store(
     listing: &ReceivedListing,
     payload: &serde_json::Value,
     proof_verified: bool,
+    addressed_org_id: Option<i64>,
 ) -> AppResult<Applied> {
     let now = Utc::now();
     let updated = listing.updated.unwrap_or(now);
@@ -53,6 +54,7 @@ pub async fn store(
         None => remote_object::ActiveModel {
             ap_id: Set(listing.id.to_string()),
             remote_actor_id: Set(actor.id),
+            addressed_org_id: Set(addressed_org_id),
             received_at: Set(now),
             published_at: Set(listing.published.unwrap_or(now)),
             ..Default::default()
@@ -183,7 +185,8 @@ pub struct NetworkItem {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The needs (`need`) or offers (`offer`) the organisation receives: live listings of the actors it follows.
+/// The needs (`need`) or offers (`offer`) the organisation receives: live listings of the actors it follows, and
+/// those sent to it directly.
 pub async fn list(
     db: &impl ConnectionTrait,
     scope: &OrgScope,
@@ -196,15 +199,19 @@ pub async fn list(
         .filter(remote_object::Column::Kind.eq(kind))
         .filter(remote_object::Column::DeletedAt.is_null())
         .filter(
-            remote_object::Column::RemoteActorId.in_subquery(
-                follow::Entity::find()
-                    .select_only()
-                    .column(follow::Column::RemoteActorId)
-                    .filter(follow::Column::OrgId.eq(scope.org_id()))
-                    .filter(follow::Column::Direction.eq(FollowDirection::Following))
-                    .filter(follow::Column::State.eq(FollowState::Accepted))
-                    .into_query(),
-            ),
+            Condition::any()
+                .add(
+                    remote_object::Column::RemoteActorId.in_subquery(
+                        follow::Entity::find()
+                            .select_only()
+                            .column(follow::Column::RemoteActorId)
+                            .filter(follow::Column::OrgId.eq(scope.org_id()))
+                            .filter(follow::Column::Direction.eq(FollowDirection::Following))
+                            .filter(follow::Column::State.eq(FollowState::Accepted))
+                            .into_query(),
+                    ),
+                )
+                .add(remote_object::Column::AddressedOrgId.eq(scope.org_id())),
         );
     if let Some(s) = &filter.sector {
         q = q.filter(remote_object::Column::Sector.eq(s.as_str()));

@@ -9,6 +9,7 @@ pub struct Model {
     pub id: i64,
     pub ap_id: String,
     pub remote_actor_id: i64,
+    pub addressed_org_id: Option<i64>,
     pub kind: String,
     pub sector: String,
     pub item: String,
