@@ -1,5 +1,6 @@
-//! Sanad's federation protocol, with no database: keys, and (as the protocol grows) wire types, object proofs, the
-//! anonymising projection and the delivery engine behind a store trait.
+//! Sanad's federation protocol, with no database and no network: keys, the wire vocabulary and actor documents,
+//! object proofs, the date and digest checks in front of HTTP-signature verification, the anonymising projection
+//! and the PII gate. The node persists, sends and receives what this crate defines.
 //!
 //! **Architecture invariant:** this crate never touches a database; the node persists what it produces.
 

@@ -103,8 +103,8 @@ needs-add-for-case = Add a need
 
 settings-title = Organisation settings
 saved = Saved.
-settings-node-key = Node signing key
-settings-node-key-help = Other nodes use this public key to check that shared needs really come from this node.
+settings-node-key = Signing key
+settings-node-key-help = Other organisations use this public key to check that the needs and offers shared in this organisation's name really come from it.
 
 members-title = Members
 members-add = Add a member

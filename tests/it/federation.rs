@@ -248,3 +248,156 @@ async fn summaries_that_identify_someone_are_refused_with_what_was_found() {
         .await;
     assert_eq!(s, 201);
 }
+
+/// A deterministic generator (splitmix64), so that a failure can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[(self.next() % from.len() as u64) as usize]
+    }
+
+    fn digits(&mut self, n: usize) -> String {
+        (0..n).map(|_| char::from(b'0' + (self.next() % 10) as u8)).collect()
+    }
+}
+
+const GIVEN: &[&str] = &["مريم", "أحمد", "خالد", "فاطمة", "يوسف", "سلمى", "Omar", "Layla", "Hassan", "Nour", "Rami", "Huda"];
+const FAMILY: &[&str] = &["حداد", "الريان", "أبو شعبان", "النجار", "Khalil", "Saleh", "Darwish", "Odeh", "Mansour", "Barghouti"];
+const PHRASES: &[&str] = &["بطانيات شتوية", "طرود غذائية", "حليب أطفال", "خيمة عائلية", "winter blankets", "hygiene kits",
+    "insulin for a diabetic elder", "school bags", "مستلزمات نظافة", "fuel for heating", "3 سلال", "needed before 2026-12-20"];
+
+/// How a personal value is slipped into a summary, as a careless caseworker might.
+fn leak(rng: &mut Rng, name: &str, phone: &str, id: &str) -> String {
+    let spaced = |s: &str| s.chars().collect::<Vec<_>>().chunks(3).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join(" ");
+    let arabic = |s: &str| s.chars().map(|c| c.to_digit(10).map_or(c, |d| char::from_u32(0x0660 + d).unwrap_or(c))).collect::<String>();
+    match rng.next() % 6 {
+        0 => format!("للتواصل {}", arabic(phone)),
+        1 => format!("call +970 {}", spaced(&phone[1..])),
+        2 => format!("id {}", spaced(id)),
+        3 => format!("for {name}"),
+        4 => format!("{} family", name.split(' ').rev().collect::<Vec<_>>().join(", ")),
+        _ => format!("contact {}", phone.replace("059", "059-")),
+    }
+}
+
+#[tokio::test]
+async fn no_personal_value_of_thousands_of_generated_households_leaves_the_node() {
+    use sanad_node::domain::{cases::{self, CaseFields}, error::{AppError, Input}, needs::{self, NeedFields}};
+    use sanad_node::infra::entities::outbox;
+    use sanad_node::vocab::{Sector, Urgency, Visibility};
+    use sea_orm::EntityTrait;
+
+    let a = node("amal").await;
+    let user = sanad_node::domain::accounts::find_user(&a.app.state.db, "admin@amal.org").await.unwrap().unwrap();
+    let scope = sanad_node::domain::tenancy::OrgScope::for_user(&a.app.state.db, &user, "amal").await.unwrap();
+    let mut rng = Rng(0x5a4a_d000_2026_1123);
+    let households: Vec<CaseFields> = (0..1000)
+        .map(|_| CaseFields {
+            head_name: format!("{} {} {}", rng.pick(GIVEN), rng.pick(GIVEN), rng.pick(FAMILY)),
+            national_id: format!("4{}", rng.digits(8)),
+            phone: format!("059{}", rng.digits(7)),
+            address: format!("شارع {} {}", rng.pick(FAMILY), rng.digits(2)),
+            region_code: rng.pick(&["PS-GZA", "PS-KYS", "PS-RFH", "PS-DEB", "PS-NGZ"]).to_owned(),
+            household_size: Some((rng.next() % 11 + 1) as i64),
+            consent_share: true,
+            ..Default::default()
+        })
+        .collect();
+    let made = a
+        .app
+        .state
+        .write(async |uow| {
+            let mut made = Vec::new();
+            for h in &households {
+                made.push(cases::create(uow, &scope, Input::new(h.clone())).await?);
+            }
+            Ok(made)
+        })
+        .await
+        .unwrap();
+    let (mut refused, mut shared) = (0, 0);
+    a.app
+        .state
+        .write(async |uow| {
+            for (h, case) in households.iter().zip(&made) {
+                let careless = rng.next() % 3 == 0;
+                let summary = if careless {
+                    leak(&mut rng, &h.head_name, &h.phone, &h.national_id)
+                } else {
+                    format!("{} · {}", rng.pick(PHRASES), rng.pick(PHRASES))
+                };
+                let fields = NeedFields {
+                    case_id: Some(case.id),
+                    sector: Some(Sector::Shelter),
+                    item: rng.pick(PHRASES).to_owned(),
+                    quantity: Some((rng.next() % 40 + 1) as i64),
+                    unit: "piece".into(),
+                    urgency: Some(Urgency::High),
+                    public_summary: summary,
+                    visibility: if rng.next() % 2 == 0 { Visibility::Network } else { Visibility::Public },
+                    ..Default::default()
+                };
+                match needs::create(uow, &scope, Input::new(fields)).await {
+                    Ok(_) => shared += 1,
+                    Err(AppError::Validation(_)) if careless => refused += 1,
+                    Err(e) => panic!("a clean summary was refused: {e:?}"),
+                }
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert!(refused > 250 && shared > 500, "refused {refused}, shared {shared}");
+    let payloads: Vec<String> =
+        outbox::Entity::find().all(&a.app.state.db).await.unwrap().into_iter().map(|o| o.payload).collect();
+    assert_eq!(payloads.len(), shared, "one Create per shared need");
+    let everything = payloads.join("\n");
+    for h in &households {
+        for personal in [&h.head_name, &h.phone, &h.national_id, &h.address] {
+            assert!(!everything.contains(personal.as_str()), "{personal} left the node");
+        }
+    }
+    // Nothing of a case either: no case id, no database id of the need.
+    for payload in &payloads {
+        let v: Value = serde_json::from_str(payload).unwrap();
+        let object = v["object"].as_object().unwrap();
+        for key in object.keys() {
+            assert!(!["caseId", "case_id", "householdSize", "address", "phone", "nationalId", "notes"].contains(&key.as_str()), "{key}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_household_renamed_so_that_a_shared_summary_names_it_withdraws_that_need() {
+    let (a, b) = (node("amal").await, node("basma").await);
+    b.follow(&a).await;
+    let (_, case) = a
+        .api("POST", "/cases", Some(json!({"head_name": "أسرة أخرى", "region_code": "PS-GZA",
+            "household_size": 2, "consent_share": true})))
+        .await;
+    let (s, need) = a
+        .api("POST", "/needs", Some(json!({"sector": "food", "item": "طرود", "quantity": 3, "unit": "parcel",
+            "urgency": "high", "region_code": "PS-GZA", "public_summary": "طرود لعائلة سلمى عودة في الحي",
+            "visibility": "network"})))
+        .await;
+    assert_eq!(s, 201, "{need}");
+    b.app.until("the need arrives", async || b.network("needs").await.len() == 1).await;
+    // The household is registered under the name the summary happens to carry.
+    let (s, renamed) = a
+        .api("PUT", &format!("/cases/{}", case["id"]), Some(json!({"head_name": "سلمى عودة", "region_code": "PS-GZA",
+            "household_size": 2, "consent_share": true})))
+        .await;
+    assert_eq!(s, 200, "{renamed}");
+    b.app.until("the need is withdrawn", async || b.network("needs").await.is_empty()).await;
+    let (_, now) = a.api("GET", &format!("/needs/{}", need["id"]), None).await;
+    assert_eq!(now["visibility"], "private", "{now}");
+}

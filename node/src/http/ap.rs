@@ -210,13 +210,10 @@ async fn outbox(State(state): State<AppState>, Path(slug): Path<String>) -> AppR
 
 async fn public_need_object(state: &AppState, org: &organisation::Model, n: &need::Model) -> AppResult<Option<Value>> {
     use crate::domain::network::publish;
-    let net = state.network.clone();
-    let keys = keys::ensure(&state.db, &net.keys, org.id).await?;
+    let net = &state.network;
     let mut gates = publish::Gates::default();
-    let object = publish::need_listing(&state.db, &net, &mut gates, n, org).await?;
-    object
-        .map(|o| publish::signed_object(o, &state.network.urls.org(&org.slug), &keys))
-        .transpose()
+    let listing = publish::need_listing(&state.db, net, &mut gates, n, org).await?;
+    publish::servable(&state.db, net, org, listing).await
 }
 
 /// A public listing (need or offer), signed; followers-only and private listings are not served.
@@ -241,10 +238,10 @@ async fn object(State(state): State<AppState>, Path(id): Path<String>) -> AppRes
         .await?
         .ok_or(AppError::NotFound)?;
     let org = organisation::Entity::find_by_id(o.org_id).one(&state.db).await?.ok_or(AppError::NotFound)?;
-    let net = state.network.clone();
-    let object = publish::offer_listing(&state.db, &net, &o, &org).await?.ok_or(AppError::NotFound)?;
-    let keys = keys::ensure(&state.db, &net.keys, org.id).await?;
-    Ok(activity_json(publish::signed_object(object, &net.urls.org(&org.slug), &keys)?))
+    let net = &state.network;
+    let listing = publish::offer_listing(&state.db, net, &o, &org).await?;
+    let object = publish::servable(&state.db, net, &org, listing).await?.ok_or(AppError::NotFound)?;
+    Ok(activity_json(object))
 }
 
 /// Why the inbox refused a request: the status and a reason for the log and the sender.

@@ -21,7 +21,6 @@ struct RouteLabels {
     route: String,
 }
 
-/// The node's Prometheus metrics.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PeerLabels {
     host: String,
@@ -46,6 +45,7 @@ pub struct PeerFigures {
     pub dead: bool,
 }
 
+/// The node's Prometheus metrics.
 #[derive(Debug)]
 pub struct Metrics {
     peers: [Family<PeerLabels, Gauge<i64, AtomicI64>>; 6],

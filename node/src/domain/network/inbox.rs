@@ -135,6 +135,21 @@ impl Activity for WireActivity {
             .await?
             .ok_or(InboxError::Invalid("unknown actor"))?;
         let proof_verified = self.check_proof(&actor)?;
+        // What can be read is read before the write lock is taken (SQLite has one writer at a time).
+        if inbox_seen::Entity::find_by_id(self.id.to_string()).one(&net.db).await.map_err(AppError::from)?.is_some() {
+            tracing::debug!(activity = %self.id, "activity already applied");
+            return Ok(());
+        }
+        let mut addressed = None;
+        if matches!(self.kind(), "Create" | "Update") && self.object_type() == Some("Proposal") {
+            // Listings come from the actors this node's organisations follow, or are sent to one of them directly
+            // (a FEP-0837 request or offer addressed to the organisation).
+            addressed = self.addressed_org(&net.db, net).await?;
+            if addressed.is_none() && !follows::followed_by_us(&net.db, actor.id).await? {
+                return Err(InboxError::Forbidden("no organisation of this node follows the actor"));
+            }
+        }
+        let hearing = peers::needs_hearing(&net.db, &actor.host).await?;
         let mut uow = UnitOfWork::begin(&net.db, &net.events).await.map_err(AppError::from)?;
         let fresh = inbox_seen::Entity::insert(inbox_seen::ActiveModel {
             activity_id: Set(self.id.to_string()),
@@ -148,10 +163,10 @@ impl Activity for WireActivity {
             tracing::debug!(activity = %self.id, "activity already applied");
             return Ok(());
         }
-        if peers::heard_from(uow.db(), &actor.host).await? {
+        if hearing && peers::heard_from(uow.db(), &actor.host).await? {
             uow.emit(Event::PeerHeard);
         }
-        self.apply(&mut uow, net, &actor, proof_verified).await?;
+        self.apply(&mut uow, net, &actor, proof_verified, addressed).await?;
         uow.emit(Event::Inbox);
         uow.commit().await.map_err(AppError::from)?;
         Ok(())
@@ -179,7 +194,7 @@ impl WireActivity {
     }
 
     /// The local organisation the activity (or its object) is addressed to by name in `to`, `cc` or `audience`.
-    async fn addressed_org(&self, uow: &mut UnitOfWork, net: &Network) -> Result<Option<i64>, InboxError> {
+    async fn addressed_org(&self, db: &impl sea_orm::ConnectionTrait, net: &Network) -> Result<Option<i64>, InboxError> {
         let mut named = Vec::new();
         for source in [Some(&self.rest), self.object().and_then(Value::as_object)].into_iter().flatten() {
             for key in ["to", "cc", "audience"] {
@@ -192,7 +207,7 @@ impl WireActivity {
         }
         for name in named {
             if let Some(slug) = Url::parse(&name).ok().and_then(|u| net.urls.local_slug(&u))
-                && let Some(org) = actors::local_org(uow.db(), &slug).await?
+                && let Some(org) = actors::local_org(db, &slug).await?
             {
                 return Ok(Some(org.id));
             }
@@ -206,6 +221,7 @@ impl WireActivity {
         net: &Network,
         actor: &crate::infra::entities::remote_actor::Model,
         proof_verified: bool,
+        addressed: Option<i64>,
     ) -> Result<(), InboxError> {
         let object_id = self.object_id();
         match (self.kind(), self.object_type()) {
@@ -228,12 +244,7 @@ impl WireActivity {
                 }
             }
             ("Create" | "Update", Some("Proposal")) => {
-                // Listings come from the actors this node's organisations follow, or are sent to one of them directly
-                // (a FEP-0837 request or offer addressed to the organisation).
-                let addressed = self.addressed_org(uow, net).await?;
-                if addressed.is_none() && !follows::followed_by_us(uow.db(), actor.id).await? {
-                    return Err(InboxError::Forbidden("no organisation of this node follows the actor"));
-                }
+                // Who may send listings was checked before the unit began (`receive`).
                 let object = self.object().ok_or(InboxError::Invalid("no object"))?;
                 let listing = vocab::read_proposal(object).map_err(|_| InboxError::Invalid("not a valid proposal"))?;
                 let applied = received::store(uow, actor, &listing, object, proof_verified, addressed).await?;

@@ -94,15 +94,8 @@ pub async fn ensure(
     maker: &KeyMaker,
     org_id: i64,
 ) -> AppResult<OrgKeys> {
-    if let Some(keys) = load(db, org_id).await? {
-        return Ok(keys);
-    }
-    let rsa = maker.rsa().await?;
     // Two callers may race to make the first keys: the unique index keeps one, and both read it back.
-    if let Err(e) = insert(db, org_id, rsa).await {
-        tracing::debug!(org_id, "keys made concurrently: {e}");
-    }
-    load(db, org_id).await?.ok_or_else(|| AppError::internal("organisation keys could not be stored"))
+    ensure_in(db, maker, org_id).await
 }
 
 async fn insert(db: &impl ConnectionTrait, org_id: i64, rsa: Keypair) -> AppResult<()> {
@@ -117,6 +110,18 @@ async fn insert(db: &impl ConnectionTrait, org_id: i64, rsa: Keypair) -> AppResu
     };
     org_key::Entity::insert(row).exec_without_returning(db).await?;
     Ok(())
+}
+
+/// The organisation's keys on any connection (made from the key maker and stored when missing).
+pub async fn ensure_in(db: &impl ConnectionTrait, maker: &KeyMaker, org_id: i64) -> AppResult<OrgKeys> {
+    if let Some(keys) = load(db, org_id).await? {
+        return Ok(keys);
+    }
+    let rsa = maker.rsa().await?;
+    if let Err(e) = insert(db, org_id, rsa).await {
+        tracing::debug!(org_id, "keys made concurrently: {e}");
+    }
+    load(db, org_id).await?.ok_or_else(|| AppError::internal("organisation keys could not be stored"))
 }
 
 /// Makes keys for every local organisation that has none (at start).

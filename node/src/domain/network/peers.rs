@@ -94,6 +94,18 @@ pub async fn set_policy(uow: &mut UnitOfWork, host: &str, policy: PeerPolicy) ->
     Ok(row)
 }
 
+/// Whether hearing from a host changes its row: unknown, dead, backed off, or not heard from for a minute.
+pub async fn needs_hearing(db: &impl ConnectionTrait, host: &str) -> AppResult<bool> {
+    Ok(match find(db, host).await? {
+        None => true,
+        Some(p) => {
+            p.state == PeerState::Dead
+                || p.next_attempt_at.is_some()
+                || p.last_heard_at.is_none_or(|t| Utc::now() - t > Duration::seconds(60))
+        }
+    })
+}
+
 /// A peer was heard from (it sent us something): a dead peer comes back and its parked queue resumes now.
 pub async fn heard_from(db: &impl ConnectionTrait, host: &str) -> AppResult<bool> {
     let row = ensure(db, host).await?;

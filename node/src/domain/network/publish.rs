@@ -117,9 +117,31 @@ pub fn household(c: &case::Model) -> pii::Household {
     pii::Household { name: c.head_name.clone(), phone: c.phone.clone(), national_id: c.national_id.clone() }
 }
 
-/// The gate over a whole outgoing payload (every string and number in it).
+/// Properties Sanad writes itself (addresses, types, times, the proof): random ids and signatures would otherwise
+/// read as digit runs that may end like someone's phone number.
+const STRUCTURAL: &[&str] = &[
+    "@context", "id", "type", "actor", "attributedTo", "to", "cc", "followers", "published", "updated", "proof",
+    "mediaType", "action",
+];
+
+/// The gate over a whole outgoing payload: every string and number in it, except the structural properties.
 pub fn gate_payload(gate: &Gate, payload: &Value) -> Vec<pii::Finding> {
-    gate.scan_json(payload)
+    fn walk(gate: &Gate, v: &Value, out: &mut Vec<pii::Finding>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    if !STRUCTURAL.contains(&k.as_str()) {
+                        walk(gate, x, out);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(gate, x, out)),
+            leaf => out.extend(gate.scan_json(leaf)),
+        }
+    }
+    let mut out = Vec::new();
+    walk(gate, payload, &mut out);
+    out
 }
 
 /// Re-checks a household's shared needs after its name, phone or id changed: a need whose summary now carries one
@@ -273,6 +295,21 @@ pub fn signed_object(listing_object: Value, actor: &Url, keys: &keys::OrgKeys) -
         .map_err(|e| AppError::internal(format!("signing a proposal: {e}")))
 }
 
+/// A listing as served at its id or in the outbox: signed, and only when the PII gate finds nothing in it (the
+/// same last check as for what is pushed to followers).
+pub async fn servable(
+    db: &impl ConnectionTrait,
+    net: &Network,
+    org: &organisation::Model,
+    listing: Option<Value>,
+) -> AppResult<Option<Value>> {
+    let Some(listing) = listing else { return Ok(None) };
+    let keys = keys::ensure_in(db, &net.keys, org.id).await?;
+    let object = signed_object(listing, &net.urls.org(&org.slug), &keys)?;
+    let mut gates = Gates::default();
+    Ok(gate_payload(gates.of(db, org.id).await?, &object).is_empty().then_some(object))
+}
+
 /// The region of a listing and its ancestors (finest first), each with the count of the organisation's open shared
 /// needs inside it.
 async fn region_chain(
@@ -280,6 +317,7 @@ async fn region_chain(
     org_id: i64,
     code: &str,
     count: bool,
+    k_floor: usize,
 ) -> AppResult<Vec<(String, usize)>> {
     let mut chain = Vec::new();
     let mut next = Some(code.to_owned());
@@ -288,7 +326,9 @@ async fn region_chain(
             break;
         }
         let row = region::Entity::find_by_id(code.clone()).one(db).await?;
-        let n = if count {
+        // A region holds at least what the regions inside it hold: once one level has k, the count is not needed.
+        let enough = chain.last().is_some_and(|(_, n): &(String, usize)| *n >= k_floor);
+        let n = if count && !enough {
             need::Entity::find()
                 .filter(need::Column::OrgId.eq(org_id))
                 .filter(need::Column::Visibility.ne(Visibility::Private))
@@ -361,7 +401,7 @@ pub async fn need_listing(
         quantity: n.quantity,
         quantity_met: n.quantity_met,
         available: 0,
-        regions: region_chain(db, org.id, &n.region_code, true).await?,
+        regions: region_chain(db, org.id, &n.region_code, true, net.settings.k_anonymity).await?,
         urgency: Some(n.urgency.as_str().to_owned()),
         needed_by: n.needed_by,
         status: n.status.as_str().to_owned(),
@@ -444,7 +484,7 @@ pub async fn offer_listing(
         quantity: o.quantity,
         quantity_met: 0,
         available: o.quantity,
-        regions: region_chain(db, org.id, &o.region_code, false).await?,
+        regions: region_chain(db, org.id, &o.region_code, false, 0).await?,
         urgency: None,
         needed_by: Some(o.available_until),
         status: o.status.as_str().to_owned(),
