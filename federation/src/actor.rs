@@ -122,8 +122,7 @@ pub fn read_actor(doc: &Value) -> Result<RemoteActor, ActorError> {
     let id = vocab::url_of(map.get("id")).ok_or(ActorError::Invalid("id"))?;
     let kind = map.get("type").and_then(Value::as_str).ok_or(ActorError::Invalid("type"))?;
     let inbox = vocab::url_of(map.get("inbox")).ok_or(ActorError::Invalid("inbox"))?;
-    let shared_inbox =
-        map.get("endpoints").and_then(|e| vocab::url_of(e.get("sharedInbox")));
+    let shared_inbox = map.get("endpoints").and_then(|e| vocab::url_of(e.get("sharedInbox")));
     let keys: Vec<&Value> = match map.get("publicKey") {
         Some(Value::Array(a)) => a.iter().collect(),
         Some(v @ Value::Object(_)) => vec![v],
@@ -135,7 +134,8 @@ pub fn read_actor(doc: &Value) -> Result<RemoteActor, ActorError> {
         .or_else(|| keys.first())
         .ok_or(ActorError::Invalid("publicKey"))?;
     let key_id = key.get("id").and_then(Value::as_str).ok_or(ActorError::Invalid("publicKey"))?;
-    let pem = key.get("publicKeyPem").and_then(Value::as_str).ok_or(ActorError::Invalid("publicKey"))?;
+    let pem =
+        key.get("publicKeyPem").and_then(Value::as_str).ok_or(ActorError::Invalid("publicKey"))?;
     let same_host = |u: &Url| u.host_str() == id.host_str() && u.port() == id.port();
     if !Url::parse(key_id).is_ok_and(|k| same_host(&k)) {
         return Err(ActorError::ForeignHost("key"));
@@ -154,7 +154,8 @@ pub fn read_actor(doc: &Value) -> Result<RemoteActor, ActorError> {
         let is_multikey = m.get("type").and_then(Value::as_str) == Some("Multikey");
         let owned = Url::parse(mid).is_ok_and(|u| same_host(&u))
             && m.get("controller").and_then(Value::as_str).is_none_or(|c| c == id.as_str());
-        (is_multikey && owned && value.starts_with("z6Mk")).then(|| (mid.to_owned(), value.to_owned()))
+        (is_multikey && owned && value.starts_with("z6Mk"))
+            .then(|| (mid.to_owned(), value.to_owned()))
     });
     let text = |k: &str| map.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
     let username = text("preferredUsername");

@@ -9,8 +9,8 @@ pub mod httpsig;
 pub mod keys;
 pub mod pii;
 pub mod projection;
-pub mod vocab;
 pub mod proof;
+pub mod vocab;
 
 /// Everything that can go wrong in the protocol layer.
 #[derive(Debug, thiserror::Error)]

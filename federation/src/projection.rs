@@ -65,7 +65,11 @@ pub const DEFAULT_K: usize = 5;
 /// Turns a need or offer into its shareable listing.
 pub fn project(source: &Source, publisher: &Publisher, k: usize) -> Option<Listing> {
     let id = publisher.objects_base.join(&source.object_uuid).ok()?;
-    let level = source.regions.iter().position(|(_, n)| *n >= k).unwrap_or(source.regions.len().saturating_sub(1));
+    let level = source
+        .regions
+        .iter()
+        .position(|(_, n)| *n >= k)
+        .unwrap_or(source.regions.len().saturating_sub(1));
     let mut chain = source.regions.iter().skip(level).map(|(code, _)| code.clone());
     let region_code = chain.next()?;
     let available = match source.purpose {

@@ -269,10 +269,8 @@ pub fn read_proposal(o: &Value) -> Result<ReceivedListing, VocabError> {
         Some("offer") => Purpose::Offer,
         _ => return Err(VocabError::Invalid("purpose")),
     };
-    let intent = map
-        .get("publishes")
-        .and_then(Value::as_object)
-        .ok_or(VocabError::Invalid("publishes"))?;
+    let intent =
+        map.get("publishes").and_then(Value::as_object).ok_or(VocabError::Invalid("publishes"))?;
     if !has_type(intent, "Intent") {
         return Err(VocabError::Invalid("publishes"));
     }
@@ -306,7 +304,11 @@ pub fn read_proposal(o: &Value) -> Result<ReceivedListing, VocabError> {
         unit: clip(&unit, 64),
         quantity,
         available,
-        quantity_met: map.get("quantityMet").and_then(number).unwrap_or(quantity - available).max(0),
+        quantity_met: map
+            .get("quantityMet")
+            .and_then(number)
+            .unwrap_or(quantity - available)
+            .max(0),
         region_code: text("regionCode").map(|s| clip(&s, 32)),
         urgency: text("urgency").map_or_else(|| "medium".to_owned(), |s| clip(&s, 16)),
         needed_by: text("neededBy").and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok()),

@@ -209,7 +209,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("organisation {} already exists; nothing changed", org.slug);
                 return Ok(());
             }
-            let fields = OrgFields { slug, name_ar, name_en, description, profile: Default::default() };
+            let fields =
+                OrgFields { slug, name_ar, name_en, description, profile: Default::default() };
             let org =
                 write(&conn, async |uow| accounts::create_org(uow, &OPERATOR, &fields, None).await)
                     .await
@@ -301,7 +302,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn federation(config: Config, command: FederationCommand, explain: impl Fn(AppError) -> anyhow::Error) -> anyhow::Result<()> {
+async fn federation(
+    config: Config,
+    command: FederationCommand,
+    explain: impl Fn(AppError) -> anyhow::Error,
+) -> anyhow::Result<()> {
     use crate::domain::network::peers;
     use crate::vocab::PeerPolicy;
     let conn = open(&config).await?;
@@ -313,7 +318,14 @@ async fn federation(config: Config, command: FederationCommand, explain: impl Fn
             }
             println!(
                 "{:<32} {:<8} {:<5} {:>8} {:>10} {:>8} {:>9}  {:<20}  last error",
-                "host", "policy", "state", "pending", "delivered", "failed", "rejected", "oldest pending"
+                "host",
+                "policy",
+                "state",
+                "pending",
+                "delivered",
+                "failed",
+                "rejected",
+                "oldest pending"
             );
             for p in all {
                 println!(
@@ -325,14 +337,17 @@ async fn federation(config: Config, command: FederationCommand, explain: impl Fn
                     p.delivered,
                     p.failed,
                     p.rejected,
-                    p.oldest_pending.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default(),
+                    p.oldest_pending
+                        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                        .unwrap_or_default(),
                     p.last_error.unwrap_or_default()
                 );
             }
             return Ok(());
         }
         FederationCommand::Retry { host } => {
-            let p = write(&conn, async |uow| peers::retry(uow, &host).await).await.map_err(explain)?;
+            let p =
+                write(&conn, async |uow| peers::retry(uow, &host).await).await.map_err(explain)?;
             println!("{}: deliveries resume now", p.host);
             return Ok(());
         }
@@ -340,12 +355,18 @@ async fn federation(config: Config, command: FederationCommand, explain: impl Fn
         FederationCommand::Allow { host } => (host, PeerPolicy::Allowed),
         FederationCommand::Unblock { host } => (host, PeerPolicy::Open),
     };
-    let p = write(&conn, async |uow| peers::set_policy(uow, &host, policy).await).await.map_err(explain)?;
+    let p = write(&conn, async |uow| peers::set_policy(uow, &host, policy).await)
+        .await
+        .map_err(explain)?;
     println!("{}: {}", p.host, p.policy.as_str());
     Ok(())
 }
 
-async fn rotate_keys(config: Config, slug: &str, explain: impl Fn(AppError) -> anyhow::Error) -> anyhow::Result<()> {
+async fn rotate_keys(
+    config: Config,
+    slug: &str,
+    explain: impl Fn(AppError) -> anyhow::Error,
+) -> anyhow::Result<()> {
     use crate::domain::network::{KeyMaker, keys};
     let conn = open(&config).await?;
     let org = accounts::find_org(&conn, slug)
@@ -356,7 +377,10 @@ async fn rotate_keys(config: Config, slug: &str, explain: impl Fn(AppError) -> a
     let state = crate::state::AppState::build(config, conn, KeyMaker::fresh()).await?;
     let rsa = state.network.keys.rsa().await.map_err(&explain)?;
     let net = state.network.clone();
-    let resigned = state.write(async |uow| keys::rotate(uow, &net, &org, rsa).await).await.map_err(&explain)?;
+    let resigned = state
+        .write(async |uow| keys::rotate(uow, &net, &org, rsa).await)
+        .await
+        .map_err(&explain)?;
     println!(
         "{slug}: new keys; its followers are told, and {resigned} shared listing(s) are re-signed (delivered by the running node)"
     );

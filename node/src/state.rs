@@ -36,7 +36,11 @@ pub struct AppState {
 
 impl AppState {
     /// The state of a node whose database is open and up to date: loads or creates the node's secrets.
-    pub async fn build(config: Config, db: DatabaseConnection, keys: KeyMaker) -> anyhow::Result<Self> {
+    pub async fn build(
+        config: Config,
+        db: DatabaseConnection,
+        keys: KeyMaker,
+    ) -> anyhow::Result<Self> {
         let secrets = db::node_secrets(&db).await?;
         let events = EventBus::new();
         let instance_key = network::keys::instance(&db, &keys).await?;

@@ -21,7 +21,7 @@ use sanad_federation::{
     vocab::{self, Audience, Listing, Purpose},
 };
 use sanad_node::domain::{accounts, network::keys, tenancy::Role};
-use sanad_tests::{TestApp, spawn_federated};
+use sanad_tests::TestApp;
 use serde_json::{Value, json};
 use sha2_10::{Digest, Sha256};
 
@@ -31,8 +31,17 @@ struct Node {
     token: String,
 }
 
+/// Connections in each node's database pool (`database.max_connections`; the tests use 5).
+fn pool() -> u32 {
+    std::env::var("SANAD_BENCH_POOL").ok().and_then(|v| v.parse().ok()).unwrap_or(24)
+}
+
 async fn node(slug: &str) -> Node {
-    let app = spawn_federated().await;
+    let app = sanad_tests::spawn_app_with(|c| {
+        c.federation.allow_http = true;
+        c.database.max_connections = pool();
+    })
+    .await;
     app.org(slug, "جمعية").await;
     let email = format!("admin@{slug}.org");
     app.member(&email, slug, Role::Admin).await;
@@ -42,19 +51,26 @@ async fn node(slug: &str) -> Node {
 
 impl Node {
     async fn api(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let (s, v) = self.app.api(method, &format!("/api/v1/orgs/{}{path}", self.slug), &self.token, body).await;
+        let (s, v) = self
+            .app
+            .api(method, &format!("/api/v1/orgs/{}{path}", self.slug), &self.token, body)
+            .await;
         (s.as_u16(), v)
     }
 
     /// `self` asks to follow `other` (accepted at once when `other` approves automatically).
     async fn follow(&self, other: &Node) {
-        let (s, f) = self.api("POST", "/following", Some(json!({"actor": other.app.handle(&other.slug)}))).await;
+        let (s, f) = self
+            .api("POST", "/following", Some(json!({"actor": other.app.handle(&other.slug)})))
+            .await;
         assert_eq!(s, 201, "{f}");
     }
 
     async fn followed(&self) {
         self.app
-            .until("the follow is accepted", async || self.api("GET", "/following", None).await.1["items"][0]["state"] == "accepted")
+            .until("the follow is accepted", async || {
+                self.api("GET", "/following", None).await.1["items"][0]["state"] == "accepted"
+            })
             .await;
     }
 
@@ -74,7 +90,8 @@ struct Signed {
 fn sign(key: &RsaPrivateKey, key_id: &str, host: &str, body: Vec<u8>) -> Signed {
     let date = httpdate::fmt_http_date(SystemTime::now());
     let digest = format!("SHA-256={}", BASE64.encode(Sha256::digest(&body)));
-    let text = format!("(request-target): post /inbox\nhost: {host}\ndate: {date}\ndigest: {digest}");
+    let text =
+        format!("(request-target): post /inbox\nhost: {host}\ndate: {date}\ndigest: {digest}");
     let sig = key.sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(text.as_bytes())).unwrap();
     let signature = format!(
         "keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date digest\",signature=\"{}\"",
@@ -119,7 +136,9 @@ async fn inbox_throughput(n: usize) {
     a.follow(&f).await;
     f.app
         .until("the follow request arrives", async || {
-            f.api("GET", "/followers", None).await.1["items"].as_array().is_some_and(|i| !i.is_empty())
+            f.api("GET", "/followers", None).await.1["items"]
+                .as_array()
+                .is_some_and(|i| !i.is_empty())
         })
         .await;
     let id = f.api("GET", "/followers", None).await.1["items"][0]["id"].as_i64().unwrap();
@@ -136,18 +155,33 @@ async fn inbox_throughput(n: usize) {
 
     let started = Instant::now();
     let requests: Vec<Signed> = (0..n)
-        .map(|i| sign(&rsa, &key_id, &host, serde_json::to_vec(&need(&actor, &origin, &held.proof, i)).unwrap()))
+        .map(|i| {
+            sign(
+                &rsa,
+                &key_id,
+                &host,
+                serde_json::to_vec(&need(&actor, &origin, &held.proof, i)).unwrap(),
+            )
+        })
         .collect();
-    println!("prepared {n} signed activities in {:.1} s (sender's cost, not measured)", started.elapsed().as_secs_f64());
+    println!(
+        "prepared {n} signed activities in {:.1} s (sender's cost, not measured)",
+        started.elapsed().as_secs_f64()
+    );
 
     // Each step alone, to show where the inbox's time goes.
     let public = RsaPublicKey::from(&rsa);
     let sample = &requests[0];
-    let text = format!("(request-target): post /inbox\nhost: {host}\ndate: {}\ndigest: {}", sample.date, sample.digest);
+    let text = format!(
+        "(request-target): post /inbox\nhost: {host}\ndate: {}\ndigest: {}",
+        sample.date, sample.digest
+    );
     let sig = rsa.sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(text.as_bytes())).unwrap();
     let t = Instant::now();
     for _ in 0..1000 {
-        public.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(text.as_bytes()), &sig).unwrap();
+        public
+            .verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(text.as_bytes()), &sig)
+            .unwrap();
     }
     let rsa_us = t.elapsed().as_secs_f64() * 1e6 / 1000.0;
     let doc: Value = serde_json::from_slice(&sample.body).unwrap();
@@ -161,7 +195,10 @@ async fn inbox_throughput(n: usize) {
 
     let client = reqwest::Client::new();
     let url = a.app.url("/inbox");
-    let limit = Arc::new(tokio::sync::Semaphore::new(32));
+    let concurrency: usize =
+        std::env::var("SANAD_BENCH_CONCURRENCY").ok().and_then(|v| v.parse().ok()).unwrap_or(32);
+    let limit = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let cpu_before = cpu_seconds();
     let t = Instant::now();
     let mut tasks = Vec::with_capacity(n);
     for r in requests {
@@ -189,12 +226,41 @@ async fn inbox_throughput(n: usize) {
         }
     }
     let secs = t.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu_before;
     assert_eq!(accepted, n, "every activity is accepted");
     assert_eq!(a.received().await.min(500), n.min(500));
     println!(
-        "inbox: {accepted} signed Create{{need}} accepted in {secs:.2} s = {:.0} activities/s (32 concurrent, {})",
+        "inbox: {accepted} signed Create{{need}} accepted in {secs:.2} s = {:.0} activities/s ({concurrency} concurrent, \
+         pool of {} connections, {})",
         accepted as f64 / secs,
+        pool(),
         if sanad_tests::on_postgres() { "PostgreSQL" } else { "SQLite" }
+    );
+    // The node's own view of the same requests: time spent inside the inbox handler, from its /metrics.
+    let metrics = reqwest::get(a.app.url("/metrics")).await.unwrap().text().await.unwrap();
+    let figure = |name: &str| {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(name) && l.contains("route=\"/inbox\"") && l.contains("POST"))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let (sum, count) = (
+        figure("sanad_http_request_duration_seconds_sum"),
+        figure("sanad_http_request_duration_seconds_count"),
+    );
+    if count > 0.0 {
+        println!(
+            "  inside the node: {:.2} ms per request on average ({count} requests)",
+            sum / count * 1000.0
+        );
+    }
+    println!(
+        "  CPU: {:.2} ms per activity over all threads (node and load generator; {:.0}% of the machine's {} cores)",
+        cpu * 1000.0 / n as f64,
+        cpu / secs / cores() as f64 * 100.0,
+        cores()
     );
     println!(
         "  per activity: RSA-2048 signature check {rsa_us:.0} µs, eddsa-jcs-2022 proof check {proof_us:.0} µs, \
@@ -206,7 +272,11 @@ async fn inbox_throughput(n: usize) {
 async fn fanout(followers: usize) {
     let a = node("amal").await;
     let (s, _) = a
-        .api("PUT", "", Some(json!({"name_ar": "جمعية الأمل", "name_en": "Amal", "auto_accept_follows": true})))
+        .api(
+            "PUT",
+            "",
+            Some(json!({"name_ar": "جمعية الأمل", "name_en": "Amal", "auto_accept_follows": true})),
+        )
         .await;
     assert_eq!(s, 200);
     let t = Instant::now();
@@ -220,7 +290,10 @@ async fn fanout(followers: usize) {
     for n in &nodes {
         n.followed().await;
     }
-    println!("fan-out: {followers} follower nodes started and following in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "fan-out: {followers} follower nodes started and following in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
 
     // Each follower waits on its own event bus, concurrently, and notes when the need is in its database.
     let t = Instant::now();
@@ -232,18 +305,27 @@ async fn fanout(followers: usize) {
             tokio::spawn(async move {
                 use sea_orm::{EntityTrait, PaginatorTrait};
                 loop {
-                    let got = sanad_node::infra::entities::remote_object::Entity::find().count(&state.db).await.unwrap();
+                    let got = sanad_node::infra::entities::remote_object::Entity::find()
+                        .count(&state.db)
+                        .await
+                        .unwrap();
                     if got > 0 {
                         return t.elapsed();
                     }
-                    let _ = tokio::time::timeout(Duration::from_secs(30), events.recv()).await.expect("the need arrives");
+                    let _ = tokio::time::timeout(Duration::from_secs(30), events.recv())
+                        .await
+                        .expect("the need arrives");
                 }
             })
         })
         .collect();
     let (s, _) = a
-        .api("POST", "/needs", Some(json!({"sector": "shelter", "item": "خيام", "quantity": 20, "unit": "tent",
-            "urgency": "critical", "region_code": "PS-GZA", "visibility": "network"})))
+        .api(
+            "POST",
+            "/needs",
+            Some(json!({"sector": "shelter", "item": "خيام", "quantity": 20, "unit": "tent",
+            "urgency": "critical", "region_code": "PS-GZA", "visibility": "network"})),
+        )
         .await;
     assert_eq!(s, 201);
     let committed = t.elapsed();
@@ -261,6 +343,20 @@ async fn fanout(followers: usize) {
         ms(arrivals[followers / 2]),
         ms(arrivals[followers - 1])
     );
+}
+
+/// CPU time used by this process so far (user and system, all threads), from /proc.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> =
+        stat.rsplit(')').next().unwrap_or_default().split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name; 100 ticks a second.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 fn main() {

@@ -113,7 +113,9 @@ async fn a_token_creates_and_lists_cases_and_needs_and_a_viewer_cannot_write() {
     assert_eq!(notes[0]["body"], "اتصال هاتفي");
     let (_, orgs) = call(&app, "GET", "/api/v1/orgs", &viewer, None).await;
     assert_eq!(orgs.as_array().unwrap().len(), 1);
-    for (key, value) in [("slug", "amal"), ("name_ar", "جمعية الأمل"), ("name_en", "amal (en)"), ("role", "viewer")] {
+    for (key, value) in
+        [("slug", "amal"), ("name_ar", "جمعية الأمل"), ("name_en", "amal (en)"), ("role", "viewer")]
+    {
         assert_eq!(orgs[0][key], value, "{orgs}");
     }
     assert_eq!(orgs[0]["actor"], app.actor("amal"));

@@ -57,7 +57,13 @@ impl Drop for Child {
     }
 }
 
-async fn api(base: &str, method: &str, path: &str, token: &str, body: Option<Value>) -> Option<(u16, Value)> {
+async fn api(
+    base: &str,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> Option<(u16, Value)> {
     let mut req = reqwest::Client::new()
         .request(method.parse().unwrap(), format!("{base}/api/v1/orgs/amal{path}"))
         .bearer_auth(token)
@@ -80,8 +86,16 @@ async fn child(dir: &std::path::Path) -> (Child, String) {
     config.federation.max_backoff_secs = 1;
     let db = sanad_node::app::bootstrap::open_database(&config).await.unwrap();
     let state = AppState::build(config.clone(), db, test_keys()).await.unwrap();
-    let fields = OrgFields { slug: "amal".into(), name_ar: "جمعية الأمل".into(), name_en: "Amal".into(), ..Default::default() };
-    let org = state.write(async |uow| accounts::create_org(uow, &OPERATOR, &fields, None).await).await.unwrap();
+    let fields = OrgFields {
+        slug: "amal".into(),
+        name_ar: "جمعية الأمل".into(),
+        name_en: "Amal".into(),
+        ..Default::default()
+    };
+    let org = state
+        .write(async |uow| accounts::create_org(uow, &OPERATOR, &fields, None).await)
+        .await
+        .unwrap();
     keys::ensure(&state.db, &state.network.keys, org.id).await.unwrap();
     let new = accounts::prepare_user(&UserFields {
         email: "admin@amal.org".into(),
@@ -92,11 +106,15 @@ async fn child(dir: &std::path::Path) -> (Child, String) {
     .unwrap();
     state.write(async |uow| accounts::create_user(uow, &OPERATOR, &new).await).await.unwrap();
     state
-        .write(async |uow| accounts::grant_by_name(uow, &OPERATOR, "admin@amal.org", "amal", Role::Admin).await)
+        .write(async |uow| {
+            accounts::grant_by_name(uow, &OPERATOR, "admin@amal.org", "amal", Role::Admin).await
+        })
         .await
         .unwrap();
     let (token, _) = state
-        .write(async |uow| accounts::create_token(uow, &OPERATOR, "admin@amal.org", "amal", None, "t").await)
+        .write(async |uow| {
+            accounts::create_token(uow, &OPERATOR, "admin@amal.org", "amal", None, "t").await
+        })
         .await
         .unwrap();
     state.db.close().await.unwrap();
@@ -144,15 +162,24 @@ async fn burst_then_kill(a: &mut Child, token: &str, from: usize, to: usize, kil
 /// The needs the child lists (what it committed), sorted.
 async fn committed(a: &Child, token: &str) -> Vec<String> {
     let (_, list) = api(&a.base, "GET", "/needs", token, None).await.unwrap();
-    let mut items: Vec<String> =
-        list["items"].as_array().unwrap().iter().map(|n| n["item"].as_str().unwrap().to_owned()).collect();
+    let mut items: Vec<String> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["item"].as_str().unwrap().to_owned())
+        .collect();
     items.sort();
     items
 }
 
 async fn received(b: &TestApp, token: &str) -> Vec<String> {
     let (_, list) = b.api("GET", "/api/v1/orgs/basma/network/needs", token, None).await;
-    list["items"].as_array().unwrap().iter().map(|n| n["item"].as_str().unwrap().to_owned()).collect()
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["item"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test]
@@ -166,20 +193,28 @@ async fn a_node_killed_during_a_burst_loses_nothing_and_duplicates_nothing() {
     b.member("admin@basma.org", "basma", Role::Admin).await;
     let b_token = b.token("admin@basma.org", "basma").await;
     let handle = format!("amal@{}", a.base.replace("http://127.0.0.1", "localhost"));
-    let (s, f) = b.api("POST", "/api/v1/orgs/basma/following", &b_token, Some(json!({"actor": handle}))).await;
+    let (s, f) = b
+        .api("POST", "/api/v1/orgs/basma/following", &b_token, Some(json!({"actor": handle})))
+        .await;
     assert_eq!(s, 201, "{f}");
     let follower = b.actor("basma");
     let mut id = None;
     for _ in 0..200 {
         let (_, list) = api(&a.base, "GET", "/followers", &a_token, None).await.unwrap();
-        id = list["items"].as_array().unwrap().iter().find(|i| i["actor"] == follower.as_str()).map(|i| i["id"].clone());
+        id = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["actor"] == follower.as_str())
+            .map(|i| i["id"].clone());
         if id.is_some() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let id = id.expect("the follow request reached the child node");
-    let (s, _) = api(&a.base, "POST", &format!("/followers/{id}/accept"), &a_token, None).await.unwrap();
+    let (s, _) =
+        api(&a.base, "POST", &format!("/followers/{id}/accept"), &a_token, None).await.unwrap();
     assert_eq!(s, 200);
     b.until("the follow is accepted", async || {
         let (_, list) = b.api("GET", "/api/v1/orgs/basma/following", &b_token, None).await;
@@ -193,7 +228,10 @@ async fn a_node_killed_during_a_burst_loses_nothing_and_duplicates_nothing() {
     // What the node committed is what it lists now; the follower must end with exactly that.
     let first = committed(&a, &a_token).await;
     assert!(first.len() >= 20, "{first:?}");
-    b.until("every committed need arrives", async || received(&b, &b_token).await.len() >= first.len()).await;
+    b.until("every committed need arrives", async || {
+        received(&b, &b_token).await.len() >= first.len()
+    })
+    .await;
     let mut got = received(&b, &b_token).await;
     got.sort();
     assert_eq!(got, first, "exactly the committed needs, none twice");
@@ -201,15 +239,24 @@ async fn a_node_killed_during_a_burst_loses_nothing_and_duplicates_nothing() {
     // Again with the follower down: the queue the node holds when it is killed must survive the kill.
     let mut b = b;
     b.shutdown().await;
-    let (s, _) = api(&a.base, "POST", "/needs", &a_token, Some(json!({"sector": "food", "item": "queued", "quantity": 1,
-        "unit": "basket", "urgency": "low", "region_code": "PS-GZA", "visibility": "network"}))).await.unwrap();
+    let (s, _) = api(
+        &a.base,
+        "POST",
+        "/needs",
+        &a_token,
+        Some(json!({"sector": "food", "item": "queued", "quantity": 1,
+        "unit": "basket", "urgency": "low", "region_code": "PS-GZA", "visibility": "network"})),
+    )
+    .await
+    .unwrap();
     assert_eq!(s, 201);
     burst_then_kill(&mut a, &a_token, 50, 60, 5).await;
     a.start();
     let second = committed(&a, &a_token).await;
     assert!(second.len() > first.len() + 5, "{second:?}");
     let b = b.restart().await;
-    b.until("the queued needs arrive", async || received(&b, &b_token).await.len() >= second.len()).await;
+    b.until("the queued needs arrive", async || received(&b, &b_token).await.len() >= second.len())
+        .await;
     let mut got = received(&b, &b_token).await;
     got.sort();
     assert_eq!(got, second, "exactly the committed needs, none twice");

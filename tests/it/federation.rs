@@ -29,7 +29,9 @@ impl Node {
 
     /// `self` follows `other`, and `other` accepts.
     async fn follow(&self, other: &Node) {
-        let (s, f) = self.api("POST", "/following", Some(json!({"actor": other.app.handle(other.slug)}))).await;
+        let (s, f) = self
+            .api("POST", "/following", Some(json!({"actor": other.app.handle(other.slug)})))
+            .await;
         assert_eq!(s, 201, "{f}");
         assert_eq!(f["state"], "pending");
         let me = self.app.actor(self.slug);
@@ -78,7 +80,10 @@ async fn needs_and_offers_reach_followers_anonymised_and_verified_and_follow_the
         .await;
     assert_eq!(s, 201, "{need}");
     for follower in [&b, &c] {
-        follower.app.until("the need arrives", async || !follower.network("needs").await.is_empty()).await;
+        follower
+            .app
+            .until("the need arrives", async || !follower.network("needs").await.is_empty())
+            .await;
         let got = &follower.network("needs").await[0];
         assert_eq!(got["proof_verified"], true, "{got}");
         assert_eq!(got["item"], "بطانيات");
@@ -103,10 +108,15 @@ async fn needs_and_offers_reach_followers_anonymised_and_verified_and_follow_the
     for follower in [&b, &c] {
         follower
             .app
-            .until("the progress arrives", async || follower.network("needs").await[0]["quantity_met"] == 20)
+            .until("the progress arrives", async || {
+                follower.network("needs").await[0]["quantity_met"] == 20
+            })
             .await;
         let got = &follower.network("needs").await[0];
-        assert_eq!((got["quantity_available"].as_i64(), got["status"].as_str()), (Some(30), Some("partly-met")));
+        assert_eq!(
+            (got["quantity_available"].as_i64(), got["status"].as_str()),
+            (Some(30), Some("partly-met"))
+        );
     }
 
     // Made private: followers drop it.
@@ -117,7 +127,10 @@ async fn needs_and_offers_reach_followers_anonymised_and_verified_and_follow_the
         .await;
     assert_eq!(s, 200);
     for follower in [&b, &c] {
-        follower.app.until("the need is withdrawn", async || follower.network("needs").await.is_empty()).await;
+        follower
+            .app
+            .until("the need is withdrawn", async || follower.network("needs").await.is_empty())
+            .await;
     }
 }
 
@@ -126,33 +139,57 @@ async fn offers_and_distributions_reach_followers_and_a_withdrawn_offer_is_dropp
     let (a, b) = (node("amal").await, node("basma").await);
     b.follow(&a).await;
     let (s, item) = a
-        .api("POST", "/items", Some(json!({"name_ar": "بطانية", "name_en": "Blanket", "sector": "shelter",
-            "unit": "piece", "expires": false, "low_stock_threshold": 0})))
+        .api(
+            "POST",
+            "/items",
+            Some(json!({"name_ar": "بطانية", "name_en": "Blanket", "sector": "shelter",
+            "unit": "piece", "expires": false, "low_stock_threshold": 0})),
+        )
         .await;
     assert_eq!(s, 201, "{item}");
-    let (s, wh) = a.api("POST", "/warehouses", Some(json!({"name": "المستودع", "region_code": "PS-GZA"}))).await;
+    let (s, wh) = a
+        .api("POST", "/warehouses", Some(json!({"name": "المستودع", "region_code": "PS-GZA"})))
+        .await;
     assert_eq!(s, 201, "{wh}");
     let (s, _) = a
-        .api("POST", "/movements", Some(json!({"kind": "receipt", "item_id": item["id"], "warehouse_id": wh["id"],
-            "quantity": 100, "source_kind": "donor", "counterparty": "UNHCR"})))
+        .api(
+            "POST",
+            "/movements",
+            Some(json!({"kind": "receipt", "item_id": item["id"], "warehouse_id": wh["id"],
+            "quantity": 100, "source_kind": "donor", "counterparty": "UNHCR"})),
+        )
         .await;
     assert_eq!(s, 201);
     let until = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
     let (s, offer) = a
-        .api("POST", "/offers", Some(json!({"item_id": item["id"], "warehouse_id": wh["id"], "quantity": 40,
-            "available_until": until, "visibility": "public"})))
+        .api(
+            "POST",
+            "/offers",
+            Some(json!({"item_id": item["id"], "warehouse_id": wh["id"], "quantity": 40,
+            "available_until": until, "visibility": "public"})),
+        )
         .await;
     assert_eq!(s, 201, "{offer}");
     b.app.until("the offer arrives", async || !b.network("offers").await.is_empty()).await;
     let got = &b.network("offers").await[0];
-    assert_eq!((got["quantity"].as_i64(), got["quantity_available"].as_i64()), (Some(40), Some(40)));
-    assert_eq!((got["sector"].as_str(), got["proof_verified"].as_bool()), (Some("shelter"), Some(true)));
+    assert_eq!(
+        (got["quantity"].as_i64(), got["quantity_available"].as_i64()),
+        (Some(40), Some(40))
+    );
+    assert_eq!(
+        (got["sector"].as_str(), got["proof_verified"].as_bool()),
+        (Some("shelter"), Some(true))
+    );
     assert!(got["item"].as_str().unwrap().contains("Blanket"), "{got}");
 
     // A distribution against a shared need raises its quantity met on the follower.
     let (_, case) = a
-        .api("POST", "/cases", Some(json!({"head_name": "أسرة الريان", "region_code": "PS-GZA",
-            "household_size": 3, "consent_share": true})))
+        .api(
+            "POST",
+            "/cases",
+            Some(json!({"head_name": "أسرة الريان", "region_code": "PS-GZA",
+            "household_size": 3, "consent_share": true})),
+        )
         .await;
     let (s, need) = a
         .api("POST", "/needs", Some(json!({"case_id": case["id"], "sector": "shelter", "item": "بطانيات",
@@ -162,11 +199,19 @@ async fn offers_and_distributions_reach_followers_and_a_withdrawn_offer_is_dropp
     assert_eq!(s, 201, "{need}");
     b.app.until("the need arrives", async || !b.network("needs").await.is_empty()).await;
     let (s, d) = a
-        .api("POST", "/distributions", Some(json!({"case_id": case["id"], "need_id": need["id"],
-            "lines": [{"item_id": item["id"], "warehouse_id": wh["id"], "quantity": 4}]})))
+        .api(
+            "POST",
+            "/distributions",
+            Some(json!({"case_id": case["id"], "need_id": need["id"],
+            "lines": [{"item_id": item["id"], "warehouse_id": wh["id"], "quantity": 4}]})),
+        )
         .await;
     assert_eq!(s, 201, "{d}");
-    b.app.until("the distribution's progress arrives", async || b.network("needs").await[0]["quantity_met"] == 4).await;
+    b.app
+        .until("the distribution's progress arrives", async || {
+            b.network("needs").await[0]["quantity_met"] == 4
+        })
+        .await;
 
     let (s, _) = a.api("POST", &format!("/offers/{}/withdraw", offer["id"]), None).await;
     assert_eq!(s, 200);
@@ -199,7 +244,11 @@ async fn a_follower_that_was_down_receives_everything_once_it_is_back() {
     let down = a.app.state.clone();
     a.app
         .until("a delivery to the stopped follower failed", async || {
-            sanad_node::domain::network::peers::status(&down.db).await.unwrap().iter().any(|p| p.failed > 0)
+            sanad_node::domain::network::peers::status(&down.db)
+                .await
+                .unwrap()
+                .iter()
+                .any(|p| p.failed > 0)
         })
         .await;
     b.app = b.app.restart().await;
@@ -214,8 +263,12 @@ async fn a_follower_that_was_down_receives_everything_once_it_is_back() {
 async fn summaries_that_identify_someone_are_refused_with_what_was_found() {
     let a = node("amal").await;
     let (_, case) = a
-        .api("POST", "/cases", Some(json!({"head_name": "Mariam Yusuf Haddad", "phone": "0599123456",
-            "region_code": "PS-GZA", "household_size": 4, "consent_share": true})))
+        .api(
+            "POST",
+            "/cases",
+            Some(json!({"head_name": "Mariam Yusuf Haddad", "phone": "0599123456",
+            "region_code": "PS-GZA", "household_size": 4, "consent_share": true})),
+        )
         .await;
     for (summary, field_says) in [
         ("للتواصل: ٠٥٩٩ ١٢٣ ٤٥٦", "phone"),
@@ -226,25 +279,38 @@ async fn summaries_that_identify_someone_are_refused_with_what_was_found() {
         ("write to mariam.h@example.org", "email"),
     ] {
         let (s, body) = a
-            .api("POST", "/needs", Some(json!({"case_id": case["id"], "sector": "shelter", "item": "blankets",
+            .api(
+                "POST",
+                "/needs",
+                Some(json!({"case_id": case["id"], "sector": "shelter", "item": "blankets",
                 "quantity": 2, "unit": "piece", "urgency": "high", "public_summary": summary,
-                "visibility": "network"})))
+                "visibility": "network"})),
+            )
             .await;
         assert_eq!(s, 422, "{summary}: {body}");
-        let said = a.app.state.catalogue.format(Lang::Ar, &format!("err-identifies-{field_says}"), None);
+        let said =
+            a.app.state.catalogue.format(Lang::Ar, &format!("err-identifies-{field_says}"), None);
         assert_eq!(body["error"]["fields"]["public_summary"], said.as_str(), "{summary}");
     }
     // A public summary never identifies anyone, even while the need is private; the item of a private need may.
     let (s, _) = a
-        .api("POST", "/needs", Some(json!({"case_id": case["id"], "sector": "shelter", "item": "blankets",
+        .api(
+            "POST",
+            "/needs",
+            Some(json!({"case_id": case["id"], "sector": "shelter", "item": "blankets",
             "quantity": 2, "unit": "piece", "urgency": "high", "public_summary": "call 0599123456",
-            "visibility": "private"})))
+            "visibility": "private"})),
+        )
         .await;
     assert_eq!(s, 422);
     let (s, _) = a
-        .api("POST", "/needs", Some(json!({"case_id": case["id"], "sector": "shelter",
+        .api(
+            "POST",
+            "/needs",
+            Some(json!({"case_id": case["id"], "sector": "shelter",
             "item": "blankets for Mariam Haddad", "quantity": 2, "unit": "piece", "urgency": "high",
-            "visibility": "private"})))
+            "visibility": "private"})),
+        )
         .await;
     assert_eq!(s, 201);
 }
@@ -270,15 +336,62 @@ impl Rng {
     }
 }
 
-const GIVEN: &[&str] = &["مريم", "أحمد", "خالد", "فاطمة", "يوسف", "سلمى", "Omar", "Layla", "Hassan", "Nour", "Rami", "Huda"];
-const FAMILY: &[&str] = &["حداد", "الريان", "أبو شعبان", "النجار", "Khalil", "Saleh", "Darwish", "Odeh", "Mansour", "Barghouti"];
-const PHRASES: &[&str] = &["بطانيات شتوية", "طرود غذائية", "حليب أطفال", "خيمة عائلية", "winter blankets", "hygiene kits",
-    "insulin for a diabetic elder", "school bags", "مستلزمات نظافة", "fuel for heating", "3 سلال", "needed before 2026-12-20"];
+const GIVEN: &[&str] = &[
+    "مريم",
+    "أحمد",
+    "خالد",
+    "فاطمة",
+    "يوسف",
+    "سلمى",
+    "Omar",
+    "Layla",
+    "Hassan",
+    "Nour",
+    "Rami",
+    "Huda",
+];
+const FAMILY: &[&str] = &[
+    "حداد",
+    "الريان",
+    "أبو شعبان",
+    "النجار",
+    "Khalil",
+    "Saleh",
+    "Darwish",
+    "Odeh",
+    "Mansour",
+    "Barghouti",
+];
+const PHRASES: &[&str] = &[
+    "بطانيات شتوية",
+    "طرود غذائية",
+    "حليب أطفال",
+    "خيمة عائلية",
+    "winter blankets",
+    "hygiene kits",
+    "insulin for a diabetic elder",
+    "school bags",
+    "مستلزمات نظافة",
+    "fuel for heating",
+    "3 سلال",
+    "needed before 2026-12-20",
+];
 
 /// How a personal value is slipped into a summary, as a careless caseworker might.
 fn leak(rng: &mut Rng, name: &str, phone: &str, id: &str) -> String {
-    let spaced = |s: &str| s.chars().collect::<Vec<_>>().chunks(3).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join(" ");
-    let arabic = |s: &str| s.chars().map(|c| c.to_digit(10).map_or(c, |d| char::from_u32(0x0660 + d).unwrap_or(c))).collect::<String>();
+    let spaced = |s: &str| {
+        s.chars()
+            .collect::<Vec<_>>()
+            .chunks(3)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let arabic = |s: &str| {
+        s.chars()
+            .map(|c| c.to_digit(10).map_or(c, |d| char::from_u32(0x0660 + d).unwrap_or(c)))
+            .collect::<String>()
+    };
     match rng.next() % 6 {
         0 => format!("للتواصل {}", arabic(phone)),
         1 => format!("call +970 {}", spaced(&phone[1..])),
@@ -291,14 +404,23 @@ fn leak(rng: &mut Rng, name: &str, phone: &str, id: &str) -> String {
 
 #[tokio::test]
 async fn no_personal_value_of_thousands_of_generated_households_leaves_the_node() {
-    use sanad_node::domain::{cases::{self, CaseFields}, error::{AppError, Input}, needs::{self, NeedFields}};
+    use sanad_node::domain::{
+        cases::{self, CaseFields},
+        error::{AppError, Input},
+        needs::{self, NeedFields},
+    };
     use sanad_node::infra::entities::outbox;
     use sanad_node::vocab::{Sector, Urgency, Visibility};
     use sea_orm::EntityTrait;
 
     let a = node("amal").await;
-    let user = sanad_node::domain::accounts::find_user(&a.app.state.db, "admin@amal.org").await.unwrap().unwrap();
-    let scope = sanad_node::domain::tenancy::OrgScope::for_user(&a.app.state.db, &user, "amal").await.unwrap();
+    let user = sanad_node::domain::accounts::find_user(&a.app.state.db, "admin@amal.org")
+        .await
+        .unwrap()
+        .unwrap();
+    let scope = sanad_node::domain::tenancy::OrgScope::for_user(&a.app.state.db, &user, "amal")
+        .await
+        .unwrap();
     let mut rng = Rng(0x5a4a_d000_2026_1123);
     let households: Vec<CaseFields> = (0..1000)
         .map(|_| CaseFields {
@@ -329,7 +451,7 @@ async fn no_personal_value_of_thousands_of_generated_households_leaves_the_node(
         .state
         .write(async |uow| {
             for (h, case) in households.iter().zip(&made) {
-                let careless = rng.next() % 3 == 0;
+                let careless = rng.next().is_multiple_of(3);
                 let summary = if careless {
                     leak(&mut rng, &h.head_name, &h.phone, &h.national_id)
                 } else {
@@ -343,7 +465,11 @@ async fn no_personal_value_of_thousands_of_generated_households_leaves_the_node(
                     unit: "piece".into(),
                     urgency: Some(Urgency::High),
                     public_summary: summary,
-                    visibility: if rng.next() % 2 == 0 { Visibility::Network } else { Visibility::Public },
+                    visibility: if rng.next().is_multiple_of(2) {
+                        Visibility::Network
+                    } else {
+                        Visibility::Public
+                    },
                     ..Default::default()
                 };
                 match needs::create(uow, &scope, Input::new(fields)).await {
@@ -357,8 +483,13 @@ async fn no_personal_value_of_thousands_of_generated_households_leaves_the_node(
         .await
         .unwrap();
     assert!(refused > 250 && shared > 500, "refused {refused}, shared {shared}");
-    let payloads: Vec<String> =
-        outbox::Entity::find().all(&a.app.state.db).await.unwrap().into_iter().map(|o| o.payload).collect();
+    let payloads: Vec<String> = outbox::Entity::find()
+        .all(&a.app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.payload)
+        .collect();
     assert_eq!(payloads.len(), shared, "one Create per shared need");
     let everything = payloads.join("\n");
     for h in &households {
@@ -371,7 +502,11 @@ async fn no_personal_value_of_thousands_of_generated_households_leaves_the_node(
         let v: Value = serde_json::from_str(payload).unwrap();
         let object = v["object"].as_object().unwrap();
         for key in object.keys() {
-            assert!(!["caseId", "case_id", "householdSize", "address", "phone", "nationalId", "notes"].contains(&key.as_str()), "{key}");
+            assert!(
+                !["caseId", "case_id", "householdSize", "address", "phone", "nationalId", "notes"]
+                    .contains(&key.as_str()),
+                "{key}"
+            );
         }
     }
 }
@@ -381,8 +516,12 @@ async fn a_household_renamed_so_that_a_shared_summary_names_it_withdraws_that_ne
     let (a, b) = (node("amal").await, node("basma").await);
     b.follow(&a).await;
     let (_, case) = a
-        .api("POST", "/cases", Some(json!({"head_name": "أسرة أخرى", "region_code": "PS-GZA",
-            "household_size": 2, "consent_share": true})))
+        .api(
+            "POST",
+            "/cases",
+            Some(json!({"head_name": "أسرة أخرى", "region_code": "PS-GZA",
+            "household_size": 2, "consent_share": true})),
+        )
         .await;
     let (s, need) = a
         .api("POST", "/needs", Some(json!({"sector": "food", "item": "طرود", "quantity": 3, "unit": "parcel",
@@ -393,8 +532,12 @@ async fn a_household_renamed_so_that_a_shared_summary_names_it_withdraws_that_ne
     b.app.until("the need arrives", async || b.network("needs").await.len() == 1).await;
     // The household is registered under the name the summary happens to carry.
     let (s, renamed) = a
-        .api("PUT", &format!("/cases/{}", case["id"]), Some(json!({"head_name": "سلمى عودة", "region_code": "PS-GZA",
-            "household_size": 2, "consent_share": true})))
+        .api(
+            "PUT",
+            &format!("/cases/{}", case["id"]),
+            Some(json!({"head_name": "سلمى عودة", "region_code": "PS-GZA",
+            "household_size": 2, "consent_share": true})),
+        )
         .await;
     assert_eq!(s, 200, "{renamed}");
     b.app.until("the need is withdrawn", async || b.network("needs").await.is_empty()).await;

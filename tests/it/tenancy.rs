@@ -255,7 +255,10 @@ async fn two_organisations() -> (sanad_tests::TestApp, Records, String) {
         .membership_id;
     // A remote organisation that follows amal and that amal follows (the follows are what `{id}` names).
     let (follower, following) = {
-        use sanad_node::{infra::entities::{follow, remote_actor}, vocab::{FollowDirection, FollowState}};
+        use sanad_node::{
+            infra::entities::{follow, remote_actor},
+            vocab::{FollowDirection, FollowState},
+        };
         use sea_orm::{ActiveModelTrait, ActiveValue::Set};
         let now = chrono::Utc::now();
         let actor = remote_actor::ActiveModel {

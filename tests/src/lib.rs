@@ -4,7 +4,9 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
+use activitypub_federation::http_signatures::{Keypair, generate_actor_keypair};
 use reqwest::{Client, redirect::Policy};
+use sanad_node::domain::network::KeyMaker;
 use sanad_node::{
     app::Application,
     config::Config,
@@ -15,8 +17,6 @@ use sanad_node::{
     },
     state::AppState,
 };
-use activitypub_federation::http_signatures::{Keypair, generate_actor_keypair};
-use sanad_node::domain::network::KeyMaker;
 use sea_orm::{ConnectionTrait, Database};
 use tokio::{sync::oneshot, task::JoinHandle};
 

@@ -13,7 +13,8 @@ use std::{
 use activitypub_federation::{activity_sending::SendActivityTask, config::FederationConfig};
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use tokio::sync::broadcast::error::RecvError;
 use url::Url;
@@ -54,12 +55,20 @@ pub fn spawn(fed: FederationConfig<Network>) {
                 tracing::warn!("delivery: cannot read the queue: {e}");
             }
             let wait = next_wake(&fed).await.unwrap_or(IDLE).min(IDLE);
+            // Only new deliveries, or a peer heard from, can make a host due before `wait` runs out.
+            let woken = async {
+                loop {
+                    match events.recv().await {
+                        Ok(Event::Outbox | Event::PeerHeard) | Err(RecvError::Lagged(_)) => {
+                            return true;
+                        }
+                        Ok(_) => {}
+                        Err(RecvError::Closed) => return false,
+                    }
+                }
+            };
             tokio::select! {
-                event = events.recv() => match event {
-                    Ok(Event::Outbox | Event::PeerHeard) | Err(RecvError::Lagged(_)) => {}
-                    Ok(_) => continue,
-                    Err(RecvError::Closed) => return,
-                },
+                open = woken => if !open { return },
                 () = tokio::time::sleep(wait) => {}
             }
         }
@@ -110,7 +119,7 @@ async fn next_wake(fed: &FederationConfig<Network>) -> AppResult<Duration> {
         .filter(peer::Column::NextAttemptAt.is_not_null())
         .filter(peer::Column::State.eq(PeerState::Live))
         .order_by_asc(peer::Column::NextAttemptAt)
-        .one(&net_of(&fed).db)
+        .one(&net_of(fed).db)
         .await?
         .and_then(|p| p.next_attempt_at);
     Ok(next.map_or(IDLE, |t| (t - Utc::now()).to_std().unwrap_or(Duration::ZERO)))
@@ -121,7 +130,7 @@ async fn start_due_hosts(
     fed: &FederationConfig<Network>,
     running: &Arc<Mutex<HashSet<String>>>,
 ) -> AppResult<()> {
-    let net = net_of(&fed);
+    let net = net_of(fed);
     let hosts: Vec<String> = delivery::Entity::find()
         .select_only()
         .column(delivery::Column::Host)
@@ -133,7 +142,10 @@ async fn start_due_hosts(
     for host in hosts {
         let p = peers::ensure(&net.db, &host).await?;
         let due = p.next_attempt_at.is_none_or(|t| t <= Utc::now());
-        if p.state == PeerState::Dead || !due || peers::refused(&net.db, &net.settings, &host).await? {
+        if p.state == PeerState::Dead
+            || !due
+            || peers::refused(&net.db, &net.settings, &host).await?
+        {
             continue;
         }
         let fresh = running.lock().map(|mut r| r.insert(host.clone())).unwrap_or(false);
@@ -165,7 +177,7 @@ enum Outcome {
 
 /// Sends a host's pending deliveries in order until none is left or one fails.
 async fn serve_host(fed: &FederationConfig<Network>, host: &str) -> AppResult<()> {
-    let net = net_of(&fed);
+    let net = net_of(fed);
     loop {
         let batch = delivery::Entity::find()
             .find_also_related(outbox::Entity)
@@ -217,7 +229,11 @@ async fn serve_host(fed: &FederationConfig<Network>, host: &str) -> AppResult<()
 }
 
 /// One signed POST of an activity to an inbox.
-async fn attempt(fed: &FederationConfig<Network>, d: &delivery::Model, o: &outbox::Model) -> Outcome {
+async fn attempt(
+    fed: &FederationConfig<Network>,
+    d: &delivery::Model,
+    o: &outbox::Model,
+) -> Outcome {
     match try_attempt(fed, d, o).await {
         Ok(outcome) => outcome,
         Err(e) => Outcome::Failed(e.to_string()),
@@ -229,13 +245,14 @@ async fn try_attempt(
     d: &delivery::Model,
     o: &outbox::Model,
 ) -> AppResult<Outcome> {
-    let net = net_of(&fed);
+    let net = net_of(fed);
     let data = fed.to_request_data();
     let activity: WireActivity = match serde_json::from_str(&o.payload) {
         Ok(a) => a,
         Err(_) => return Ok(Outcome::Rejected(0)),
     };
-    let org_id = o.org_id.ok_or_else(|| AppError::internal("an outbox row without an organisation"))?;
+    let org_id =
+        o.org_id.ok_or_else(|| AppError::internal("an outbox row without an organisation"))?;
     let Some(org) = organisation::Entity::find_by_id(org_id).one(&net.db).await? else {
         return Ok(Outcome::Rejected(0));
     };

@@ -65,7 +65,8 @@ async fn check_profile(
     errors: &mut FieldErrors,
     p: &OrgProfile,
 ) -> AppResult<OrgProfile> {
-    let website = validate::optional_text(errors, "website", Some(&p.website), 300).unwrap_or_default();
+    let website =
+        validate::optional_text(errors, "website", Some(&p.website), 300).unwrap_or_default();
     let well_formed = (website.starts_with("https://") || website.starts_with("http://"))
         && website.len() > "https://".len()
         && !website.contains(char::is_whitespace);
@@ -86,7 +87,10 @@ async fn check_profile(
         if code.is_empty() || regions_served.iter().any(|c| c == code) {
             continue;
         }
-        if regions_served.len() >= 50 || code.chars().count() > 32 || !regions::exists(db, code).await? {
+        if regions_served.len() >= 50
+            || code.chars().count() > 32
+            || !regions::exists(db, code).await?
+        {
             errors.add("regions_served", "err-unknown-region");
             break;
         }

@@ -3,19 +3,19 @@
 //! before handing the request to it, then maps every refusal to a 4xx with a log line.
 
 use activitypub_federation::{
+    FEDERATION_CONTENT_TYPE,
     axum::inbox::{ActivityData, receive_activity},
     config::Data,
     error::Error as ApError,
     fetch::object_id::ObjectId,
-    FEDERATION_CONTENT_TYPE,
 };
 use axum::{
+    Router,
     body::{Body, Bytes},
     extract::{FromRequest, Path, Query, State},
     http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Uri, header},
     response::{IntoResponse, Response},
     routing::{get, post},
-    Router,
 };
 use sanad_federation::{httpsig, vocab};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -54,7 +54,8 @@ pub fn router() -> Router<AppState> {
 /// An ActivityPub JSON answer.
 pub fn activity_json(value: Value) -> Response {
     let mut res = axum::Json(value).into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(FEDERATION_CONTENT_TYPE));
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(FEDERATION_CONTENT_TYPE));
     res
 }
 
@@ -88,12 +89,19 @@ struct WebfingerQuery {
     resource: String,
 }
 
-async fn webfinger(State(state): State<AppState>, Query(q): Query<WebfingerQuery>) -> AppResult<Response> {
+async fn webfinger(
+    State(state): State<AppState>,
+    Query(q): Query<WebfingerQuery>,
+) -> AppResult<Response> {
     let urls = &state.network.urls;
     let resource = q.resource.trim();
     // The resource may also be an actor's URL.
-    let by_url = url::Url::parse(resource).ok().and_then(|u| urls.local_slug(&u)).map(|slug| format!("{slug}@{}", urls.domain()));
-    let acct = by_url.as_deref().unwrap_or_else(|| resource.strip_prefix("acct:").unwrap_or(resource));
+    let by_url = url::Url::parse(resource)
+        .ok()
+        .and_then(|u| urls.local_slug(&u))
+        .map(|slug| format!("{slug}@{}", urls.domain()));
+    let acct =
+        by_url.as_deref().unwrap_or_else(|| resource.strip_prefix("acct:").unwrap_or(resource));
     let (name, host) = acct.rsplit_once('@').ok_or(AppError::BadRequest("err-bad-resource"))?;
     if !host.eq_ignore_ascii_case(&urls.domain()) {
         return Err(AppError::NotFound);
@@ -113,12 +121,14 @@ async fn webfinger(State(state): State<AppState>, Query(q): Query<WebfingerQuery
         ],
     });
     let mut res = axum::Json(body).into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/jrd+json"));
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/jrd+json"));
     Ok(res)
 }
 
 async fn nodeinfo_links(State(state): State<AppState>) -> Response {
-    let href = state.network.urls.base().join("/nodeinfo/2.1").map(|u| u.to_string()).unwrap_or_default();
+    let href =
+        state.network.urls.base().join("/nodeinfo/2.1").map(|u| u.to_string()).unwrap_or_default();
     axum::Json(json!({"links": [{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": href}]}))
         .into_response()
 }
@@ -137,8 +147,14 @@ async fn nodeinfo(State(state): State<AppState>) -> AppResult<Response> {
         .filter(organisation::Column::Local.eq(true))
         .count(&state.db)
         .await?;
-    let listings = need::Entity::find().filter(need::Column::FederatedAt.is_not_null()).count(&state.db).await?
-        + offer::Entity::find().filter(offer::Column::FederatedAt.is_not_null()).count(&state.db).await?;
+    let listings = need::Entity::find()
+        .filter(need::Column::FederatedAt.is_not_null())
+        .count(&state.db)
+        .await?
+        + offer::Entity::find()
+            .filter(offer::Column::FederatedAt.is_not_null())
+            .count(&state.db)
+            .await?;
     let body = json!({
         "version": "2.1",
         "software": {"name": "sanad", "version": env!("CARGO_PKG_VERSION"),
@@ -152,12 +168,20 @@ async fn nodeinfo(State(state): State<AppState>) -> AppResult<Response> {
     let mut res = axum::Json(body).into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\""),
+        HeaderValue::from_static(
+            "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"",
+        ),
     );
     Ok(res)
 }
 
-async fn collection(state: &AppState, slug: &str, name: &str, total: u64, items: Vec<Value>) -> Response {
+async fn collection(
+    state: &AppState,
+    slug: &str,
+    name: &str,
+    total: u64,
+    items: Vec<Value>,
+) -> Response {
     let id = format!("{}/{name}", state.network.urls.org(slug));
     let mut doc = json!({"@context": vocab::AS_CONTEXT, "id": id, "type": "OrderedCollection", "totalItems": total});
     if !items.is_empty() {
@@ -201,14 +225,20 @@ async fn outbox(State(state): State<AppState>, Path(slug): Path<String>) -> AppR
     let mut items = Vec::new();
     for n in recent {
         if let Some(object) = public_need_object(&state, &org, &n).await? {
-            items.push(json!({"id": format!("{}#create", object["id"].as_str().unwrap_or_default()),
-                "type": "Create", "actor": state.network.urls.org(&slug), "object": object}));
+            items.push(
+                json!({"id": format!("{}#create", object["id"].as_str().unwrap_or_default()),
+                "type": "Create", "actor": state.network.urls.org(&slug), "object": object}),
+            );
         }
     }
     Ok(collection(&state, &slug, "outbox", total, items).await)
 }
 
-async fn public_need_object(state: &AppState, org: &organisation::Model, n: &need::Model) -> AppResult<Option<Value>> {
+async fn public_need_object(
+    state: &AppState,
+    org: &organisation::Model,
+    n: &need::Model,
+) -> AppResult<Option<Value>> {
     use crate::domain::network::publish;
     let net = &state.network;
     let mut gates = publish::Gates::default();
@@ -226,7 +256,10 @@ async fn object(State(state): State<AppState>, Path(id): Path<String>) -> AppRes
         .one(&state.db)
         .await?
     {
-        let org = organisation::Entity::find_by_id(n.org_id).one(&state.db).await?.ok_or(AppError::NotFound)?;
+        let org = organisation::Entity::find_by_id(n.org_id)
+            .one(&state.db)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let object = public_need_object(&state, &org, &n).await?.ok_or(AppError::NotFound)?;
         return Ok(activity_json(object));
     }
@@ -237,10 +270,14 @@ async fn object(State(state): State<AppState>, Path(id): Path<String>) -> AppRes
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let org = organisation::Entity::find_by_id(o.org_id).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    let org = organisation::Entity::find_by_id(o.org_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let net = &state.network;
     let listing = publish::offer_listing(&state.db, net, &o, &org).await?;
-    let object = publish::servable(&state.db, net, &org, listing).await?.ok_or(AppError::NotFound)?;
+    let object =
+        publish::servable(&state.db, net, &org, listing).await?.ok_or(AppError::NotFound)?;
     Ok(activity_json(object))
 }
 
@@ -265,15 +302,20 @@ fn protocol_status(e: &ApError) -> StatusCode {
 
 fn inbox_status(e: &InboxError) -> StatusCode {
     match e {
-        InboxError::Protocol(p) | InboxError::Actor(ActorLookupError::Protocol(p)) => protocol_status(p),
-        InboxError::Actor(ActorLookupError::Document(_)) | InboxError::Invalid(_) => StatusCode::BAD_REQUEST,
+        InboxError::Protocol(p) | InboxError::Actor(ActorLookupError::Protocol(p)) => {
+            protocol_status(p)
+        }
+        InboxError::Actor(ActorLookupError::Document(_)) | InboxError::Invalid(_) => {
+            StatusCode::BAD_REQUEST
+        }
         InboxError::Forbidden(_) => StatusCode::FORBIDDEN,
         InboxError::Proof(_) => StatusCode::UNAUTHORIZED,
-        InboxError::Actor(ActorLookupError::Node(AppError::NotFound)) | InboxError::Node(AppError::NotFound) => {
-            StatusCode::NOT_FOUND
-        }
+        InboxError::Actor(ActorLookupError::Node(AppError::NotFound))
+        | InboxError::Node(AppError::NotFound) => StatusCode::NOT_FOUND,
         // The node's own failure: the sender retries later, nothing is lost.
-        InboxError::Actor(ActorLookupError::Node(_)) | InboxError::Node(_) => StatusCode::SERVICE_UNAVAILABLE,
+        InboxError::Actor(ActorLookupError::Node(_)) | InboxError::Node(_) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
     }
 }
 
@@ -285,18 +327,30 @@ fn is_signature_failure(e: &InboxError) -> bool {
     )
 }
 
-async fn receive(data: &Data<Network>, parts: &(Method, Uri, HeaderMap), body: &Bytes) -> Result<(), InboxError> {
+async fn receive(
+    data: &Data<Network>,
+    parts: &(Method, Uri, HeaderMap),
+    body: &Bytes,
+) -> Result<(), InboxError> {
     let mut req = Request::builder().method(parts.0.clone()).uri(parts.1.clone());
     if let Some(h) = req.headers_mut() {
         *h = parts.2.clone();
     }
     let req = req.body(Body::from(body.clone())).map_err(|e| AppError::internal(e.to_string()))?;
-    let activity = ActivityData::from_request(req, &()).await.map_err(|_| InboxError::Invalid("unreadable body"))?;
+    let activity = ActivityData::from_request(req, &())
+        .await
+        .map_err(|_| InboxError::Invalid("unreadable body"))?;
     receive_activity::<WireActivity, ActorRecord, Network>(activity, data).await
 }
 
 /// The shared inbox and each organisation's inbox (they behave alike: the activity says whom it is for).
-async fn inbox(data: Data<Network>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn inbox(
+    data: Data<Network>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let sig = match httpsig::check_fresh(
         header("signature"),
@@ -308,10 +362,13 @@ async fn inbox(data: Data<Network>, method: Method, uri: Uri, headers: HeaderMap
         Err(e) => return refusal(StatusCode::UNAUTHORIZED, e),
     };
     // The signed host must be this node: a request signed for another node is not replayed here.
-    if header("host").is_some_and(|h| !h.trim_end_matches('.').eq_ignore_ascii_case(data.domain())) {
+    if header("host").is_some_and(|h| !h.trim_end_matches('.').eq_ignore_ascii_case(data.domain()))
+    {
         return refusal(StatusCode::UNAUTHORIZED, "the request was signed for another host");
     }
-    let Some(signer) = sig.actor() else { return refusal(StatusCode::UNAUTHORIZED, "the key id is not a URL") };
+    let Some(signer) = sig.actor() else {
+        return refusal(StatusCode::UNAUTHORIZED, "the key id is not a URL");
+    };
     let host = host_of(&signer).unwrap_or_default();
     match peers::refused(&data.db, &data.settings, &host).await {
         Ok(true) => return refusal(StatusCode::FORBIDDEN, format!("host {host} is blocked")),

@@ -59,7 +59,9 @@ async fn metrics(State(state): State<AppState>) -> Response {
             .into_iter()
             .map(|p| crate::infra::metrics::PeerFigures {
                 pending: p.pending as i64,
-                oldest_pending_seconds: p.oldest_pending.map_or(0, |t| (now - t).num_seconds().max(0)),
+                oldest_pending_seconds: p
+                    .oldest_pending
+                    .map_or(0, |t| (now - t).num_seconds().max(0)),
                 delivered: p.delivered,
                 failed: p.failed,
                 rejected: p.rejected,

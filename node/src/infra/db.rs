@@ -24,14 +24,18 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // Every pooled connection (these settings are per connection): WAL lets readers proceed while one writer
+        // commits, `NORMAL` syncs at checkpoints rather than at every commit (safe in WAL mode: a crash loses no
+        // committed transaction, only a power cut may lose the last ones), the busy timeout makes writers queue.
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+        });
     let db = Database::connect(options)
         .await
         .with_context(|| format!("database.url: cannot connect to {}", redact(url)))?;
-    if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
-        // WAL lets readers proceed while one writer commits; the busy timeout makes writers queue, not fail.
-        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;").await?;
-    }
     Ok(db)
 }
 

@@ -25,17 +25,24 @@ pub enum Event {
 /// How many events a slow subscriber may fall behind before it is told it lagged (and should resynchronise).
 const CAPACITY: usize = 4096;
 
-/// Publishes events to every subscriber; cheap to clone.
+/// Publishes events to every subscriber; cheap to clone. It also hands out the turns of the node's units of work on
+/// SQLite (one writer at a time, in order).
 #[derive(Clone, Debug)]
 pub struct EventBus {
     sender: broadcast::Sender<Event>,
+    writers: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl EventBus {
     /// A bus with no subscriber yet.
     pub fn new() -> Self {
         let (sender, _) = broadcast::channel(CAPACITY);
-        Self { sender }
+        Self { sender, writers: std::sync::Arc::new(tokio::sync::Semaphore::new(1)) }
+    }
+
+    /// Waits for this node's turn to write (first come, first served); the semaphore is never closed.
+    pub async fn writer_turn(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.writers.clone().acquire_owned().await.ok()
     }
 
     /// A new subscriber, receiving every event published from now on.

@@ -123,8 +123,14 @@ impl Metrics {
         }
         for p in peers {
             let labels = PeerLabels { host: p.host.clone() };
-            let values =
-                [p.pending, p.oldest_pending_seconds, p.delivered, p.failed, p.rejected, i64::from(p.dead)];
+            let values = [
+                p.pending,
+                p.oldest_pending_seconds,
+                p.delivered,
+                p.failed,
+                p.rejected,
+                i64::from(p.dead),
+            ];
             for (family, value) in self.peers.iter().zip(values) {
                 family.get_or_create(&labels).set(value);
             }

@@ -18,11 +18,11 @@ use sea_orm::{
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
-use crate::vocab::DeliveryState;
 use crate::infra::{
     entities::{audit_entry, case, delivery, item, need, organisation, outbox},
     events::{Event, EventBus},
 };
+use crate::vocab::DeliveryState;
 
 /// How many rows one `INSERT` carries at the most (SQLite allows 32,766 parameters a statement).
 const CHUNK: usize = 500;
@@ -60,6 +60,8 @@ pub struct OutboxRecord {
 /// A write transaction with its audit entries, outbox rows and after-commit events.
 pub struct UnitOfWork {
     txn: DatabaseTransaction,
+    /// This process's turn to write, on SQLite (released when the unit ends).
+    _writer: Option<tokio::sync::OwnedSemaphorePermit>,
     bus: EventBus,
     audit: Vec<audit_entry::ActiveModel>,
     outbox: Vec<OutboxRecord>,
@@ -101,6 +103,12 @@ impl UnitOfWork {
     /// writers queue on the busy timeout instead of failing on a stale snapshot; on PostgreSQL it is a plain `BEGIN`
     /// and rows are locked through [`UnitOfWork::lock`].
     pub async fn begin(db: &DatabaseConnection, bus: &EventBus) -> Result<Self, DbErr> {
+        // SQLite has one writer at a time and makes waiting writers sleep and retry: in this process they queue in
+        // order instead, and only the first in line asks for the lock.
+        let writer = match db.get_database_backend() {
+            sea_orm::DbBackend::Sqlite => bus.writer_turn().await,
+            _ => None,
+        };
         let txn = db
             .begin_with_options(sea_orm::TransactionOptions {
                 sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
@@ -109,6 +117,7 @@ impl UnitOfWork {
             .await?;
         Ok(Self {
             txn,
+            _writer: writer,
             bus: bus.clone(),
             audit: Vec::new(),
             outbox: Vec::new(),

@@ -7,17 +7,17 @@ mod fulfilment;
 pub use fulfilment::{distributed_for_need, has_distributions, move_met};
 
 use chrono::{NaiveDate, Utc};
+use sanad_federation::pii::Finding;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use sanad_federation::pii::Finding;
 use serde_json::json;
 
 use crate::domain::{
-    audit, cases, network,
+    audit, cases,
     error::{AppError, AppResult, FieldErrors, Input},
-    regions,
+    network, regions,
     tenancy::{OrgScope, Perm},
     validate,
 };
@@ -180,8 +180,11 @@ async fn check_sharing(
     }
     let mut gates = network::publish::Gates::default();
     let gate = gates.of(db, org_id).await?;
-    let checked: &[(&str, &str)] =
-        if shared { &[("item", item), ("public_summary", public_summary)] } else { &[("public_summary", public_summary)] };
+    let checked: &[(&str, &str)] = if shared {
+        &[("item", item), ("public_summary", public_summary)]
+    } else {
+        &[("public_summary", public_summary)]
+    };
     for &(field, text) in checked {
         if let Some(found) = gate.scan(text).first() {
             errors.add(

@@ -78,7 +78,10 @@ pub fn instance_document(net: &Network) -> Value {
 }
 
 /// A local organisation by slug.
-pub async fn local_org(db: &impl ConnectionTrait, slug: &str) -> AppResult<Option<organisation::Model>> {
+pub async fn local_org(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> AppResult<Option<organisation::Model>> {
     Ok(organisation::Entity::find()
         .filter(organisation::Column::Slug.eq(slug))
         .filter(organisation::Column::Local.eq(true))
@@ -87,12 +90,18 @@ pub async fn local_org(db: &impl ConnectionTrait, slug: &str) -> AppResult<Optio
 }
 
 /// A stored remote actor by id.
-pub async fn remote(db: &impl ConnectionTrait, ap_id: &str) -> AppResult<Option<remote_actor::Model>> {
+pub async fn remote(
+    db: &impl ConnectionTrait,
+    ap_id: &str,
+) -> AppResult<Option<remote_actor::Model>> {
     Ok(remote_actor::Entity::find().filter(remote_actor::Column::ApId.eq(ap_id)).one(db).await?)
 }
 
 /// Stores (or refreshes) a remote actor.
-pub async fn upsert(db: &impl ConnectionTrait, actor: &RemoteActor) -> AppResult<remote_actor::Model> {
+pub async fn upsert(
+    db: &impl ConnectionTrait,
+    actor: &RemoteActor,
+) -> AppResult<remote_actor::Model> {
     let row = remote_actor::ActiveModel {
         ap_id: Set(actor.id.to_string()),
         host: Set(host_of(&actor.id).unwrap_or_default()),
@@ -131,7 +140,8 @@ pub async fn upsert(db: &impl ConnectionTrait, actor: &RemoteActor) -> AppResult
 /// The inbox an activity for this remote actor goes to (its shared inbox when it has one).
 pub fn delivery_inbox(actor: &remote_actor::Model) -> (String, String) {
     let inbox = actor.shared_inbox.clone().unwrap_or_else(|| actor.inbox.clone());
-    let host = Url::parse(&inbox).ok().and_then(|u| host_of(&u)).unwrap_or_else(|| actor.host.clone());
+    let host =
+        Url::parse(&inbox).ok().and_then(|u| host_of(&u)).unwrap_or_else(|| actor.host.clone());
     (host, inbox)
 }
 
@@ -256,9 +266,13 @@ impl Object for ActorRecord {
         let actor = wire::read_actor(json)?;
         // The document's identity is bound to the URL it was fetched from (no other host may speak for it).
         if host_of(&actor.id) != host_of(expected) {
-            return Err(ApError::UrlVerificationError("actor id is not on the host it was fetched from").into());
+            return Err(ApError::UrlVerificationError(
+                "actor id is not on the host it was fetched from",
+            )
+            .into());
         }
-        if peers::refused(&data.db, &data.settings, &host_of(&actor.id).unwrap_or_default()).await? {
+        if peers::refused(&data.db, &data.settings, &host_of(&actor.id).unwrap_or_default()).await?
+        {
             return Err(ApError::UrlVerificationError("host is blocked").into());
         }
         Ok(())
@@ -267,7 +281,8 @@ impl Object for ActorRecord {
     async fn from_json(json: Value, data: &Data<Network>) -> Result<Self, Self::Error> {
         let actor = wire::read_actor(&json)?;
         let row = upsert(&data.db, &actor).await?;
-        Self::from_remote(row).ok_or_else(|| AppError::internal("stored actor has an invalid URL").into())
+        Self::from_remote(row)
+            .ok_or_else(|| AppError::internal("stored actor has an invalid URL").into())
     }
 }
 

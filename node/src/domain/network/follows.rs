@@ -10,7 +10,10 @@ use sea_orm::{
 use serde::Serialize;
 use serde_json::json;
 
-use super::{Network, actors, publish::{self, Addressed}};
+use super::{
+    Network, actors,
+    publish::{self, Addressed},
+};
 use crate::domain::audit;
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::tenancy::{OrgScope, Perm};
@@ -120,15 +123,23 @@ async fn settle(
     actor: &remote_actor::Model,
     state: FollowState,
 ) -> AppResult<FollowView> {
-    let follow_activity =
-        json!({"id": f.activity_id, "type": "Follow", "actor": actor.ap_id, "object": net.urls.org(&org.slug)});
+    let follow_activity = json!({"id": f.activity_id, "type": "Follow", "actor": actor.ap_id, "object": net.urls.org(&org.slug)});
     let target = actors::delivery_inbox(actor);
     let kind = if state == FollowState::Accepted { "Accept" } else { "Reject" };
     let mut active: follow::ActiveModel = f.into();
     active.state = Set(state);
     active.updated_at = Set(Utc::now());
     let f = active.update(uow.db()).await?;
-    publish::enqueue(uow, net, org, kind, follow_activity, Addressed::Actor(actor.ap_id.clone()), vec![target.clone()]).await?;
+    publish::enqueue(
+        uow,
+        net,
+        org,
+        kind,
+        follow_activity,
+        Addressed::Actor(actor.ap_id.clone()),
+        vec![target.clone()],
+    )
+    .await?;
     if state == FollowState::Accepted {
         publish::backfill(uow, net, org, target).await?;
     }
@@ -187,8 +198,15 @@ pub async fn received_follow(
         active.state = Set(FollowState::Pending);
         active.update(uow.db()).await?;
     }
-    audit::record_raw(uow, Some(org.id), None, "follower.request", "remote_actor", Some(actor.id),
-        json!({"actor": actor.ap_id}));
+    audit::record_raw(
+        uow,
+        Some(org.id),
+        None,
+        "follower.request",
+        "remote_actor",
+        Some(actor.id),
+        json!({"actor": actor.ap_id}),
+    );
     Ok(())
 }
 
@@ -216,7 +234,11 @@ pub async fn received_answer(
 }
 
 /// Applies an `Undo` of a Follow: the remote actor no longer follows the organisation.
-pub async fn received_undo(uow: &mut UnitOfWork, actor: &remote_actor::Model, org: &organisation::Model) -> AppResult<()> {
+pub async fn received_undo(
+    uow: &mut UnitOfWork,
+    actor: &remote_actor::Model,
+    org: &organisation::Model,
+) -> AppResult<()> {
     follow::Entity::delete_many()
         .filter(follow::Column::OrgId.eq(org.id))
         .filter(follow::Column::Direction.eq(FollowDirection::Follower))
@@ -245,7 +267,16 @@ pub async fn follow(
         return Err(AppError::Conflict("err-already-following"));
     }
     let target = actors::delivery_inbox(actor);
-    let id = publish::enqueue(uow, net, &org, "Follow", json!(actor.ap_id), Addressed::Actor(actor.ap_id.clone()), vec![target]).await?;
+    let id = publish::enqueue(
+        uow,
+        net,
+        &org,
+        "Follow",
+        json!(actor.ap_id),
+        Addressed::Actor(actor.ap_id.clone()),
+        vec![target],
+    )
+    .await?;
     let now = Utc::now();
     let f = match existing {
         Some(f) => {
@@ -270,7 +301,14 @@ pub async fn follow(
             .await?
         }
     };
-    audit::record(uow, scope, "following.request", "follow", Some(f.id), json!({"actor": actor.ap_id}));
+    audit::record(
+        uow,
+        scope,
+        "following.request",
+        "follow",
+        Some(f.id),
+        json!({"actor": actor.ap_id}),
+    );
     Ok(FollowView {
         id: f.id,
         actor: actor.ap_id.clone(),
@@ -283,15 +321,27 @@ pub async fn follow(
 }
 
 /// Stops following (`Undo` of the Follow) and forgets the follow.
-pub async fn unfollow(uow: &mut UnitOfWork, net: &Network, scope: &OrgScope, id: i64) -> AppResult<()> {
+pub async fn unfollow(
+    uow: &mut UnitOfWork,
+    net: &Network,
+    scope: &OrgScope,
+    id: i64,
+) -> AppResult<()> {
     scope.require(Perm::ManageOrg)?;
     let (f, actor) = one(uow.db(), scope, id, FollowDirection::Following).await?;
     let org = scope.org().clone();
-    let follow_activity =
-        json!({"id": f.activity_id, "type": "Follow", "actor": net.urls.org(&org.slug), "object": actor.ap_id});
+    let follow_activity = json!({"id": f.activity_id, "type": "Follow", "actor": net.urls.org(&org.slug), "object": actor.ap_id});
     let target = actors::delivery_inbox(&actor);
-    publish::enqueue(uow, net, &org, "Undo", follow_activity, Addressed::Actor(actor.ap_id.clone()), vec![target])
-        .await?;
+    publish::enqueue(
+        uow,
+        net,
+        &org,
+        "Undo",
+        follow_activity,
+        Addressed::Actor(actor.ap_id.clone()),
+        vec![target],
+    )
+    .await?;
     follow::Entity::delete_by_id(f.id).exec(uow.db()).await?;
     audit::record(uow, scope, "following.undo", "follow", Some(id), json!({"actor": actor.ap_id}));
     Ok(())

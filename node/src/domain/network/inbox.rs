@@ -105,7 +105,9 @@ impl Activity for WireActivity {
                 }
                 if let Some(owner) = self.object().and_then(|o| o.get("attributedTo")) {
                     if vocab::url_of(Some(owner)).as_ref() != Some(&self.actor) {
-                        return Err(InboxError::Invalid("the object is attributed to another actor"));
+                        return Err(InboxError::Invalid(
+                            "the object is attributed to another actor",
+                        ));
                     }
                 } else if self.kind() == "Create" && self.object_type() == Some("Proposal") {
                     return Err(InboxError::Invalid("the proposal has no attributedTo"));
@@ -114,7 +116,9 @@ impl Activity for WireActivity {
             "Follow" => {
                 let id = object_id.ok_or(InboxError::Invalid("the follow has no object"))?;
                 if data.urls.local_slug(&id).is_none() {
-                    return Err(InboxError::Invalid("the follow is not for an organisation of this node"));
+                    return Err(InboxError::Invalid(
+                        "the follow is not for an organisation of this node",
+                    ));
                 }
             }
             "Undo" => {
@@ -136,7 +140,12 @@ impl Activity for WireActivity {
             .ok_or(InboxError::Invalid("unknown actor"))?;
         let proof_verified = self.check_proof(&actor)?;
         // What can be read is read before the write lock is taken (SQLite has one writer at a time).
-        if inbox_seen::Entity::find_by_id(self.id.to_string()).one(&net.db).await.map_err(AppError::from)?.is_some() {
+        if inbox_seen::Entity::find_by_id(self.id.to_string())
+            .one(&net.db)
+            .await
+            .map_err(AppError::from)?
+            .is_some()
+        {
             tracing::debug!(activity = %self.id, "activity already applied");
             return Ok(());
         }
@@ -146,7 +155,9 @@ impl Activity for WireActivity {
             // (a FEP-0837 request or offer addressed to the organisation).
             addressed = self.addressed_org(&net.db, net).await?;
             if addressed.is_none() && !follows::followed_by_us(&net.db, actor.id).await? {
-                return Err(InboxError::Forbidden("no organisation of this node follows the actor"));
+                return Err(InboxError::Forbidden(
+                    "no organisation of this node follows the actor",
+                ));
             }
         }
         let hearing = peers::needs_hearing(&net.db, &actor.host).await?;
@@ -176,13 +187,17 @@ impl Activity for WireActivity {
 impl WireActivity {
     /// Verifies a listing's proof against the actor's Multikey: `Ok(true)` verified, `Ok(false)` no proof (or no key
     /// to check it with), `Err` a proof that does not verify or names another key.
-    fn check_proof(&self, actor: &crate::infra::entities::remote_actor::Model) -> Result<bool, InboxError> {
+    fn check_proof(
+        &self,
+        actor: &crate::infra::entities::remote_actor::Model,
+    ) -> Result<bool, InboxError> {
         if !matches!(self.kind(), "Create" | "Update") || self.object_type() != Some("Proposal") {
             return Ok(false);
         }
         let Some(object) = self.object() else { return Ok(false) };
         let Some(method) = proof::verification_method(object) else { return Ok(false) };
-        let method = Url::parse(method).map_err(|_| InboxError::Invalid("the proof's key is not a URL"))?;
+        let method =
+            Url::parse(method).map_err(|_| InboxError::Invalid("the proof's key is not a URL"))?;
         let mut owner = method.clone();
         owner.set_fragment(None);
         if owner.as_str() != actor.ap_id {
@@ -194,13 +209,21 @@ impl WireActivity {
     }
 
     /// The local organisation the activity (or its object) is addressed to by name in `to`, `cc` or `audience`.
-    async fn addressed_org(&self, db: &impl sea_orm::ConnectionTrait, net: &Network) -> Result<Option<i64>, InboxError> {
+    async fn addressed_org(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        net: &Network,
+    ) -> Result<Option<i64>, InboxError> {
         let mut named = Vec::new();
-        for source in [Some(&self.rest), self.object().and_then(Value::as_object)].into_iter().flatten() {
+        for source in
+            [Some(&self.rest), self.object().and_then(Value::as_object)].into_iter().flatten()
+        {
             for key in ["to", "cc", "audience"] {
                 match source.get(key) {
                     Some(Value::String(s)) => named.push(s.clone()),
-                    Some(Value::Array(a)) => named.extend(a.iter().filter_map(Value::as_str).map(str::to_owned)),
+                    Some(Value::Array(a)) => {
+                        named.extend(a.iter().filter_map(Value::as_str).map(str::to_owned))
+                    }
                     _ => {}
                 }
             }
@@ -227,7 +250,8 @@ impl WireActivity {
         match (self.kind(), self.object_type()) {
             ("Follow", _) => {
                 let id = object_id.ok_or(InboxError::Invalid("the follow has no object"))?;
-                let slug = net.urls.local_slug(&id).ok_or(InboxError::Invalid("not a local actor"))?;
+                let slug =
+                    net.urls.local_slug(&id).ok_or(InboxError::Invalid("not a local actor"))?;
                 let org = actors::local_org(uow.db(), &slug).await?.ok_or(AppError::NotFound)?;
                 follows::received_follow(uow, net, &org, actor, self.id.as_str()).await?;
             }
@@ -246,8 +270,11 @@ impl WireActivity {
             ("Create" | "Update", Some("Proposal")) => {
                 // Who may send listings was checked before the unit began (`receive`).
                 let object = self.object().ok_or(InboxError::Invalid("no object"))?;
-                let listing = vocab::read_proposal(object).map_err(|_| InboxError::Invalid("not a valid proposal"))?;
-                let applied = received::store(uow, actor, &listing, object, proof_verified, addressed).await?;
+                let listing = vocab::read_proposal(object)
+                    .map_err(|_| InboxError::Invalid("not a valid proposal"))?;
+                let applied =
+                    received::store(uow, actor, &listing, object, proof_verified, addressed)
+                        .await?;
                 tracing::debug!(object = %listing.id, ?applied, "listing received");
             }
             ("Update", Some(_)) if object_id.as_ref() == Url::parse(&actor.ap_id).ok().as_ref() => {

@@ -113,7 +113,11 @@ async fn insert(db: &impl ConnectionTrait, org_id: i64, rsa: Keypair) -> AppResu
 }
 
 /// The organisation's keys on any connection (made from the key maker and stored when missing).
-pub async fn ensure_in(db: &impl ConnectionTrait, maker: &KeyMaker, org_id: i64) -> AppResult<OrgKeys> {
+pub async fn ensure_in(
+    db: &impl ConnectionTrait,
+    maker: &KeyMaker,
+    org_id: i64,
+) -> AppResult<OrgKeys> {
     if let Some(keys) = load(db, org_id).await? {
         return Ok(keys);
     }
@@ -121,15 +125,15 @@ pub async fn ensure_in(db: &impl ConnectionTrait, maker: &KeyMaker, org_id: i64)
     if let Err(e) = insert(db, org_id, rsa).await {
         tracing::debug!(org_id, "keys made concurrently: {e}");
     }
-    load(db, org_id).await?.ok_or_else(|| AppError::internal("organisation keys could not be stored"))
+    load(db, org_id)
+        .await?
+        .ok_or_else(|| AppError::internal("organisation keys could not be stored"))
 }
 
 /// Makes keys for every local organisation that has none (at start).
 pub async fn ensure_all(db: &sea_orm::DatabaseConnection, maker: &KeyMaker) -> AppResult<usize> {
-    let orgs = organisation::Entity::find()
-        .filter(organisation::Column::Local.eq(true))
-        .all(db)
-        .await?;
+    let orgs =
+        organisation::Entity::find().filter(organisation::Column::Local.eq(true)).all(db).await?;
     let mut made = 0;
     for org in orgs {
         if load(db, org.id).await?.is_none() {
@@ -141,7 +145,10 @@ pub async fn ensure_all(db: &sea_orm::DatabaseConnection, maker: &KeyMaker) -> A
 }
 
 /// The instance actor's RSA key pair, made on first start and kept in the node's settings.
-pub async fn instance(db: &sea_orm::DatabaseConnection, maker: &KeyMaker) -> anyhow::Result<Keypair> {
+pub async fn instance(
+    db: &sea_orm::DatabaseConnection,
+    maker: &KeyMaker,
+) -> anyhow::Result<Keypair> {
     use crate::infra::db::{set_setting, setting};
     if let (Some(private_key), Some(public_key)) =
         (setting(db, "instance_rsa_private").await?, setting(db, "instance_rsa_public").await?)
@@ -167,7 +174,14 @@ pub async fn rotate(
     store(uow.db(), org.id, rsa).await?;
     super::publish::update_actor(uow, net, org.id).await?;
     let n = super::publish::resign_all(uow, net, org).await?;
-    crate::domain::audit::record_raw(uow, Some(org.id), None, "keys.rotate", "organisation", Some(org.id),
-        serde_json::json!({"resigned": n}));
+    crate::domain::audit::record_raw(
+        uow,
+        Some(org.id),
+        None,
+        "keys.rotate",
+        "organisation",
+        Some(org.id),
+        serde_json::json!({"resigned": n}),
+    );
     Ok(n)
 }

@@ -21,7 +21,9 @@ pub fn normalise_host(raw: &str) -> Option<String> {
     let host = raw.trim_end_matches('/').to_ascii_lowercase();
     let ok = !host.is_empty()
         && host.len() <= 255
-        && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
     ok.then_some(host)
 }
 
@@ -65,7 +67,11 @@ pub async fn ensure(db: &impl ConnectionTrait, host: &str) -> AppResult<peer::Mo
 }
 
 /// Sets the operator's policy for a host (`sanad federation block|allow|open HOST`).
-pub async fn set_policy(uow: &mut UnitOfWork, host: &str, policy: PeerPolicy) -> AppResult<peer::Model> {
+pub async fn set_policy(
+    uow: &mut UnitOfWork,
+    host: &str,
+    policy: PeerPolicy,
+) -> AppResult<peer::Model> {
     let host = normalise_host(host).ok_or(AppError::BadRequest("err-bad-host"))?;
     let row = ensure(uow.db(), &host).await?;
     let mut active: peer::ActiveModel = row.into();
@@ -74,8 +80,14 @@ pub async fn set_policy(uow: &mut UnitOfWork, host: &str, policy: PeerPolicy) ->
     if policy == PeerPolicy::Blocked {
         // Never delivered to: what waited for the host is dropped as rejected.
         delivery::Entity::update_many()
-            .col_expr(delivery::Column::State, sea_orm::sea_query::Expr::value(DeliveryState::Rejected))
-            .col_expr(delivery::Column::LastError, sea_orm::sea_query::Expr::value("host blocked by the operator"))
+            .col_expr(
+                delivery::Column::State,
+                sea_orm::sea_query::Expr::value(DeliveryState::Rejected),
+            )
+            .col_expr(
+                delivery::Column::LastError,
+                sea_orm::sea_query::Expr::value("host blocked by the operator"),
+            )
             .col_expr(delivery::Column::DoneAt, sea_orm::sea_query::Expr::value(Utc::now()))
             .filter(delivery::Column::Host.eq(&host))
             .filter(delivery::Column::State.eq(DeliveryState::Pending))
@@ -109,7 +121,8 @@ pub async fn needs_hearing(db: &impl ConnectionTrait, host: &str) -> AppResult<b
 /// A peer was heard from (it sent us something): a dead peer comes back and its parked queue resumes now.
 pub async fn heard_from(db: &impl ConnectionTrait, host: &str) -> AppResult<bool> {
     let row = ensure(db, host).await?;
-    let revived = row.state == PeerState::Dead || row.next_attempt_at.is_some_and(|t| t > Utc::now());
+    let revived =
+        row.state == PeerState::Dead || row.next_attempt_at.is_some_and(|t| t > Utc::now());
     let mut active: peer::ActiveModel = row.into();
     active.last_heard_at = Set(Some(Utc::now()));
     if revived {
@@ -139,7 +152,8 @@ pub async fn retry(uow: &mut UnitOfWork, host: &str) -> AppResult<peer::Model> {
 pub fn backoff(failures: i32, cap_secs: u64) -> Duration {
     let base = 10u64.saturating_mul(1u64 << failures.clamp(0, 30)).min(cap_secs);
     let mut r = [0u8; 8];
-    let jitter = if getrandom::fill(&mut r).is_ok() { u64::from_le_bytes(r) % (base / 2 + 1) } else { 0 };
+    let jitter =
+        if getrandom::fill(&mut r).is_ok() { u64::from_le_bytes(r) % (base / 2 + 1) } else { 0 };
     let secs = (base - base / 4 + jitter).min(cap_secs).max(1);
     Duration::seconds(secs as i64)
 }
@@ -172,8 +186,11 @@ pub async fn failed(
 /// Records a successful (or permanently rejected) attempt: the peer answers.
 pub async fn answered(db: &impl ConnectionTrait, host: &str, rejected: bool) -> AppResult<()> {
     let row = ensure(db, host).await?;
-    let (delivered, rejected_n) =
-        if rejected { (row.delivered, row.rejected + 1) } else { (row.delivered + 1, row.rejected) };
+    let (delivered, rejected_n) = if rejected {
+        (row.delivered, row.rejected + 1)
+    } else {
+        (row.delivered + 1, row.rejected)
+    };
     let mut active: peer::ActiveModel = row.into();
     active.state = Set(PeerState::Live);
     active.failures = Set(0);

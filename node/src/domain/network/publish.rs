@@ -14,11 +14,11 @@ use sanad_federation::{
     pii::{self, Gate},
     projection::{self, Publisher, Source},
     proof,
-    vocab::{self, Audience, Purpose, PUBLIC},
+    vocab::{self, Audience, PUBLIC, Purpose},
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait,
-    sea_query::Expr,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    QueryTrait, sea_query::Expr,
 };
 use serde_json::{Value, json};
 use url::Url;
@@ -65,63 +65,83 @@ pub async fn outgoing(uow: &mut UnitOfWork, net: &Network) -> AppResult<()> {
 #[derive(Default)]
 pub struct Gates(HashMap<i64, Arc<Gate>>);
 
-/// Built gates, shared by every unit: an organisation's gate is rebuilt only when its households changed (their
-/// count, last change or last id), so saving a need does not index 50,000 households each time. One entry per
-/// local organisation.
-static BUILT: LazyLock<Mutex<HashMap<i64, ((i64, Option<DateTime<Utc>>, Option<i64>), Arc<Gate>)>>> =
-    LazyLock::new(Mutex::default);
+/// What identifies the state of an organisation's households: their count, last change and last id.
+type HouseholdsVersion = (i64, Option<DateTime<Utc>>, Option<i64>);
+
+/// Built gates, shared by every unit: an organisation's gate is rebuilt only when its households changed, so saving
+/// a need does not index 50,000 households each time. One entry per local organisation.
+type BuiltGates = Mutex<HashMap<i64, (HouseholdsVersion, Arc<Gate>)>>;
+
+/// The gates built so far.
+static BUILT: LazyLock<BuiltGates> = LazyLock::new(Mutex::default);
 
 impl Gates {
     /// The gate over every household `org_id` has registered.
     pub async fn of(&mut self, db: &impl ConnectionTrait, org_id: i64) -> AppResult<&Gate> {
-        if !self.0.contains_key(&org_id) {
-            let version: Option<(i64, Option<DateTime<Utc>>, Option<i64>)> = case::Entity::find()
-                .select_only()
-                .column_as(case::Column::Id.count(), "n")
-                .column_as(case::Column::UpdatedAt.max(), "changed")
-                .column_as(case::Column::Id.max(), "last")
-                .filter(case::Column::OrgId.eq(org_id))
-                .into_tuple()
-                .one(db)
-                .await?;
-            let version = version.unwrap_or((0, None, None));
-            let cached = BUILT
-                .lock()
-                .ok()
-                .and_then(|b| b.get(&org_id).filter(|(v, _)| *v == version).map(|(_, g)| g.clone()));
-            let gate = match cached {
-                Some(g) => g,
-                None => {
-                    let households: Vec<pii::Household> = case::Entity::find()
-                        .filter(case::Column::OrgId.eq(org_id))
-                        .all(db)
-                        .await?
-                        .iter()
-                        .map(household)
-                        .collect();
-                    let gate = Arc::new(Gate::new(&households));
-                    if let Ok(mut b) = BUILT.lock() {
-                        b.insert(org_id, (version, gate.clone()));
-                    }
-                    gate
+        let vacant = match self.0.entry(org_id) {
+            std::collections::hash_map::Entry::Occupied(e) => return Ok(e.into_mut()),
+            std::collections::hash_map::Entry::Vacant(v) => v,
+        };
+        let version: Option<HouseholdsVersion> = case::Entity::find()
+            .select_only()
+            .column_as(case::Column::Id.count(), "n")
+            .column_as(case::Column::UpdatedAt.max(), "changed")
+            .column_as(case::Column::Id.max(), "last")
+            .filter(case::Column::OrgId.eq(org_id))
+            .into_tuple()
+            .one(db)
+            .await?;
+        let version = version.unwrap_or((0, None, None));
+        let cached = BUILT
+            .lock()
+            .ok()
+            .and_then(|b| b.get(&org_id).filter(|(v, _)| *v == version).map(|(_, g)| g.clone()));
+        let gate = match cached {
+            Some(g) => g,
+            None => {
+                let households: Vec<pii::Household> = case::Entity::find()
+                    .filter(case::Column::OrgId.eq(org_id))
+                    .all(db)
+                    .await?
+                    .iter()
+                    .map(household)
+                    .collect();
+                let gate = Arc::new(Gate::new(&households));
+                if let Ok(mut b) = BUILT.lock() {
+                    b.insert(org_id, (version, gate.clone()));
                 }
-            };
-            self.0.insert(org_id, gate);
-        }
-        self.0.get(&org_id).map(|g| g.as_ref()).ok_or_else(|| AppError::internal("gate vanished"))
+                gate
+            }
+        };
+        Ok(vacant.insert(gate))
     }
 }
 
 /// The identifying values of a household, as the gate looks for them.
 pub fn household(c: &case::Model) -> pii::Household {
-    pii::Household { name: c.head_name.clone(), phone: c.phone.clone(), national_id: c.national_id.clone() }
+    pii::Household {
+        name: c.head_name.clone(),
+        phone: c.phone.clone(),
+        national_id: c.national_id.clone(),
+    }
 }
 
 /// Properties Sanad writes itself (addresses, types, times, the proof): random ids and signatures would otherwise
 /// read as digit runs that may end like someone's phone number.
 const STRUCTURAL: &[&str] = &[
-    "@context", "id", "type", "actor", "attributedTo", "to", "cc", "followers", "published", "updated", "proof",
-    "mediaType", "action",
+    "@context",
+    "id",
+    "type",
+    "actor",
+    "attributedTo",
+    "to",
+    "cc",
+    "followers",
+    "published",
+    "updated",
+    "proof",
+    "mediaType",
+    "action",
 ];
 
 /// The gate over a whole outgoing payload: every string and number in it, except the structural properties.
@@ -146,8 +166,14 @@ pub fn gate_payload(gate: &Gate, payload: &Value) -> Vec<pii::Finding> {
 
 /// Re-checks a household's shared needs after its name, phone or id changed: a need whose summary now carries one
 /// of them is made private (and so withdrawn from the network). Returns the needs to sync.
-async fn recheck_household(uow: &mut UnitOfWork, gates: &mut Gates, case_id: i64) -> AppResult<Vec<i64>> {
-    let Some(c) = case::Entity::find_by_id(case_id).one(uow.db()).await? else { return Ok(Vec::new()) };
+async fn recheck_household(
+    uow: &mut UnitOfWork,
+    gates: &mut Gates,
+    case_id: i64,
+) -> AppResult<Vec<i64>> {
+    let Some(c) = case::Entity::find_by_id(case_id).one(uow.db()).await? else {
+        return Ok(Vec::new());
+    };
     // The organisation's gate is rebuilt: it must know the household's new values.
     gates.0.remove(&c.org_id);
     let gate = Gate::new(&[household(&c)]);
@@ -291,8 +317,13 @@ pub fn signed_object(listing_object: Value, actor: &Url, keys: &keys::OrgKeys) -
     if let (Some(map), Value::Object(fields)) = (doc.as_object_mut(), listing_object) {
         map.extend(fields);
     }
-    proof::sign(&doc, &keys.proof, &format!("{actor}#{}", sanad_federation::actor::PROOF_KEY), Utc::now())
-        .map_err(|e| AppError::internal(format!("signing a proposal: {e}")))
+    proof::sign(
+        &doc,
+        &keys.proof,
+        &format!("{actor}#{}", sanad_federation::actor::PROOF_KEY),
+        Utc::now(),
+    )
+    .map_err(|e| AppError::internal(format!("signing a proposal: {e}")))
 }
 
 /// A listing as served at its id or in the outbox: signed, and only when the PII gate finds nothing in it (the
@@ -409,12 +440,20 @@ pub async fn need_listing(
         published: n.federated_at.unwrap_or(n.updated_at),
         updated: n.updated_at,
     };
-    Ok(projection::project(&source, &publisher(net, org), net.settings.k_anonymity).map(|l| l.to_object()))
+    Ok(projection::project(&source, &publisher(net, org), net.settings.k_anonymity)
+        .map(|l| l.to_object()))
 }
 
-async fn sync_need(uow: &mut UnitOfWork, net: &Network, gates: &mut Gates, id: i64) -> AppResult<()> {
+async fn sync_need(
+    uow: &mut UnitOfWork,
+    net: &Network,
+    gates: &mut Gates,
+    id: i64,
+) -> AppResult<()> {
     let Some(mut n) = need::Entity::find_by_id(id).one(uow.db()).await? else { return Ok(()) };
-    let Some(org) = organisation::Entity::find_by_id(n.org_id).one(uow.db()).await? else { return Ok(()) };
+    let Some(org) = organisation::Entity::find_by_id(n.org_id).one(uow.db()).await? else {
+        return Ok(());
+    };
     if n.ap_id.is_none() {
         n.ap_id = Some(uuid::Uuid::new_v4().to_string());
     }
@@ -452,7 +491,8 @@ async fn delete_object(
     let object_id = net.urls.objects().join(uuid).map_err(|e| AppError::internal(e.to_string()))?;
     let inboxes = follower_inboxes(uow.db(), net, org.id).await?;
     let tombstone = json!({"id": object_id, "type": "Tombstone"});
-    enqueue(uow, net, org, "Delete", tombstone, Addressed::Listing(Audience::Public), inboxes).await?;
+    enqueue(uow, net, org, "Delete", tombstone, Addressed::Listing(Audience::Public), inboxes)
+        .await?;
     Ok(())
 }
 
@@ -492,12 +532,20 @@ pub async fn offer_listing(
         published: o.federated_at.unwrap_or(o.created_at),
         updated: Utc::now(),
     };
-    Ok(projection::project(&source, &publisher(net, org), net.settings.k_anonymity).map(|l| l.to_object()))
+    Ok(projection::project(&source, &publisher(net, org), net.settings.k_anonymity)
+        .map(|l| l.to_object()))
 }
 
-async fn sync_offer(uow: &mut UnitOfWork, net: &Network, gates: &mut Gates, id: i64) -> AppResult<()> {
+async fn sync_offer(
+    uow: &mut UnitOfWork,
+    net: &Network,
+    gates: &mut Gates,
+    id: i64,
+) -> AppResult<()> {
     let Some(mut o) = offer::Entity::find_by_id(id).one(uow.db()).await? else { return Ok(()) };
-    let Some(org) = organisation::Entity::find_by_id(o.org_id).one(uow.db()).await? else { return Ok(()) };
+    let Some(org) = organisation::Entity::find_by_id(o.org_id).one(uow.db()).await? else {
+        return Ok(());
+    };
     if o.ap_id.is_none() {
         o.ap_id = Some(uuid::Uuid::new_v4().to_string());
     }
@@ -526,7 +574,9 @@ async fn sync_offer(uow: &mut UnitOfWork, net: &Network, gates: &mut Gates, id: 
 
 /// Tells followers an organisation's actor changed (profile edited, keys rotated).
 pub async fn update_actor(uow: &mut UnitOfWork, net: &Network, org_id: i64) -> AppResult<()> {
-    let Some(org) = organisation::Entity::find_by_id(org_id).one(uow.db()).await? else { return Ok(()) };
+    let Some(org) = organisation::Entity::find_by_id(org_id).one(uow.db()).await? else {
+        return Ok(());
+    };
     if !org.local {
         return Ok(());
     }
@@ -558,7 +608,8 @@ pub async fn backfill(
         .await?;
     for n in shared {
         if let Some(object) = need_listing(uow.db(), net, &mut gates, &n, org).await? {
-            share(uow, net, &mut gates, org, "Create", object, n.visibility, vec![inbox.clone()]).await?;
+            share(uow, net, &mut gates, org, "Create", object, n.visibility, vec![inbox.clone()])
+                .await?;
         }
     }
     let offers = offer::Entity::find()
@@ -568,14 +619,19 @@ pub async fn backfill(
         .await?;
     for o in offers {
         if let Some(object) = offer_listing(uow.db(), net, &o, org).await? {
-            share(uow, net, &mut gates, org, "Create", object, o.visibility, vec![inbox.clone()]).await?;
+            share(uow, net, &mut gates, org, "Create", object, o.visibility, vec![inbox.clone()])
+                .await?;
         }
     }
     Ok(())
 }
 
 /// Sends every listing the organisation shares again, re-signed (after a key rotation).
-pub async fn resign_all(uow: &mut UnitOfWork, net: &Network, org: &organisation::Model) -> AppResult<usize> {
+pub async fn resign_all(
+    uow: &mut UnitOfWork,
+    net: &Network,
+    org: &organisation::Model,
+) -> AppResult<usize> {
     let mut gates = Gates::default();
     let needs: Vec<i64> = need::Entity::find()
         .filter(need::Column::OrgId.eq(org.id))

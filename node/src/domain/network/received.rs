@@ -5,8 +5,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sanad_federation::vocab::{Purpose, ReceivedListing};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use serde::Serialize;
 
@@ -49,7 +49,9 @@ pub async fn store(
         .await?;
     let mut active = match existing {
         Some(row) if row.remote_actor_id != actor.id => return Ok(Applied::Stale),
-        Some(row) if row.deleted_at.is_some() || row.updated_at >= updated => return Ok(Applied::Stale),
+        Some(row) if row.deleted_at.is_some() || row.updated_at >= updated => {
+            return Ok(Applied::Stale);
+        }
         Some(row) => row.into(),
         None => remote_object::ActiveModel {
             ap_id: Set(listing.id.to_string()),
@@ -83,7 +85,11 @@ pub async fn store(
 }
 
 /// Marks a listing deleted (by its owner only); a delete of an unknown object leaves a tombstone.
-pub async fn delete(uow: &mut UnitOfWork, actor: &remote_actor::Model, object_id: &str) -> AppResult<()> {
+pub async fn delete(
+    uow: &mut UnitOfWork,
+    actor: &remote_actor::Model,
+    object_id: &str,
+) -> AppResult<()> {
     let now = Utc::now();
     match remote_object::Entity::find()
         .filter(remote_object::Column::ApId.eq(object_id))

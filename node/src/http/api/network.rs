@@ -72,7 +72,11 @@ pub struct FollowRequest {
     pub actor: String,
 }
 
-async fn follow_list(state: &AppState, scope: &crate::domain::tenancy::OrgScope, d: FollowDirection) -> AppResult<Json<FollowList>> {
+async fn follow_list(
+    state: &AppState,
+    scope: &crate::domain::tenancy::OrgScope,
+    d: FollowDirection,
+) -> AppResult<Json<FollowList>> {
     let items = follows::list(&state.db, scope, d).await?;
     Ok(Json(FollowList { items: items.into_iter().map(Into::into).collect() }))
 }
@@ -81,7 +85,10 @@ async fn follow_list(state: &AppState, scope: &crate::domain::tenancy::OrgScope,
 #[utoipa::path(get, path = "/api/v1/orgs/{slug}/followers", tag = "network",
     params(("slug" = String, Path, description = "organisation slug")),
     responses((status = 200, body = FollowList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn followers(State(state): State<AppState>, Scoped(scope): Scoped) -> AppResult<Json<FollowList>> {
+pub async fn followers(
+    State(state): State<AppState>,
+    Scoped(scope): Scoped,
+) -> AppResult<Json<FollowList>> {
     follow_list(&state, &scope, FollowDirection::Follower).await
 }
 
@@ -89,11 +96,19 @@ pub async fn followers(State(state): State<AppState>, Scoped(scope): Scoped) -> 
 #[utoipa::path(get, path = "/api/v1/orgs/{slug}/following", tag = "network",
     params(("slug" = String, Path, description = "organisation slug")),
     responses((status = 200, body = FollowList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn following(State(state): State<AppState>, Scoped(scope): Scoped) -> AppResult<Json<FollowList>> {
+pub async fn following(
+    State(state): State<AppState>,
+    Scoped(scope): Scoped,
+) -> AppResult<Json<FollowList>> {
     follow_list(&state, &scope, FollowDirection::Following).await
 }
 
-async fn answer(state: &AppState, scope: &crate::domain::tenancy::OrgScope, id: i64, accept: bool) -> AppResult<Json<FollowResponse>> {
+async fn answer(
+    state: &AppState,
+    scope: &crate::domain::tenancy::OrgScope,
+    id: i64,
+    accept: bool,
+) -> AppResult<Json<FollowResponse>> {
     let net = state.network.clone();
     let view = state.write(async |uow| follows::answer(uow, &net, scope, id, accept).await).await?;
     Ok(Json(view.into()))
@@ -104,7 +119,11 @@ async fn answer(state: &AppState, scope: &crate::domain::tenancy::OrgScope, id: 
     params(("slug" = String, Path, description = "organisation slug"), ("id" = i64, Path, description = "follow id")),
     responses((status = 200, body = FollowResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
-pub async fn accept(State(state): State<AppState>, Scoped(scope): Scoped, Path((_, id)): Path<(String, i64)>) -> AppResult<Json<FollowResponse>> {
+pub async fn accept(
+    State(state): State<AppState>,
+    Scoped(scope): Scoped,
+    Path((_, id)): Path<(String, i64)>,
+) -> AppResult<Json<FollowResponse>> {
     answer(&state, &scope, id, true).await
 }
 
@@ -113,7 +132,11 @@ pub async fn accept(State(state): State<AppState>, Scoped(scope): Scoped, Path((
     params(("slug" = String, Path, description = "organisation slug"), ("id" = i64, Path, description = "follow id")),
     responses((status = 200, body = FollowResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
-pub async fn reject(State(state): State<AppState>, Scoped(scope): Scoped, Path((_, id)): Path<(String, i64)>) -> AppResult<Json<FollowResponse>> {
+pub async fn reject(
+    State(state): State<AppState>,
+    Scoped(scope): Scoped,
+    Path((_, id)): Path<(String, i64)>,
+) -> AppResult<Json<FollowResponse>> {
     answer(&state, &scope, id, false).await
 }
 
@@ -139,7 +162,11 @@ pub async fn follow(
 #[utoipa::path(delete, path = "/api/v1/orgs/{slug}/following/{id}", tag = "network",
     params(("slug" = String, Path, description = "organisation slug"), ("id" = i64, Path, description = "follow id")),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn unfollow(State(state): State<AppState>, Scoped(scope): Scoped, Path((_, id)): Path<(String, i64)>) -> AppResult<StatusCode> {
+pub async fn unfollow(
+    State(state): State<AppState>,
+    Scoped(scope): Scoped,
+    Path((_, id)): Path<(String, i64)>,
+) -> AppResult<StatusCode> {
     let net = state.network.clone();
     state.write(async |uow| follows::unfollow(uow, &net, &scope, id).await).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -167,7 +194,10 @@ impl NetworkQuery {
     /// As a domain filter (blank values ignored, long ones cut).
     pub fn filter(&self) -> NetworkFilter {
         let clean = |v: &Option<String>| {
-            v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(512).collect())
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| s.chars().take(512).collect())
         };
         NetworkFilter {
             sector: clean(&self.sector),
@@ -259,7 +289,12 @@ pub struct NetworkList {
     pub items: Vec<NetworkItemResponse>,
 }
 
-async fn network_list(state: &AppState, scope: &crate::domain::tenancy::OrgScope, kind: &str, q: &NetworkQuery) -> AppResult<Json<NetworkList>> {
+async fn network_list(
+    state: &AppState,
+    scope: &crate::domain::tenancy::OrgScope,
+    kind: &str,
+    q: &NetworkQuery,
+) -> AppResult<Json<NetworkList>> {
     let items = received::list(&state.db, scope, kind, &q.filter()).await?;
     Ok(Json(NetworkList { items: items.into_iter().map(Into::into).collect() }))
 }
@@ -268,7 +303,11 @@ async fn network_list(state: &AppState, scope: &crate::domain::tenancy::OrgScope
 #[utoipa::path(get, path = "/api/v1/orgs/{slug}/network/needs", tag = "network",
     params(("slug" = String, Path, description = "organisation slug"), NetworkQuery),
     responses((status = 200, body = NetworkList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn needs(State(state): State<AppState>, Scoped(scope): Scoped, Query(q): Query<NetworkQuery>) -> AppResult<Json<NetworkList>> {
+pub async fn needs(
+    State(state): State<AppState>,
+    Scoped(scope): Scoped,
+    Query(q): Query<NetworkQuery>,
+) -> AppResult<Json<NetworkList>> {
     network_list(&state, &scope, "need", &q).await
 }
 
@@ -276,6 +315,10 @@ pub async fn needs(State(state): State<AppState>, Scoped(scope): Scoped, Query(q
 #[utoipa::path(get, path = "/api/v1/orgs/{slug}/network/offers", tag = "network",
     params(("slug" = String, Path, description = "organisation slug"), NetworkQuery),
     responses((status = 200, body = NetworkList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn offers(State(state): State<AppState>, Scoped(scope): Scoped, Query(q): Query<NetworkQuery>) -> AppResult<Json<NetworkList>> {
+pub async fn offers(
+    State(state): State<AppState>,
+    Scoped(scope): Scoped,
+    Query(q): Query<NetworkQuery>,
+) -> AppResult<Json<NetworkList>> {
     network_list(&state, &scope, "offer", &q).await
 }

@@ -146,6 +146,9 @@ pub async fn list(
 #[utoipa::path(get, path = "/api/v1/orgs/{slug}", tag = "organisations",
     params(("slug" = String, Path, description = "organisation slug")),
     responses((status = 200, body = OrgResponse), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn show(State(state): State<AppState>, Scoped(scope): Scoped) -> AppResult<Json<OrgResponse>> {
+pub async fn show(
+    State(state): State<AppState>,
+    Scoped(scope): Scoped,
+) -> AppResult<Json<OrgResponse>> {
     Ok(Json(response(&state, &scope, scope.org())))
 }

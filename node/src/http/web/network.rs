@@ -80,11 +80,21 @@ struct NetworkPage {
 }
 
 /// What the organisation receives from the network: needs (or offers), newest change first.
-pub async fn list(OrgPage { state, ctx, scope, .. }: OrgPage, Query(q): Query<NetworkQuery>) -> AppResult<Response> {
+pub async fn list(
+    OrgPage { state, ctx, scope, .. }: OrgPage,
+    Query(q): Query<NetworkQuery>,
+) -> AppResult<Response> {
     let offers = q.kind == "offers";
-    let keep = |v: &str| Some(v.trim()).filter(|v| !v.is_empty() && v.len() <= 64).map(str::to_owned);
-    let filter = NetworkFilter { sector: keep(&q.sector), region: keep(&q.region), status: keep(&q.status), origin: None };
-    let items = received::list(&state.db, &scope, if offers { "offer" } else { "need" }, &filter).await?;
+    let keep =
+        |v: &str| Some(v.trim()).filter(|v| !v.is_empty() && v.len() <= 64).map(str::to_owned);
+    let filter = NetworkFilter {
+        sector: keep(&q.sector),
+        region: keep(&q.region),
+        status: keep(&q.status),
+        origin: None,
+    };
+    let items =
+        received::list(&state.db, &scope, if offers { "offer" } else { "need" }, &filter).await?;
     let mut codes: Vec<String> = items.iter().filter_map(|i| i.region_code.clone()).collect();
     codes.sort();
     codes.dedup();
@@ -114,7 +124,12 @@ struct FollowsPage {
 
 refusable!(FollowsPage);
 
-async fn follows_page(state: &AppState, ctx: PageCtx, scope: &crate::domain::tenancy::OrgScope, actor: String) -> AppResult<FollowsPage> {
+async fn follows_page(
+    state: &AppState,
+    ctx: PageCtx,
+    scope: &crate::domain::tenancy::OrgScope,
+    actor: String,
+) -> AppResult<FollowsPage> {
     Ok(FollowsPage {
         handle: format!("{}@{}", scope.org().slug, state.network.urls.domain()),
         followers: follows::list(&state.db, scope, FollowDirection::Follower).await?,
@@ -147,7 +162,10 @@ pub async fn follow(
     scope.require(Perm::ManageOrg)?;
     let net = state.network.clone();
     let result = match actors::resolve(&data, &form.actor).await {
-        Ok(actor) => state.write(async |uow| follows::follow(uow, &net, &scope, &actor).await).await.map(|_| ()),
+        Ok(actor) => state
+            .write(async |uow| follows::follow(uow, &net, &scope, &actor).await)
+            .await
+            .map(|_| ()),
         Err(e) => Err(e),
     };
     match result {
@@ -163,12 +181,20 @@ pub async fn follow(
 #[derive(Debug, Default, Deserialize)]
 pub struct Empty {}
 
-async fn answer(state: &AppState, mut ctx: PageCtx, slug: &str, id: i64, accept: bool) -> AppResult<Response> {
+async fn answer(
+    state: &AppState,
+    mut ctx: PageCtx,
+    slug: &str,
+    id: i64,
+    accept: bool,
+) -> AppResult<Response> {
     let scope = ctx.scope(state, slug).await?;
     let net = state.network.clone();
     match state.write(async |uow| follows::answer(uow, &net, &scope, id, accept).await).await {
         Ok(_) => Ok(see_other(&format!("/o/{slug}/network/follows"))),
-        Err(err @ AppError::Conflict(_)) => refused(err, follows_page(state, ctx, &scope, String::new()).await?),
+        Err(err @ AppError::Conflict(_)) => {
+            refused(err, follows_page(state, ctx, &scope, String::new()).await?)
+        }
         Err(err) => Err(err),
     }
 }
@@ -218,7 +244,11 @@ struct FederationPage {
 
 refusable!(FederationPage);
 
-async fn federation_page(state: &AppState, ctx: PageCtx, host: String) -> AppResult<FederationPage> {
+async fn federation_page(
+    state: &AppState,
+    ctx: PageCtx,
+    host: String,
+) -> AppResult<FederationPage> {
     Ok(FederationPage {
         peers: peers::status(&state.db).await?,
         allow_list_only: state.config.federation.allow_list_only,
@@ -251,14 +281,12 @@ pub async fn operator_peer(
     OperatorScope::for_user(ctx.require_user()?)?;
     let host = form.host.clone();
     let result = state
-        .write(async |uow| {
-            match form.action.as_str() {
-                "block" => peers::set_policy(uow, &host, PeerPolicy::Blocked).await,
-                "allow" => peers::set_policy(uow, &host, PeerPolicy::Allowed).await,
-                "open" => peers::set_policy(uow, &host, PeerPolicy::Open).await,
-                "retry" => peers::retry(uow, &host).await,
-                _ => Err(AppError::BadRequest("err-bad-action")),
-            }
+        .write(async |uow| match form.action.as_str() {
+            "block" => peers::set_policy(uow, &host, PeerPolicy::Blocked).await,
+            "allow" => peers::set_policy(uow, &host, PeerPolicy::Allowed).await,
+            "open" => peers::set_policy(uow, &host, PeerPolicy::Open).await,
+            "retry" => peers::retry(uow, &host).await,
+            _ => Err(AppError::BadRequest("err-bad-action")),
         })
         .await;
     match result {

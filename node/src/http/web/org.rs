@@ -68,10 +68,11 @@ pub async fn settings_page(
 ) -> AppResult<Response> {
     scope.require(Perm::ManageOrg)?;
     let draft = OrgDraft::of(scope.org());
-    let public_key = crate::domain::network::keys::ensure(&state.db, &state.network.keys, scope.org_id())
-        .await?
-        .proof
-        .public_multibase();
+    let public_key =
+        crate::domain::network::keys::ensure(&state.db, &state.network.keys, scope.org_id())
+            .await?
+            .proof
+            .public_multibase();
     Ok(render(&SettingsPage {
         ctx,
         draft,
@@ -97,10 +98,14 @@ pub async fn settings_submit(
                 draft,
                 errors: FieldErrors::default(),
                 saved: false,
-                public_key: crate::domain::network::keys::ensure(&state.db, &state.network.keys, scope.org_id())
-                    .await?
-                    .proof
-                    .public_multibase(),
+                public_key: crate::domain::network::keys::ensure(
+                    &state.db,
+                    &state.network.keys,
+                    scope.org_id(),
+                )
+                .await?
+                .proof
+                .public_multibase(),
             })
         },
     )
