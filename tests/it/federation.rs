@@ -544,3 +544,45 @@ async fn a_household_renamed_so_that_a_shared_summary_names_it_withdraws_that_ne
     let (_, now) = a.api("GET", &format!("/needs/{}", need["id"]), None).await;
     assert_eq!(now["visibility"], "private", "{now}");
 }
+
+#[tokio::test]
+async fn after_a_key_rotation_followers_verify_listings_with_the_new_key() {
+    use sanad_node::domain::network::keys;
+    let (a, b) = (node("amal").await, node("basma").await);
+    b.follow(&a).await;
+    let need = |item: &str| {
+        json!({"sector": "food", "item": item, "quantity": 4, "unit": "parcel", "urgency": "high",
+            "region_code": "PS-GZA", "visibility": "network"})
+    };
+    assert_eq!(a.api("POST", "/needs", Some(need("before"))).await.0, 201);
+    b.app.until("the first need arrives", async || b.network("needs").await.len() == 1).await;
+    let actor = a.app.actor("amal");
+    let stored_key = async || {
+        sanad_node::domain::network::actors::remote(&b.app.state.db, &actor)
+            .await
+            .unwrap()
+            .unwrap()
+            .multikey
+    };
+    let old = stored_key().await;
+    let first_version = b.network("needs").await[0]["updated_at"].clone();
+
+    let org =
+        sanad_node::domain::accounts::find_org(&a.app.state.db, "amal").await.unwrap().unwrap();
+    let net = a.app.state.network.clone();
+    let rsa = net.keys.rsa().await.unwrap();
+    let resigned =
+        a.app.state.write(async |uow| keys::rotate(uow, &net, &org, rsa).await).await.unwrap();
+    assert_eq!(resigned, 1);
+    b.app.until("the new key arrives", async || stored_key().await != old).await;
+    b.app
+        .until("the re-signed need replaces the old copy", async || {
+            b.network("needs").await[0]["updated_at"] != first_version
+        })
+        .await;
+    assert_eq!(a.api("POST", "/needs", Some(need("after"))).await.0, 201);
+    b.app.until("the second need arrives", async || b.network("needs").await.len() == 2).await;
+    for n in b.network("needs").await {
+        assert_eq!(n["proof_verified"], true, "{n}");
+    }
+}

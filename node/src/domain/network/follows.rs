@@ -40,6 +40,21 @@ pub struct FollowView {
     pub updated_at: DateTime<Utc>,
 }
 
+impl FollowView {
+    /// A follow with the actor it is with.
+    fn of(f: &follow::Model, a: &remote_actor::Model) -> Self {
+        Self {
+            id: f.id,
+            actor: a.ap_id.clone(),
+            name: a.name.clone(),
+            host: a.host.clone(),
+            state: f.state,
+            created_at: f.created_at,
+            updated_at: f.updated_at,
+        }
+    }
+}
+
 /// The organisation's follows in one direction, newest first.
 pub async fn list(
     db: &impl ConnectionTrait,
@@ -54,21 +69,7 @@ pub async fn list(
         .order_by_desc(follow::Column::Id)
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(f, a)| {
-            let a = a?;
-            Some(FollowView {
-                id: f.id,
-                actor: a.ap_id,
-                name: a.name,
-                host: a.host,
-                state: f.state,
-                created_at: f.created_at,
-                updated_at: f.updated_at,
-            })
-        })
-        .collect())
+    Ok(rows.into_iter().filter_map(|(f, a)| Some(FollowView::of(&f, &a?))).collect())
 }
 
 async fn one(
@@ -143,15 +144,7 @@ async fn settle(
     if state == FollowState::Accepted {
         publish::backfill(uow, net, org, target).await?;
     }
-    Ok(FollowView {
-        id: f.id,
-        actor: actor.ap_id.clone(),
-        name: actor.name.clone(),
-        host: actor.host.clone(),
-        state: f.state,
-        created_at: f.created_at,
-        updated_at: f.updated_at,
-    })
+    Ok(FollowView::of(&f, actor))
 }
 
 /// Records a `Follow` received for a local organisation (pending, or accepted at once when it approves
@@ -309,15 +302,7 @@ pub async fn follow(
         Some(f.id),
         json!({"actor": actor.ap_id}),
     );
-    Ok(FollowView {
-        id: f.id,
-        actor: actor.ap_id.clone(),
-        name: actor.name.clone(),
-        host: actor.host.clone(),
-        state: f.state,
-        created_at: f.created_at,
-        updated_at: f.updated_at,
-    })
+    Ok(FollowView::of(&f, actor))
 }
 
 /// Stops following (`Undo` of the Follow) and forgets the follow.

@@ -157,6 +157,8 @@ pub struct NetworkItem {
     pub origin: String,
     /// Its name.
     pub origin_name: String,
+    /// Its Arabic name, when its actor gives one (`nameMap.ar`).
+    pub origin_name_ar: String,
     /// Its host.
     pub origin_host: String,
     /// Item.
@@ -239,6 +241,10 @@ pub async fn list(
             Some(NetworkItem {
                 id: o.ap_id,
                 origin: a.ap_id,
+                origin_name_ar: serde_json::from_str::<serde_json::Value>(&a.profile)
+                    .ok()
+                    .and_then(|p| p["nameMap"]["ar"].as_str().map(str::to_owned))
+                    .unwrap_or_default(),
                 origin_name: a.name,
                 origin_host: a.host,
                 item: o.item,
