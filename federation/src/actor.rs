@@ -143,6 +143,14 @@ pub fn read_actor(doc: &Value) -> Result<RemoteActor, ActorError> {
     if !same_host(&inbox) {
         return Err(ActorError::ForeignHost("inbox"));
     }
+    // Longer than a node stores: refused rather than failing the write.
+    if id.as_str().len() > 500
+        || inbox.as_str().len() > 500
+        || key_id.len() > 500
+        || pem.len() > 8192
+    {
+        return Err(ActorError::Invalid("length"));
+    }
     let methods: Vec<&Value> = match map.get("assertionMethod") {
         Some(Value::Array(a)) => a.iter().collect(),
         Some(v @ Value::Object(_)) => vec![v],
@@ -170,7 +178,7 @@ pub fn read_actor(doc: &Value) -> Result<RemoteActor, ActorError> {
         username: username.chars().take(255).collect(),
         name: name.chars().take(300).collect(),
         inbox,
-        shared_inbox: shared_inbox.filter(same_host),
+        shared_inbox: shared_inbox.filter(|u| same_host(u) && u.as_str().len() <= 500),
         key_id: key_id.to_owned(),
         public_key_pem: pem.to_owned(),
         multikey,

@@ -61,6 +61,10 @@ pub fn parse_signature(header: &str) -> Result<SignatureHeader, FreshnessError> 
         let after = &rest[eq + 1..];
         let (value, next) = if let Some(quoted) = after.strip_prefix('"') {
             let end = quoted.find('"').ok_or(FreshnessError::Malformed)?;
+            // The verifier splits the header on commas: a comma inside a value would make it read another header.
+            if quoted[..end].contains(',') {
+                return Err(FreshnessError::Malformed);
+            }
             (&quoted[..end], &quoted[end + 1..])
         } else {
             let end = after.find(',').unwrap_or(after.len());

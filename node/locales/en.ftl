@@ -460,3 +460,5 @@ err-identifies-phone = This contains a phone number: a listing shared with other
 err-identifies-email = This contains an e-mail address: a listing shared with other organisations must not identify anyone.
 err-identifies-id = This contains an id number: a listing shared with other organisations must not identify anyone.
 err-identifies-name = This contains the name of a household you registered: a listing shared with other organisations must not identify anyone.
+err-host-blocked = This organisation's host is blocked (or not on the allow list) on this node.
+err-identifies-someone = This names a household you registered, or carries a phone number, an e-mail address or an id number: it is shown to other organisations.

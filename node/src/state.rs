@@ -51,6 +51,7 @@ impl AppState {
             keys,
             events: events.clone(),
             instance_key: Arc::new(instance_key),
+            refetched: Arc::default(),
         };
         Ok(Self {
             db,

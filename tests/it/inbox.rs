@@ -461,3 +461,34 @@ async fn replays_stale_updates_and_changes_to_another_actors_objects_have_no_eff
     assert_eq!(fox.send(&fx.a, &fox.activity("Delete", id.clone())).await, 202);
     assert!(fx.need(id).await.is_none());
 }
+
+#[tokio::test]
+async fn a_proposal_sent_to_one_organisation_is_listed_for_it_alone() {
+    let (fx, orgs) = fixture(&["fox"]).await;
+    let fox = &orgs[0];
+    // Another organisation on node A, which does not follow fox.
+    fx.a.org("nahr", "جمعية النهر").await;
+    fx.a.member("admin@nahr.org", "nahr", Role::Admin).await;
+    let nahr = fx.a.token("admin@nahr.org", "nahr").await;
+    let listed = async |token: &str, slug: &str| {
+        let (s, list) =
+            fx.a.api("GET", &format!("/api/v1/orgs/{slug}/network/needs"), token, None).await;
+        assert_eq!(s, 200, "{list}");
+        list["items"].as_array().unwrap().len()
+    };
+    // A request addressed to nahr only: nahr sees it, amal (which follows fox) does not.
+    let mut only_nahr = fox.activity("Create", fox.proposal(&fox.listing(7, Utc::now()), None));
+    only_nahr["to"] = json!([fx.a.actor("nahr")]);
+    only_nahr["cc"] = json!([]);
+    assert_eq!(fox.send(&fx.a, &only_nahr).await, StatusCode::ACCEPTED);
+    assert_eq!(listed(&nahr, "nahr").await, 1);
+    assert_eq!(
+        listed(&fx.admin, "amal").await,
+        0,
+        "a listing sent to another organisation stays with it"
+    );
+    // One addressed to fox's followers is amal's, not nahr's.
+    assert_eq!(fox.send(&fx.a, &fox.create(3)).await, StatusCode::ACCEPTED);
+    assert_eq!(listed(&fx.admin, "amal").await, 1);
+    assert_eq!(listed(&nahr, "nahr").await, 1);
+}

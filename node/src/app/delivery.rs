@@ -23,7 +23,7 @@ use super::federation::LAST_STATUS;
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::network::{Network, actors::ActorRecord, inbox::WireActivity, keys, peers};
 use crate::infra::entities::{delivery, organisation, outbox, peer};
-use crate::infra::events::Event;
+use crate::infra::{events::Event, uow::UnitOfWork};
 use crate::vocab::{DeliveryState, PeerState};
 
 /// The node's federation data inside the configuration.
@@ -198,31 +198,40 @@ async fn serve_host(fed: &FederationConfig<Network>, host: &str) -> AppResult<()
             let attempts = d.attempts + 1;
             let mut active: delivery::ActiveModel = d.into();
             active.attempts = Set(attempts);
-            match outcome {
+            // The bookkeeping is a short unit of work: on SQLite it waits for the node's turn to write instead of
+            // failing on the busy timeout behind a long change.
+            let uow = UnitOfWork::begin(&net.db, &net.events).await?;
+            let stop = match outcome {
                 Outcome::Delivered(status) => {
                     active.state = Set(DeliveryState::Delivered);
                     active.done_at = Set(Some(Utc::now()));
                     active.last_status = Set(Some(i32::from(status)));
-                    active.update(&net.db).await?;
-                    peers::answered(&net.db, host, false).await?;
+                    active.update(uow.db()).await?;
+                    peers::answered(uow.db(), host, false).await?;
+                    false
                 }
                 Outcome::Rejected(status) => {
                     active.state = Set(DeliveryState::Rejected);
                     active.done_at = Set(Some(Utc::now()));
                     active.last_status = Set(Some(i32::from(status)));
-                    active.update(&net.db).await?;
-                    peers::answered(&net.db, host, true).await?;
+                    active.update(uow.db()).await?;
+                    peers::answered(uow.db(), host, true).await?;
                     tracing::info!(%host, status, "a peer rejected an activity");
+                    false
                 }
                 Outcome::Failed(error) => {
                     active.last_error = Set(Some(error.chars().take(500).collect()));
-                    active.update(&net.db).await?;
-                    let p = peers::failed(&net.db, &net.settings, host, &error).await?;
+                    active.update(uow.db()).await?;
+                    let p = peers::failed(uow.db(), &net.settings, host, &error).await?;
                     if p.state == PeerState::Dead {
                         tracing::warn!(%host, "peer unreachable for too long: marked dead, its queue is parked");
                     }
-                    return Ok(());
+                    true
                 }
+            };
+            uow.commit().await?;
+            if stop {
+                return Ok(());
             }
         }
     }
@@ -258,13 +267,20 @@ async fn try_attempt(
     };
     let keys = keys::ensure(&net.db, &net.keys, org.id).await?;
     let actor = ActorRecord::local(&net.urls, &org, &keys);
-    let Ok(inbox) = Url::parse(&d.inbox) else { return Ok(Outcome::Rejected(0)) };
-    let tasks = SendActivityTask::prepare(&activity, &actor, vec![inbox], &data)
+    let Ok(inbox_url) = Url::parse(&d.inbox) else { return Ok(Outcome::Rejected(0)) };
+    let tasks = SendActivityTask::prepare(&activity, &actor, vec![inbox_url.clone()], &data)
         .await
         .map_err(|e| AppError::internal(format!("preparing a delivery: {e}")))?;
     let Some(task) = tasks.into_iter().next() else {
-        // activitypub_federation refused the inbox (an invalid or local URL): it will never be deliverable.
-        return Ok(Outcome::Rejected(0));
+        // activitypub_federation left the inbox out: never deliverable when the URL itself is unusable, else (a
+        // host name that did not resolve, the policy table unreadable) worth trying again later.
+        let usable =
+            matches!(inbox_url.scheme(), "https" | "http") && !net.urls.is_local(&inbox_url);
+        return Ok(if usable {
+            Outcome::Failed("the inbox could not be checked".into())
+        } else {
+            Outcome::Rejected(0)
+        });
     };
     let status = Arc::new(Mutex::new(None));
     let sent = LAST_STATUS.scope(status.clone(), task.sign_and_send(&data)).await;

@@ -260,6 +260,11 @@ pub async fn update_org(
     let fields =
         check_org(&mut errors, &OrgFields { slug: scope.org().slug.clone(), ..fields.clone() });
     let profile = check_profile(uow.db(), &mut errors, &fields.profile).await?;
+    // The description travels with the organisation's actor: it must not name or reach a household.
+    let mut gates = crate::domain::network::publish::Gates::default();
+    if !gates.of(uow.db(), scope.org_id()).await?.scan(&fields.description).is_empty() {
+        errors.add("description", "err-identifies-someone");
+    }
     errors.into_result(())?;
     uow.lock(LockKind::Organisation, &[scope.org_id()]).await?;
     let mut active: organisation::ActiveModel = scope.org().clone().into();

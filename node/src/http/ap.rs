@@ -291,11 +291,20 @@ fn protocol_status(e: &ApError) -> StatusCode {
     match e {
         ApError::ActivitySignatureInvalid => StatusCode::UNAUTHORIZED,
         ApError::UrlVerificationError(m) if m.contains("blocked") => StatusCode::FORBIDDEN,
+        // The node could not read its own policy table: its failure, the sender retries.
+        ApError::UrlVerificationError(m) if m.contains("could not be read") => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         ApError::ActivityBodyDigestInvalid
         | ApError::ParseReceivedActivity { .. }
         | ApError::UrlVerificationError(_)
         | ApError::UrlParse(_) => StatusCode::BAD_REQUEST,
-        // The signing actor could not be fetched or read: the signature cannot be checked.
+        // The signing actor could not be reached for now: the sender retries later.
+        ApError::Reqwest(_)
+        | ApError::ReqwestMiddleware(_)
+        | ApError::DomainResolveError(_)
+        | ApError::RequestLimit => StatusCode::SERVICE_UNAVAILABLE,
+        // The signing actor's document is missing, gone or unusable: the signature cannot be checked.
         _ => StatusCode::UNAUTHORIZED,
     }
 }
@@ -394,6 +403,7 @@ async fn inbox(
     let mut result = receive(&data, &parts, &body).await;
     if let Err(e) = &result
         && is_signature_failure(e)
+        && data.may_refetch(signer.as_str())
     {
         // The key may have been rotated: fetch the actor again, once, and retry.
         if ObjectId::<ActorRecord>::from(signer.clone()).dereference_forced(&data).await.is_ok() {

@@ -98,6 +98,9 @@ pub async fn answer(
 ) -> AppResult<FollowView> {
     scope.require(Perm::ManageOrg)?;
     let (f, actor) = one(uow.db(), scope, id, FollowDirection::Follower).await?;
+    if accept && super::peers::refused(uow.db(), &net.settings, &actor.host).await? {
+        return Err(AppError::Conflict("err-host-blocked"));
+    }
     let wanted = if accept { FollowState::Accepted } else { FollowState::Rejected };
     if f.state == wanted {
         return Err(AppError::Conflict("err-follow-already-answered"));
@@ -184,7 +187,22 @@ pub async fn received_follow(
             .await?
         }
     };
-    if f.state == FollowState::Accepted || org.auto_accept_follows {
+    if f.state == FollowState::Accepted {
+        // Already a follower (its Accept may have been lost): answer again, without sending everything again.
+        let follow_activity = json!({"id": f.activity_id, "type": "Follow", "actor": actor.ap_id,
+            "object": net.urls.org(&org.slug)});
+        let to = Addressed::Actor(actor.ap_id.clone());
+        publish::enqueue(
+            uow,
+            net,
+            org,
+            "Accept",
+            follow_activity,
+            to,
+            vec![actors::delivery_inbox(actor)],
+        )
+        .await?;
+    } else if org.auto_accept_follows {
         settle(uow, net, org, f, actor, FollowState::Accepted).await?;
     } else if f.state == FollowState::Rejected {
         let mut active: follow::ActiveModel = f.into();

@@ -16,6 +16,9 @@ use crate::domain::error::AppError;
 use crate::infra::entities::inbox_seen;
 use crate::infra::{events::Event, uow::UnitOfWork};
 
+/// The longest activity or object id accepted (the columns hold 512 characters).
+const MAX_ID: usize = 500;
+
 /// An activity as it travels: its id and actor, and everything else as received. Outgoing activities are rebuilt
 /// from the outbox as this type; incoming ones are checked and applied by its `Activity` implementation.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -97,6 +100,12 @@ impl Activity for WireActivity {
 
     async fn verify(&self, data: &Data<Network>) -> Result<(), InboxError> {
         let object_id = self.object_id();
+        // Ids longer than the node stores are refused here rather than failing the write.
+        if self.id.as_str().len() > MAX_ID
+            || object_id.as_ref().is_some_and(|o| o.as_str().len() > MAX_ID)
+        {
+            return Err(InboxError::Invalid("an id is too long"));
+        }
         match self.kind() {
             "Create" | "Update" | "Delete" => {
                 let id = object_id.ok_or(InboxError::Invalid("the object has no id"))?;
@@ -283,9 +292,16 @@ impl WireActivity {
                     .map_err(|_| InboxError::Invalid("not a valid actor"))?;
                 actors::upsert(uow.db(), &doc).await?;
             }
+            ("Delete", _) if object_id.as_ref().is_some_and(|o| o.as_str() == actor.ap_id) => {
+                // The account is gone: its follows end and its listings leave the Network pages.
+                received::forget_actor(uow, actor).await?;
+            }
             ("Delete", _) => {
                 let id = object_id.ok_or(InboxError::Invalid("the delete has no object"))?;
-                received::delete(uow, actor, id.as_str()).await?;
+                // A tombstone is kept only for actors this node follows, so that no one can fill the table.
+                if follows::followed_by_us(uow.db(), actor.id).await? {
+                    received::delete(uow, actor, id.as_str()).await?;
+                }
             }
             (kind, object) => {
                 tracing::info!(activity = %self.id, kind, ?object, "activity of a kind Sanad does not use: ignored");

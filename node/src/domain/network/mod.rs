@@ -37,6 +37,27 @@ pub struct Network {
     pub events: EventBus,
     /// The instance actor's RSA key pair.
     pub instance_key: Arc<Keypair>,
+    /// When each actor's key was last fetched again after a signature failed (at most once a minute each).
+    pub refetched: Arc<std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>>,
+}
+
+impl Network {
+    /// Whether an actor's document may be fetched again now after a signature failure (key rotation), so that bad
+    /// signatures cannot make this node fetch from others at will.
+    pub fn may_refetch(&self, actor: &str) -> bool {
+        let now = std::time::Instant::now();
+        let Ok(mut seen) = self.refetched.lock() else { return false };
+        if seen.len() > 10_000 {
+            seen.retain(|_, t| now.duration_since(*t).as_secs() < 60);
+        }
+        match seen.get(actor) {
+            Some(t) if now.duration_since(*t).as_secs() < 60 => false,
+            _ => {
+                seen.insert(actor.to_owned(), now);
+                true
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Network {

@@ -4,15 +4,15 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, sea_query::OnConflict,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, sea_query::OnConflict,
 };
 use serde::Serialize;
 
 use crate::config::FederationSettings;
 use crate::domain::error::{AppError, AppResult};
-use crate::infra::entities::{delivery, peer};
+use crate::infra::entities::{delivery, follow, peer, remote_actor};
 use crate::infra::uow::UnitOfWork;
-use crate::vocab::{DeliveryState, PeerPolicy, PeerState};
+use crate::vocab::{DeliveryState, FollowDirection, FollowState, PeerPolicy, PeerState};
 
 /// Normalises an operator-typed host (`Example.org`, `https://example.org/`, `example.org:8443`).
 pub fn normalise_host(raw: &str) -> Option<String> {
@@ -78,6 +78,22 @@ pub async fn set_policy(
     active.policy = Set(policy);
     let row = active.update(uow.db()).await?;
     if policy == PeerPolicy::Blocked {
+        // Its actors stop following this node's organisations: nothing more is sent there, and should the block be
+        // lifted they follow again and receive only what is shared then (never what was withdrawn meanwhile).
+        follow::Entity::update_many()
+            .col_expr(follow::Column::State, sea_orm::sea_query::Expr::value(FollowState::Rejected))
+            .filter(follow::Column::Direction.eq(FollowDirection::Follower))
+            .filter(
+                follow::Column::RemoteActorId.in_subquery(
+                    remote_actor::Entity::find()
+                        .select_only()
+                        .column(remote_actor::Column::Id)
+                        .filter(remote_actor::Column::Host.eq(&host))
+                        .into_query(),
+                ),
+            )
+            .exec(uow.db())
+            .await?;
         // Never delivered to: what waited for the host is dropped as rejected.
         delivery::Entity::update_many()
             .col_expr(

@@ -469,6 +469,8 @@ async fn sync_need(
         }
         None if was_shared => {
             delete_object(uow, net, &org, n.ap_id.as_deref().unwrap_or_default()).await?;
+            // Receivers keep a tombstone of the old id: shared again, the need gets a new one.
+            n.ap_id = None;
             None
         }
         None => None,
@@ -559,6 +561,8 @@ async fn sync_offer(
         }
         None if was_shared => {
             delete_object(uow, net, &org, o.ap_id.as_deref().unwrap_or_default()).await?;
+            // Receivers keep a tombstone of the old id: shared again, the offer gets a new one.
+            o.ap_id = None;
             None
         }
         None => None,
@@ -593,6 +597,14 @@ pub async fn update_actor(uow: &mut UnitOfWork, net: &Network, org_id: i64) -> A
     Ok(())
 }
 
+/// A listing the PII gate stops is left out of a backfill rather than failing it (its next change withdraws it).
+fn skip_refused(result: AppResult<()>) -> AppResult<()> {
+    match result {
+        Err(AppError::Conflict("err-pii-gate")) => Ok(()),
+        other => other,
+    }
+}
+
 /// Sends one follower everything the organisation currently shares (after its follow is accepted).
 pub async fn backfill(
     uow: &mut UnitOfWork,
@@ -608,8 +620,17 @@ pub async fn backfill(
         .await?;
     for n in shared {
         if let Some(object) = need_listing(uow.db(), net, &mut gates, &n, org).await? {
-            share(uow, net, &mut gates, org, "Create", object, n.visibility, vec![inbox.clone()])
-                .await?;
+            let shared = share(
+                uow,
+                net,
+                &mut gates,
+                org,
+                "Create",
+                object,
+                n.visibility,
+                vec![inbox.clone()],
+            );
+            skip_refused(shared.await)?;
         }
     }
     let offers = offer::Entity::find()
@@ -619,8 +640,17 @@ pub async fn backfill(
         .await?;
     for o in offers {
         if let Some(object) = offer_listing(uow.db(), net, &o, org).await? {
-            share(uow, net, &mut gates, org, "Create", object, o.visibility, vec![inbox.clone()])
-                .await?;
+            let shared = share(
+                uow,
+                net,
+                &mut gates,
+                org,
+                "Create",
+                object,
+                o.visibility,
+                vec![inbox.clone()],
+            );
+            skip_refused(shared.await)?;
         }
     }
     Ok(())

@@ -135,6 +135,23 @@ pub async fn delete(
     Ok(())
 }
 
+/// Forgets an actor that deleted its account: its follows (both ways) end and its listings are marked deleted.
+pub async fn forget_actor(uow: &mut UnitOfWork, actor: &remote_actor::Model) -> AppResult<()> {
+    let now = Utc::now();
+    follow::Entity::delete_many()
+        .filter(follow::Column::RemoteActorId.eq(actor.id))
+        .exec(uow.db())
+        .await?;
+    remote_object::Entity::update_many()
+        .col_expr(remote_object::Column::DeletedAt, sea_orm::sea_query::Expr::value(Some(now)))
+        .col_expr(remote_object::Column::ChangedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(remote_object::Column::RemoteActorId.eq(actor.id))
+        .filter(remote_object::Column::DeletedAt.is_null())
+        .exec(uow.db())
+        .await?;
+    Ok(())
+}
+
 /// Filters of the Network page and API.
 #[derive(Clone, Debug, Default)]
 pub struct NetworkFilter {
@@ -209,14 +226,17 @@ pub async fn list(
         .filter(
             Condition::any()
                 .add(
-                    remote_object::Column::RemoteActorId.in_subquery(
-                        follow::Entity::find()
-                            .select_only()
-                            .column(follow::Column::RemoteActorId)
-                            .filter(follow::Column::OrgId.eq(scope.org_id()))
-                            .filter(follow::Column::Direction.eq(FollowDirection::Following))
-                            .filter(follow::Column::State.eq(FollowState::Accepted))
-                            .into_query(),
+                    // From an actor the organisation follows, unless it was sent to another organisation only.
+                    Condition::all().add(remote_object::Column::AddressedOrgId.is_null()).add(
+                        remote_object::Column::RemoteActorId.in_subquery(
+                            follow::Entity::find()
+                                .select_only()
+                                .column(follow::Column::RemoteActorId)
+                                .filter(follow::Column::OrgId.eq(scope.org_id()))
+                                .filter(follow::Column::Direction.eq(FollowDirection::Following))
+                                .filter(follow::Column::State.eq(FollowState::Accepted))
+                                .into_query(),
+                        ),
                     ),
                 )
                 .add(remote_object::Column::AddressedOrgId.eq(scope.org_id())),
