@@ -132,6 +132,20 @@ async fn needs_and_offers_reach_followers_anonymised_and_verified_and_follow_the
             .until("the need is withdrawn", async || follower.network("needs").await.is_empty())
             .await;
     }
+
+    // Shared again, it comes back (under a new id: receivers keep a tombstone of the old one).
+    let (s, _) = a
+        .api("PUT", &format!("/needs/{}", need["id"]), Some(json!({"case_id": case["id"], "sector": "shelter",
+            "item": "بطانيات", "quantity": 50, "quantity_met": 20, "unit": "piece", "urgency": "high",
+            "public_summary": "بطانيات شتوية لأسرة نازحة", "visibility": "network"})))
+        .await;
+    assert_eq!(s, 200);
+    for follower in [&b, &c] {
+        follower
+            .app
+            .until("the need is shared again", async || follower.network("needs").await.len() == 1)
+            .await;
+    }
 }
 
 #[tokio::test]
