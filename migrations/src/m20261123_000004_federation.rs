@@ -9,8 +9,15 @@ use crate::helpers::{drop_all, fk, index, ts};
 pub struct Migration;
 
 /// Tables in creation order; dropped in reverse.
-const TABLES: &[&str] =
-    &["org_keys", "remote_actors", "follows", "remote_objects", "inbox_seen", "peers", "deliveries"];
+const TABLES: &[&str] = &[
+    "org_keys",
+    "remote_actors",
+    "follows",
+    "remote_objects",
+    "inbox_seen",
+    "peers",
+    "deliveries",
+];
 
 /// Columns added to existing tables: (table, column).
 const ADDED: &[(&str, &str)] = &[
@@ -101,8 +108,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("follows", &["org_id", "direction", "remote_actor_id"], true))
-            .await?;
+        m.create_index(index("follows", &["org_id", "direction", "remote_actor_id"], true)).await?;
         m.create_index(index("follows", &["remote_actor_id"], false)).await?;
 
         m.create_table(
