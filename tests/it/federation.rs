@@ -600,3 +600,38 @@ async fn after_a_key_rotation_followers_verify_listings_with_the_new_key() {
         assert_eq!(n["proof_verified"], true, "{n}");
     }
 }
+
+#[tokio::test]
+async fn a_permanent_refusal_is_recorded_as_rejected_not_delivered() {
+    use sanad_node::{domain::network::peers, vocab::PeerPolicy};
+    let (a, b) = (node("amal").await, node("basma").await);
+    b.follow(&a).await;
+    // B's operator blocks A's host: B's inbox now answers 403 to A.
+    let a_host = a.app.handle("amal").split_once('@').unwrap().1.to_owned();
+    b.app
+        .state
+        .write(async |uow| peers::set_policy(uow, &a_host, PeerPolicy::Blocked).await)
+        .await
+        .unwrap();
+    let (s, _) = a
+        .api(
+            "POST",
+            "/needs",
+            Some(json!({"sector": "food", "item": "طحين", "quantity": 9, "unit": "bag",
+            "urgency": "high", "region_code": "PS-GZA", "visibility": "network"})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let b_host = b.app.handle("basma").split_once('@').unwrap().1.to_owned();
+    let db = a.app.state.db.clone();
+    let status =
+        async || peers::status(&db).await.unwrap().into_iter().find(|p| p.host == b_host).unwrap();
+    a.app.until("the refusal is recorded", async || status().await.rejected == 1).await;
+    let p = status().await;
+    assert_eq!(
+        (p.delivered, p.pending),
+        (1, 0),
+        "only the Follow's Accept was delivered before the block: {p:?}"
+    );
+    assert!(b.network("needs").await.is_empty());
+}
