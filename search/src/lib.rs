@@ -3,6 +3,7 @@
 //! **Architecture invariant:** this crate knows no database. It turns text into comparable terms; the node decides
 //! where those terms are stored.
 
+pub mod analysis;
 mod arabic;
 
 pub use arabic::{fold_digits, light_stem, normalize, terms};

@@ -1,0 +1,363 @@
+//! Sanad's analysers as tantivy tokenizers: text is cut into words (a word keeps its combining marks, so decomposed
+//! accents and Arabic diacritics stay inside it), each word is normalised ([`crate::normalize`]: NFKC, lower case,
+//! digits folded, diacritics and tatweel removed, alef, yaa and taa marbuta unified), then
+//! - `sanad_ar`: stop words dropped (Arabic and English), then the light stemmer ([`crate::light_stem`]);
+//! - `sanad_en`: stop words dropped (English and Arabic), then the English Snowball stemmer.
+//!
+//! Text is indexed with both, and a query is analysed with both: a word meets another when either analysis of the
+//! one shares a term with the same analysis of the other. Offsets are those of the original text, for highlighting.
+
+use tantivy::tokenizer::{
+    Language, Stemmer, StopWordFilter, TextAnalyzer, Token, TokenStream, Tokenizer,
+};
+
+use crate::arabic::{light_stem, normalize};
+
+/// The name of the Arabic analyser in an index's tokenizer manager.
+pub const ARABIC: &str = "sanad_ar";
+/// The name of the English analyser.
+pub const ENGLISH: &str = "sanad_en";
+
+/// Common Arabic function words, as [`normalize`] writes them.
+const ARABIC_STOP_WORDS: &[&str] = &[
+    "في",
+    "من",
+    "علي",
+    "الي",
+    "عن",
+    "مع",
+    "هذا",
+    "هذه",
+    "ذلك",
+    "تلك",
+    "التي",
+    "الذي",
+    "الذين",
+    "او",
+    "ثم",
+    "كل",
+    "بعض",
+    "غير",
+    "لا",
+    "ما",
+    "لم",
+    "لن",
+    "قد",
+    "هو",
+    "هي",
+    "هم",
+    "نحن",
+    "انا",
+    "ان",
+    "كان",
+    "كانت",
+    "يكون",
+    "عند",
+    "حتي",
+    "بين",
+    "بعد",
+    "قبل",
+    "لدي",
+    "اي",
+    "كما",
+    "ايضا",
+    "لكن",
+    "و",
+    "ف",
+    "ب",
+    "ل",
+    "ك",
+    "يا",
+    "منذ",
+    "حول",
+    "الا",
+    "اذا",
+    "لقد",
+    "هناك",
+    "هنا",
+    "ضمن",
+    "عبر",
+    "خلال",
+    "دون",
+];
+
+/// Cuts text into words and normalises each one.
+#[derive(Clone, Debug, Default)]
+pub struct WordTokenizer {
+    token: Token,
+}
+
+/// The words of one text.
+#[derive(Debug)]
+pub struct WordStream<'a> {
+    text: &'a str,
+    at: usize,
+    token: &'a mut Token,
+}
+
+/// Whether a character belongs inside a word: letters, digits, combining marks, and the joiners and format
+/// characters that [`normalize`] removes.
+fn in_word(c: char) -> bool {
+    c.is_alphanumeric()
+        || matches!(c,
+            '\u{0300}'..='\u{036F}' | '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0640}' | '\u{1AB0}'..='\u{1AFF}'
+            | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}' | '\u{200B}'..='\u{200D}'
+            | '\u{2060}' | '\u{00AD}')
+}
+
+impl Tokenizer for WordTokenizer {
+    type TokenStream<'a> = WordStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
+        self.token.reset();
+        WordStream { text, at: 0, token: &mut self.token }
+    }
+}
+
+impl TokenStream for WordStream<'_> {
+    fn advance(&mut self) -> bool {
+        loop {
+            let rest = &self.text[self.at..];
+            let Some(start) =
+                rest.char_indices().find(|(_, c)| in_word(*c)).map(|(i, _)| self.at + i)
+            else {
+                self.at = self.text.len();
+                return false;
+            };
+            let end = self.text[start..]
+                .char_indices()
+                .find(|(_, c)| !in_word(*c))
+                .map_or(self.text.len(), |(i, _)| start + i);
+            self.at = end;
+            let word = normalize(&self.text[start..end]);
+            if word.is_empty() {
+                continue;
+            }
+            self.token.position = self.token.position.wrapping_add(1);
+            self.token.offset_from = start;
+            self.token.offset_to = end;
+            self.token.text = word;
+            return true;
+        }
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
+}
+
+/// The Arabic light stemmer as a token filter.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ArabicStem;
+
+impl tantivy::tokenizer::TokenFilter for ArabicStem {
+    type Tokenizer<T: Tokenizer> = ArabicStemFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> ArabicStemFilter<T> {
+        ArabicStemFilter(tokenizer)
+    }
+}
+
+/// A tokenizer whose words are stemmed by [`light_stem`].
+#[derive(Clone, Debug)]
+pub struct ArabicStemFilter<T>(T);
+
+impl<T: Tokenizer> Tokenizer for ArabicStemFilter<T> {
+    type TokenStream<'a> = ArabicStemStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        ArabicStemStream(self.0.token_stream(text))
+    }
+}
+
+/// The stemmed words of one text.
+#[derive(Debug)]
+pub struct ArabicStemStream<S>(S);
+
+impl<S: TokenStream> TokenStream for ArabicStemStream<S> {
+    fn advance(&mut self) -> bool {
+        if !self.0.advance() {
+            return false;
+        }
+        let stemmed = light_stem(&self.0.token().text);
+        self.0.token_mut().text = stemmed;
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.0.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.0.token_mut()
+    }
+}
+
+fn arabic_stop_words() -> StopWordFilter {
+    StopWordFilter::remove(ARABIC_STOP_WORDS.iter().map(|w| (*w).to_owned()))
+}
+
+fn english_stop_words() -> StopWordFilter {
+    StopWordFilter::new(Language::English)
+        .unwrap_or_else(|| StopWordFilter::remove(Vec::<String>::new()))
+}
+
+/// The Arabic analyser: words, stop words (Arabic and English: text mixes them) dropped, light stemming.
+pub fn arabic() -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer::default())
+        .filter(arabic_stop_words())
+        .filter(english_stop_words())
+        .filter(ArabicStem)
+        .build()
+}
+
+/// The English analyser: words, stop words (English and Arabic) dropped, Snowball stemming.
+pub fn english() -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer::default())
+        .filter(english_stop_words())
+        .filter(arabic_stop_words())
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// Registers both analysers with an index.
+pub fn register(index: &tantivy::Index) {
+    index.tokenizers().register(ARABIC, arabic());
+    index.tokenizers().register(ENGLISH, english());
+}
+
+/// The terms an analyser makes of a text.
+pub fn analyse(analyser: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut stream = analyser.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether two texts meet: a shared term in the Arabic analysis or in the English one.
+    fn meet(a: &str, b: &str) -> bool {
+        let (mut ar, mut en) = (arabic(), english());
+        let shared = |x: Vec<String>, y: Vec<String>| x.iter().any(|t| y.contains(t));
+        shared(analyse(&mut ar, a), analyse(&mut ar, b))
+            || shared(analyse(&mut en, a), analyse(&mut en, b))
+    }
+
+    fn check(pairs: &[(&str, &str)], expected: bool) {
+        for (a, b) in pairs {
+            assert_eq!(
+                meet(a, b),
+                expected,
+                "{a} / {b} should {}meet",
+                if expected { "" } else { "not " }
+            );
+        }
+    }
+
+    #[test]
+    fn word_forms_a_donor_types_meet_the_forms_a_charity_wrote() {
+        check(
+            &[
+                ("مستشفى", "المستشفيات"),
+                ("بطانية", "بطانيات"),
+                ("مساعدات", "والمساعدات"),
+                ("أدوية", "ادوية"),
+                ("أدوية", "الأدوية"),
+                ("ادوية", "الادويه"),
+                ("٣ سلال", "3 سلال"),
+                ("سِلالٌ", "سلال"),
+                ("خيـــمة", "خيمة"),
+                ("ﺃﺣﻤﺪ", "أحمد"),
+                ("مدرسة", "المدرسة"),
+                ("blanket", "blankets"),
+                ("Hospitals", "hospital"),
+                ("Jose\u{0301}", "José"),
+                ("children's shoes", "shoe"),
+            ],
+            true,
+        );
+    }
+
+    #[test]
+    fn different_words_do_not_meet() {
+        check(
+            &[
+                ("بطانية", "بطاطا"),
+                ("مستشفى", "مستوصف"),
+                ("خيمة", "خيط"),
+                ("حليب", "حطب"),
+                ("blanket", "bucket"),
+                ("tent", "ten"),
+                ("في المدرسة", "في المستشفى"),
+                ("the school", "the hospital"),
+            ],
+            false,
+        );
+    }
+
+    #[test]
+    fn an_index_with_both_analysers_finds_another_form_of_the_word() {
+        use tantivy::{
+            Index, TantivyDocument,
+            collector::Count,
+            query::QueryParser,
+            schema::{IndexRecordOption, Schema, TextFieldIndexing, TextOptions},
+        };
+        let mut schema = Schema::builder();
+        let options = |analyser: &str| {
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(analyser)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            )
+        };
+        let ar = schema.add_text_field("summary_ar", options(ARABIC));
+        let en = schema.add_text_field("summary_en", options(ENGLISH));
+        let index = Index::create_in_ram(schema.build());
+        register(&index);
+        let mut writer = index.writer::<TantivyDocument>(15_000_000).unwrap();
+        for text in [
+            "توزيع بطانيات شتوية على الأسر النازحة",
+            "Winter blankets for displaced families",
+            "حليب أطفال",
+        ] {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(ar, text);
+            doc.add_text(en, text);
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let parser = QueryParser::for_index(&index, vec![ar, en]);
+        for (query, hits) in
+            [("البطانية", 1), ("blanket", 1), ("الأطفال", 1), ("الاسرة", 1), ("مستشفى", 0)]
+        {
+            let found = searcher.search(&parser.parse_query(query).unwrap(), &Count).unwrap();
+            assert_eq!(found, hits, "{query}");
+        }
+    }
+
+    #[test]
+    fn offsets_are_those_of_the_original_text() {
+        let text = "بطانيات، ﺃﺣﻤﺪ و Jose\u{0301}!";
+        let mut ar = arabic();
+        let mut stream = ar.token_stream(text);
+        let mut spans = Vec::new();
+        while stream.advance() {
+            let t = stream.token();
+            spans.push((t.text.clone(), &text[t.offset_from..t.offset_to]));
+        }
+        assert_eq!(spans[0], ("بطان".to_owned(), "بطانيات"));
+        assert_eq!(spans[1].1, "ﺃﺣﻤﺪ");
+        assert_eq!(spans[2], ("josé".to_owned(), "Jose\u{0301}"), "{spans:?}");
+    }
+}
