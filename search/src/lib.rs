@@ -5,5 +5,6 @@
 
 pub mod analysis;
 mod arabic;
+pub mod index;
 
 pub use arabic::{fold_digits, light_stem, normalize, terms};
