@@ -127,27 +127,33 @@ async fn settle(
     actor: &remote_actor::Model,
     state: FollowState,
 ) -> AppResult<FollowView> {
-    let follow_activity = json!({"id": f.activity_id, "type": "Follow", "actor": actor.ap_id, "object": net.urls.org(&org.slug)});
-    let target = actors::delivery_inbox(actor);
-    let kind = if state == FollowState::Accepted { "Accept" } else { "Reject" };
+    let accepted = state == FollowState::Accepted;
     let mut active: follow::ActiveModel = f.into();
     active.state = Set(state);
     active.updated_at = Set(Utc::now());
     let f = active.update(uow.db()).await?;
-    publish::enqueue(
-        uow,
-        net,
-        org,
-        kind,
-        follow_activity,
-        Addressed::Actor(actor.ap_id.clone()),
-        vec![target.clone()],
-    )
-    .await?;
-    if state == FollowState::Accepted {
-        publish::backfill(uow, net, org, target).await?;
+    answer_follow(uow, net, org, &f, actor, accepted).await?;
+    if accepted {
+        publish::backfill(uow, net, org, actors::delivery_inbox(actor)).await?;
     }
     Ok(FollowView::of(&f, actor))
+}
+
+/// Sends `Accept` (or `Reject`) of a follower's `Follow`.
+async fn answer_follow(
+    uow: &mut UnitOfWork,
+    net: &Network,
+    org: &organisation::Model,
+    f: &follow::Model,
+    actor: &remote_actor::Model,
+    accepted: bool,
+) -> AppResult<()> {
+    let follow = json!({"id": f.activity_id, "type": "Follow", "actor": actor.ap_id,
+        "object": net.urls.org(&org.slug)});
+    let kind = if accepted { "Accept" } else { "Reject" };
+    let to = Addressed::Actor(actor.ap_id.clone());
+    publish::enqueue(uow, net, org, kind, follow, to, vec![actors::delivery_inbox(actor)]).await?;
+    Ok(())
 }
 
 /// Records a `Follow` received for a local organisation (pending, or accepted at once when it approves
@@ -189,19 +195,7 @@ pub async fn received_follow(
     };
     if f.state == FollowState::Accepted {
         // Already a follower (its Accept may have been lost): answer again, without sending everything again.
-        let follow_activity = json!({"id": f.activity_id, "type": "Follow", "actor": actor.ap_id,
-            "object": net.urls.org(&org.slug)});
-        let to = Addressed::Actor(actor.ap_id.clone());
-        publish::enqueue(
-            uow,
-            net,
-            org,
-            "Accept",
-            follow_activity,
-            to,
-            vec![actors::delivery_inbox(actor)],
-        )
-        .await?;
+        answer_follow(uow, net, org, &f, actor, true).await?;
     } else if org.auto_accept_follows {
         settle(uow, net, org, f, actor, FollowState::Accepted).await?;
     } else if f.state == FollowState::Rejected {

@@ -88,16 +88,6 @@ pub async fn store(db: &impl ConnectionTrait, org_id: i64, rsa: Keypair) -> AppR
     load(db, org_id).await?.ok_or_else(|| AppError::internal("stored keys vanished"))
 }
 
-/// The organisation's keys, made now if it has none (outside any write transaction: making them is slow).
-pub async fn ensure(
-    db: &sea_orm::DatabaseConnection,
-    maker: &KeyMaker,
-    org_id: i64,
-) -> AppResult<OrgKeys> {
-    // Two callers may race to make the first keys: the unique index keeps one, and both read it back.
-    ensure_in(db, maker, org_id).await
-}
-
 async fn insert(db: &impl ConnectionTrait, org_id: i64, rsa: Keypair) -> AppResult<()> {
     let proof = KeyPair::generate().map_err(|e| AppError::internal(e.to_string()))?;
     let row = org_key::ActiveModel {
@@ -112,8 +102,9 @@ async fn insert(db: &impl ConnectionTrait, org_id: i64, rsa: Keypair) -> AppResu
     Ok(())
 }
 
-/// The organisation's keys on any connection (made from the key maker and stored when missing).
-pub async fn ensure_in(
+/// The organisation's keys, made now if it has none (making fresh ones is slow: callers outside a unit of work, or
+/// the background task that makes them when an organisation is created, come first).
+pub async fn ensure(
     db: &impl ConnectionTrait,
     maker: &KeyMaker,
     org_id: i64,
@@ -122,6 +113,7 @@ pub async fn ensure_in(
         return Ok(keys);
     }
     let rsa = maker.rsa().await?;
+    // Two callers may race to make the first keys: the unique index keeps one, and both read it back.
     if let Err(e) = insert(db, org_id, rsa).await {
         tracing::debug!(org_id, "keys made concurrently: {e}");
     }

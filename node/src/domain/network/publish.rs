@@ -335,7 +335,7 @@ pub async fn servable(
     listing: Option<Value>,
 ) -> AppResult<Option<Value>> {
     let Some(listing) = listing else { return Ok(None) };
-    let keys = keys::ensure_in(db, &net.keys, org.id).await?;
+    let keys = keys::ensure(db, &net.keys, org.id).await?;
     let object = signed_object(listing, &net.urls.org(&org.slug), &keys)?;
     let mut gates = Gates::default();
     Ok(gate_payload(gates.of(db, org.id).await?, &object).is_empty().then_some(object))
@@ -394,11 +394,7 @@ fn audience(v: Visibility) -> Option<Audience> {
 
 /// The organisation's keys (made now, from the pool or fresh, if it has none yet).
 async fn org_keys(uow: &mut UnitOfWork, net: &Network, org_id: i64) -> AppResult<keys::OrgKeys> {
-    if let Some(k) = keys::load(uow.db(), org_id).await? {
-        return Ok(k);
-    }
-    let rsa = net.keys.rsa().await?;
-    keys::store(uow.db(), org_id, rsa).await
+    keys::ensure(uow.db(), &net.keys, org_id).await
 }
 
 /// A need's listing as it stands (or none when it must not be shared).
@@ -458,30 +454,53 @@ async fn sync_need(
         n.ap_id = Some(uuid::Uuid::new_v4().to_string());
     }
     let listing = need_listing(uow.db(), net, gates, &n, &org).await?;
-    let was_shared = n.federated_at.is_some();
-    let federated_at = match listing {
-        Some(object) => {
-            let inboxes = follower_inboxes(uow.db(), net, org.id).await?;
-            let kind = if was_shared { "Update" } else { "Create" };
-            share(uow, net, gates, &org, kind, object, n.visibility, inboxes).await?;
-            // `published` is read from here: first shared when it was last changed.
-            Some(n.federated_at.unwrap_or(n.updated_at))
-        }
-        None if was_shared => {
-            delete_object(uow, net, &org, n.ap_id.as_deref().unwrap_or_default()).await?;
-            // Receivers keep a tombstone of the old id: shared again, the need gets a new one.
-            n.ap_id = None;
-            None
-        }
-        None => None,
-    };
+    // `published` is read from `federated_at`: first shared when it was last changed.
+    let known = Known { ap_id: n.ap_id, federated_at: n.federated_at };
+    let known =
+        reconcile(uow, net, gates, &org, listing, n.visibility, known, n.updated_at).await?;
     need::Entity::update_many()
-        .col_expr(need::Column::ApId, Expr::value(n.ap_id.clone()))
-        .col_expr(need::Column::FederatedAt, Expr::value(federated_at))
+        .col_expr(need::Column::ApId, Expr::value(known.ap_id))
+        .col_expr(need::Column::FederatedAt, Expr::value(known.federated_at))
         .filter(need::Column::Id.eq(id))
         .exec(uow.db())
         .await?;
     Ok(())
+}
+
+/// What the network knows of one listing: its object id, and when it was first shared (none while it is not).
+struct Known {
+    ap_id: Option<String>,
+    federated_at: Option<DateTime<Utc>>,
+}
+
+/// Brings the network up to date with one listing (`listing` is what may be shared now, or none): `Create` when it
+/// starts being shared, `Update` while it is, `Delete` when it stops. A deleted listing loses its object id:
+/// receivers keep a tombstone of it, so shared again it gets a new one. `first` is when it is first shared.
+#[allow(clippy::too_many_arguments)]
+async fn reconcile(
+    uow: &mut UnitOfWork,
+    net: &Network,
+    gates: &mut Gates,
+    org: &organisation::Model,
+    listing: Option<Value>,
+    visibility: Visibility,
+    known: Known,
+    first: DateTime<Utc>,
+) -> AppResult<Known> {
+    let was_shared = known.federated_at.is_some();
+    match listing {
+        Some(object) => {
+            let inboxes = follower_inboxes(uow.db(), net, org.id).await?;
+            let kind = if was_shared { "Update" } else { "Create" };
+            share(uow, net, gates, org, kind, object, visibility, inboxes).await?;
+            Ok(Known { federated_at: Some(known.federated_at.unwrap_or(first)), ..known })
+        }
+        None if was_shared => {
+            delete_object(uow, net, org, known.ap_id.as_deref().unwrap_or_default()).await?;
+            Ok(Known { ap_id: None, federated_at: None })
+        }
+        None => Ok(known),
+    }
 }
 
 async fn delete_object(
@@ -551,25 +570,13 @@ async fn sync_offer(
     if o.ap_id.is_none() {
         o.ap_id = Some(uuid::Uuid::new_v4().to_string());
     }
-    let was_shared = o.federated_at.is_some();
-    let federated_at = match offer_listing(uow.db(), net, &o, &org).await? {
-        Some(object) => {
-            let inboxes = follower_inboxes(uow.db(), net, org.id).await?;
-            let kind = if was_shared { "Update" } else { "Create" };
-            share(uow, net, gates, &org, kind, object, o.visibility, inboxes).await?;
-            Some(o.federated_at.unwrap_or(o.created_at))
-        }
-        None if was_shared => {
-            delete_object(uow, net, &org, o.ap_id.as_deref().unwrap_or_default()).await?;
-            // Receivers keep a tombstone of the old id: shared again, the offer gets a new one.
-            o.ap_id = None;
-            None
-        }
-        None => None,
-    };
+    let listing = offer_listing(uow.db(), net, &o, &org).await?;
+    let known = Known { ap_id: o.ap_id, federated_at: o.federated_at };
+    let known =
+        reconcile(uow, net, gates, &org, listing, o.visibility, known, o.created_at).await?;
     offer::Entity::update_many()
-        .col_expr(offer::Column::ApId, Expr::value(o.ap_id.clone()))
-        .col_expr(offer::Column::FederatedAt, Expr::value(federated_at))
+        .col_expr(offer::Column::ApId, Expr::value(known.ap_id))
+        .col_expr(offer::Column::FederatedAt, Expr::value(known.federated_at))
         .filter(offer::Column::Id.eq(id))
         .exec(uow.db())
         .await?;
