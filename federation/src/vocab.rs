@@ -228,6 +228,8 @@ pub struct ReceivedListing {
     pub quantity_met: i64,
     /// Region code, none when unknown.
     pub region_code: Option<String>,
+    /// The region and its ancestors, country first, as the origin sent them (`regionPath`; at most 8, each clipped).
+    pub region_path: Vec<String>,
     /// Urgency code, `medium` when absent.
     pub urgency: String,
     /// Needed by.
@@ -310,6 +312,12 @@ pub fn read_proposal(o: &Value) -> Result<ReceivedListing, VocabError> {
             .unwrap_or(quantity - available)
             .max(0),
         region_code: text("regionCode").map(|s| clip(&s, 32)),
+        region_path: match map.get("regionPath") {
+            Some(Value::Array(a)) => {
+                a.iter().filter_map(Value::as_str).take(8).map(|s| clip(s, 32)).collect()
+            }
+            _ => Vec::new(),
+        },
         urgency: text("urgency").map_or_else(|| "medium".to_owned(), |s| clip(&s, 16)),
         needed_by: text("neededBy").and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok()),
         status: text("status").map_or_else(|| "open".to_owned(), |s| clip(&s, 16)),

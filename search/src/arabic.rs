@@ -48,6 +48,24 @@ pub fn normalize(text: &str) -> String {
 const PREFIXES: &[&str] = &["ال", "وال", "بال", "كال", "فال", "لل"];
 const SUFFIXES: &[&str] = &["ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي"];
 
+/// Broken plurals (and singulars whose suffixes the light stemmer cannot reach) of common aid words, as they stand
+/// once a prefix is stripped, with the stem they share with their other number. The light stemmer only strips
+/// affixes; without these a donor typing خيمة would miss خيام.
+const IRREGULAR: &[(&str, &str)] = &[
+    ("خيام", "خيم"),
+    ("سلال", "سل"),
+    ("ادويه", "دوا"),
+    ("دواء", "دوا"),
+    ("اغطيه", "غطا"),
+    ("غطاء", "غطا"),
+    ("اطفال", "طفل"),
+    ("مدارس", "مدرس"),
+    ("حقائب", "حقيب"),
+    ("مراكز", "مركز"),
+    ("منازل", "منزل"),
+    ("بيوت", "بيت"),
+];
+
 /// Strips at most one common prefix and then each common suffix once from a normalised Arabic word, keeping at
 /// least two letters. Words in other scripts are returned unchanged.
 pub fn light_stem(word: &str) -> String {
@@ -66,6 +84,10 @@ pub fn light_stem(word: &str) -> String {
         letters.drain(..p.chars().count());
     } else if letters.len() >= 4 && letters.first() == Some(&'و') {
         letters.remove(0);
+    }
+    let rest: String = letters.iter().collect();
+    if let Some((_, stem)) = IRREGULAR.iter().find(|(word, _)| *word == rest) {
+        return (*stem).to_owned();
     }
     for s in SUFFIXES {
         let n = s.chars().count();
@@ -130,7 +152,14 @@ mod tests {
                 ("مساعدات", "مساعد"),
                 ("بطانيات", "بطان"),
                 ("بطانية", "بطان"),
-                ("للأطفال", "اطفال"),
+                ("للأطفال", "طفل"),
+                ("طفل", "طفل"),
+                ("الخيام", "خيم"),
+                ("خيمة", "خيم"),
+                ("سلة", "سل"),
+                ("سلال", "سل"),
+                ("الأدوية", "دوا"),
+                ("دواء", "دوا"),
                 ("blankets", "blankets"),
             ],
         );

@@ -3,13 +3,13 @@
 //! with the English analyser; a query matches either. Words typed by a visitor are only ever words: quotes, colons,
 //! brackets and operators are not query syntax.
 
-use std::path::Path;
+use std::{ops::Bound, path::Path};
 
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument,
     Term,
     collector::{Count, FacetCollector, TopDocs},
-    query::{AllQuery, BooleanQuery, Occur, Query, TermQuery},
+    query::{BooleanQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery},
     schema::{
         FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
         TextFieldIndexing, TextOptions, Value,
@@ -36,6 +36,8 @@ pub type Result<T, E = SearchError> = std::result::Result<T, E>;
 /// A need or an offer as the index holds it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Listing {
+    /// The index's key for it (stable while the listing lives, e.g. `need:12` or `remote:7`); empty means `id`.
+    pub key: String,
     /// Its id (the object's URL).
     pub id: String,
     /// `need` or `offer`.
@@ -56,20 +58,81 @@ pub struct Listing {
     pub urgency: u64,
     /// Status code.
     pub status: String,
+    /// Unit of the quantities.
+    pub unit: String,
     /// Quantity.
     pub quantity: u64,
     /// Quantity met.
     pub quantity_met: u64,
+    /// Needed by (needs) or available until (offers), in days since 1970-01-01.
+    pub needed_by_day: Option<i64>,
+    /// First published, milliseconds since the epoch.
+    pub published_ms: i64,
     /// Last change, milliseconds since the epoch.
     pub updated_ms: i64,
+    /// Whether the origin's signature over it was verified.
+    pub verified: bool,
     /// Who may see it: `public`, or `org:{id}` for each organisation allowed.
     pub audience: Vec<String>,
     /// Where to read it.
     pub url: String,
 }
 
+/// An organisation of the directory as the index holds it (kind `organisation`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Organisation {
+    /// The index's key for it (e.g. `org:3` or `actor:9`).
+    pub key: String,
+    /// Its actor URL.
+    pub id: String,
+    /// Its name (English or the only one).
+    pub name: String,
+    /// Its Arabic name.
+    pub name_ar: String,
+    /// What it does.
+    pub description: String,
+    /// Sector codes it works in.
+    pub sectors: Vec<String>,
+    /// Regions it serves, each as a path, country first.
+    pub regions: Vec<Vec<String>>,
+    /// The node (host) it is held on.
+    pub node: String,
+    /// Profile page.
+    pub url: String,
+}
+
+/// One change of the index: a listing or an organisation added or replaced, or something removed by key.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// Adds or replaces a listing.
+    Listing(Listing),
+    /// Adds or replaces an organisation.
+    Organisation(Organisation),
+    /// Removes whatever has this key.
+    Remove(String),
+}
+
+impl Change {
+    /// The key of what it changes.
+    pub fn key(&self) -> &str {
+        match self {
+            Change::Listing(l) => l.key(),
+            Change::Organisation(o) => &o.key,
+            Change::Remove(k) => k,
+        }
+    }
+}
+
+impl Listing {
+    /// The index key.
+    pub fn key(&self) -> &str {
+        if self.key.is_empty() { &self.id } else { &self.key }
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Fields {
+    key: Field,
     id: Field,
     kind: Field,
     origin: Field,
@@ -81,10 +144,15 @@ struct Fields {
     region: Field,
     status: Field,
     urgency: Field,
+    unit: Field,
     quantity: Field,
     quantity_met: Field,
+    needed_by: Field,
+    published: Field,
     updated: Field,
+    verified: Field,
     audience: Field,
+    node: Field,
     url: Field,
     text_ar: Field,
     text_en: Field,
@@ -100,6 +168,7 @@ fn schema() -> (Schema, Fields) {
         )
     };
     let fields = Fields {
+        key: b.add_text_field("key", STRING),
         id: b.add_text_field("id", STRING | STORED),
         kind: b.add_text_field("kind", STRING | STORED),
         origin: b.add_text_field("origin", STRING | STORED),
@@ -108,13 +177,18 @@ fn schema() -> (Schema, Fields) {
         summary: b.add_text_field("summary", STORED),
         sector: b.add_text_field("sector", STRING | STORED),
         sector_facet: b.add_facet_field("sector_facet", FacetOptions::default()),
-        region: b.add_facet_field("region", FacetOptions::default()),
+        region: b.add_facet_field("region", FacetOptions::default().set_stored()),
         status: b.add_text_field("status", STRING | STORED),
         urgency: b.add_u64_field("urgency", INDEXED | FAST | STORED),
+        unit: b.add_text_field("unit", STORED),
         quantity: b.add_u64_field("quantity", STORED),
         quantity_met: b.add_u64_field("quantity_met", STORED),
+        needed_by: b.add_i64_field("needed_by", INDEXED | FAST | STORED),
+        published: b.add_i64_field("published", STORED),
         updated: b.add_i64_field("updated", FAST | STORED),
+        verified: b.add_bool_field("verified", STORED),
         audience: b.add_text_field("audience", STRING),
+        node: b.add_text_field("node", STORED),
         url: b.add_text_field("url", STORED),
         // The Arabic analysis is stored too: snippets are cut from it.
         text_ar: b.add_text_field("text_ar", text(ARABIC).set_stored()),
@@ -122,6 +196,9 @@ fn schema() -> (Schema, Fields) {
     };
     (b.build(), fields)
 }
+
+/// The kind the directory's organisations have in the index.
+pub const ORGANISATION: &str = "organisation";
 
 /// The index, with a reader that is reloaded after each commit.
 pub struct SearchIndex {
@@ -148,12 +225,26 @@ pub enum Sort {
     Recency,
 }
 
+impl Sort {
+    /// Reads `relevance`, `urgency` or `recency`.
+    pub fn parse(s: &str) -> Option<Sort> {
+        match s {
+            "relevance" => Some(Sort::Relevance),
+            "urgency" => Some(Sort::Urgency),
+            "recency" => Some(Sort::Recency),
+            _ => None,
+        }
+    }
+}
+
 /// A search, as a visitor or a member of staff asks it.
 #[derive(Clone, Debug, Default)]
 pub struct SearchQuery {
-    /// Free text (plain words).
+    /// Free text (plain words: every word must match, in any of its forms).
     pub text: String,
-    /// `need` or `offer`.
+    /// Whether the words must also stand together, in order.
+    pub phrase: bool,
+    /// `need`, `offer` or `organisation` (none: needs and offers).
     pub kind: Option<String>,
     /// Sector code.
     pub sector: Option<String>,
@@ -161,10 +252,14 @@ pub struct SearchQuery {
     pub region_path: Vec<String>,
     /// Statuses to keep (empty: any).
     pub statuses: Vec<String>,
-    /// Lowest urgency.
-    pub min_urgency: Option<u64>,
+    /// Urgencies to keep (empty: any).
+    pub urgencies: Vec<u64>,
     /// Origin organisation's actor URL.
     pub origin: Option<String>,
+    /// Needed by on or after this day (days since 1970-01-01).
+    pub needed_from: Option<i64>,
+    /// Needed by on or before this day.
+    pub needed_until: Option<i64>,
     /// The organisations the viewer belongs to (they also see what is shared with them).
     pub viewer_orgs: Vec<i64>,
     /// Order.
@@ -178,7 +273,9 @@ pub struct SearchQuery {
 /// One result.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hit {
-    /// The listing, as stored (its audience is not kept).
+    /// The listing, as stored (its audience is not kept). An organisation comes back as a listing of kind
+    /// `organisation`: its name as `origin_name`, its Arabic name as `item`, its description as `summary`, its
+    /// sectors joined by spaces as `sector`, and its first region served as `region_path`.
     pub listing: Listing,
     /// Highlighted excerpt (HTML, with `<b>` around matches), empty when nothing matched the text.
     pub snippet: String,
@@ -201,34 +298,99 @@ fn facet(path: &[String]) -> Facet {
     Facet::from_path(path.iter().map(String::as_str))
 }
 
+fn system(e: impl std::fmt::Display) -> SearchError {
+    SearchError::Index(tantivy::TantivyError::SystemError(e.to_string()))
+}
+
+/// The analysed words of a query, with their positions, in both analyses (the two keep the same words: both drop
+/// the stop words of both languages).
+fn words(text: &str) -> Vec<(usize, String, String)> {
+    let ar = analysis::analyse_with_positions(&mut analysis::arabic(), text);
+    let en = analysis::analyse_with_positions(&mut analysis::english(), text);
+    ar.into_iter().zip(en).map(|((p, a), (_, e))| (p, a, e)).collect()
+}
+
 impl SearchIndex {
-    /// Opens the index in `dir`, creating it when absent; `None` keeps it in memory.
+    /// Opens the index in `dir`, creating it when absent; `None` keeps it in memory. A directory holding something
+    /// tantivy cannot read (or another schema) is an error: the caller rebuilds.
     pub fn open(dir: Option<&Path>) -> Result<Self> {
         let (schema, fields) = schema();
         let index = match dir {
             Some(dir) => {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| tantivy::TantivyError::SystemError(e.to_string()))?;
+                std::fs::create_dir_all(dir).map_err(system)?;
                 let directory = tantivy::directory::MmapDirectory::open(dir)?;
-                Index::open_or_create(directory, schema)?
+                let index = Index::open_or_create(directory, schema.clone())?;
+                if index.schema() != schema {
+                    return Err(system("the index was made with another schema"));
+                }
+                index
             }
             None => Index::create_in_ram(schema),
         };
         analysis::register(&index);
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        // Reading every segment's metadata and term dictionaries finds a damaged index now rather than mid-search.
+        for segment in reader.searcher().segment_readers() {
+            segment.inverted_index(fields.text_ar)?;
+            segment.inverted_index(fields.key)?;
+            segment.fast_fields().i64("updated")?;
+        }
         Ok(Self { index, reader, fields })
     }
 
-    /// A writer (one at a time per index) with `heap` bytes for its buffers.
+    /// A writer (one at a time per index) with `heap` bytes for its buffers, on as many threads as tantivy picks.
     pub fn writer(&self, heap: usize) -> Result<IndexWriter> {
         Ok(self.index.writer(heap)?)
     }
 
+    /// A writer on `threads` threads.
+    pub fn writer_with_threads(&self, threads: usize, heap: usize) -> Result<IndexWriter> {
+        Ok(self.index.writer_with_num_threads(threads, heap)?)
+    }
+
+    /// How many documents the committed index holds (as of the last reload).
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Whether the committed index is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Applies a change, replacing any earlier version of what it names (effective at the next commit).
+    pub fn apply(&self, writer: &IndexWriter, change: &Change) -> Result<()> {
+        writer.delete_term(Term::from_field_text(self.fields.key, change.key()));
+        self.add(writer, change)
+    }
+
+    /// Adds what a change names without looking for an earlier version (for building a fresh index).
+    pub fn add(&self, writer: &IndexWriter, change: &Change) -> Result<()> {
+        let doc = match change {
+            Change::Listing(l) => self.listing_doc(l),
+            Change::Organisation(o) => self.organisation_doc(o),
+            Change::Remove(_) => return Ok(()),
+        };
+        writer.add_document(doc)?;
+        Ok(())
+    }
+
     /// Adds a listing, replacing any earlier version of it (effective at the next commit).
     pub fn upsert(&self, writer: &IndexWriter, l: &Listing) -> Result<()> {
+        writer.delete_term(Term::from_field_text(self.fields.key, l.key()));
+        writer.add_document(self.listing_doc(l))?;
+        Ok(())
+    }
+
+    /// Removes what has this key (effective at the next commit).
+    pub fn remove(&self, writer: &IndexWriter, key: &str) {
+        writer.delete_term(Term::from_field_text(self.fields.key, key));
+    }
+
+    fn listing_doc(&self, l: &Listing) -> TantivyDocument {
         let f = &self.fields;
-        writer.delete_term(Term::from_field_text(f.id, &l.id));
         let mut doc = TantivyDocument::default();
+        doc.add_text(f.key, l.key());
         doc.add_text(f.id, &l.id);
         doc.add_text(f.kind, &l.kind);
         doc.add_text(f.origin, &l.origin);
@@ -242,23 +404,55 @@ impl SearchIndex {
         }
         doc.add_text(f.status, &l.status);
         doc.add_u64(f.urgency, l.urgency);
+        doc.add_text(f.unit, &l.unit);
         doc.add_u64(f.quantity, l.quantity);
         doc.add_u64(f.quantity_met, l.quantity_met);
+        if let Some(day) = l.needed_by_day {
+            doc.add_i64(f.needed_by, day);
+        }
+        doc.add_i64(f.published, l.published_ms);
         doc.add_i64(f.updated, l.updated_ms);
+        doc.add_bool(f.verified, l.verified);
         for a in &l.audience {
             doc.add_text(f.audience, a);
         }
         doc.add_text(f.url, &l.url);
-        let text = format!("{}\n{}", l.item, l.summary);
-        doc.add_text(f.text_ar, &text);
-        doc.add_text(f.text_en, &text);
-        writer.add_document(doc)?;
-        Ok(())
+        // Two values: a phrase does not run from the item into the summary.
+        for text in [&l.item, &l.summary] {
+            doc.add_text(f.text_ar, text);
+            doc.add_text(f.text_en, text);
+        }
+        doc
     }
 
-    /// Removes a listing (effective at the next commit).
-    pub fn remove(&self, writer: &IndexWriter, id: &str) {
-        writer.delete_term(Term::from_field_text(self.fields.id, id));
+    fn organisation_doc(&self, o: &Organisation) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.key, &o.key);
+        doc.add_text(f.id, &o.id);
+        doc.add_text(f.kind, ORGANISATION);
+        doc.add_text(f.origin, &o.id);
+        doc.add_text(f.origin_name, &o.name);
+        doc.add_text(f.item, &o.name_ar);
+        doc.add_text(f.summary, &o.description);
+        for s in &o.sectors {
+            doc.add_text(f.sector, s);
+            doc.add_facet(f.sector_facet, Facet::from_path([s.as_str()]));
+        }
+        for r in o.regions.iter().filter(|r| !r.is_empty()) {
+            doc.add_facet(f.region, facet(r));
+        }
+        doc.add_text(f.status, "active");
+        doc.add_u64(f.urgency, 0);
+        doc.add_i64(f.updated, 0);
+        doc.add_text(f.audience, "public");
+        doc.add_text(f.node, &o.node);
+        doc.add_text(f.url, &o.url);
+        for text in [&o.name, &o.name_ar, &o.description] {
+            doc.add_text(f.text_ar, text);
+            doc.add_text(f.text_en, text);
+        }
+        doc
     }
 
     /// Makes what was committed visible to searches.
@@ -280,16 +474,32 @@ impl SearchIndex {
             ))
         };
         let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let ar = analysis::analyse(&mut analysis::arabic(), &q.text);
-        let en = analysis::analyse(&mut analysis::english(), &q.text);
-        for (a, e) in ar.iter().zip(en.iter()) {
+        let words = words(&q.text);
+        for (_, a, e) in &words {
             let either = BooleanQuery::new(vec![
                 (Occur::Should, term(f.text_ar, a)),
                 (Occur::Should, term(f.text_en, e)),
             ]);
             must.push((Occur::Must, Box::new(either)));
         }
-        for (field, value) in [(f.kind, &q.kind), (f.sector, &q.sector), (f.origin, &q.origin)] {
+        if q.phrase && words.len() > 1 {
+            let phrase = |field: Field, pick: fn(&(usize, String, String)) -> &str| {
+                let first = words[0].0;
+                let terms =
+                    words.iter().map(|w| (w.0 - first, Term::from_field_text(field, pick(w))));
+                Box::new(PhraseQuery::new_with_offset(terms.collect())) as Box<dyn Query>
+            };
+            let either = BooleanQuery::new(vec![
+                (Occur::Should, phrase(f.text_ar, |w| &w.1)),
+                (Occur::Should, phrase(f.text_en, |w| &w.2)),
+            ]);
+            must.push((Occur::Must, Box::new(either)));
+        }
+        match &q.kind {
+            Some(kind) => must.push((Occur::Must, term(f.kind, kind))),
+            None => must.push((Occur::MustNot, term(f.kind, ORGANISATION))),
+        }
+        for (field, value) in [(f.sector, &q.sector), (f.origin, &q.origin)] {
             if let Some(v) = value {
                 must.push((Occur::Must, term(field, v)));
             }
@@ -302,19 +512,31 @@ impl SearchIndex {
             let any = q.statuses.iter().map(|s| (Occur::Should, term(f.status, s))).collect();
             must.push((Occur::Must, Box::new(BooleanQuery::new(any))));
         }
-        if let Some(min) = q.min_urgency {
-            let any = (min..=3)
+        if !q.urgencies.is_empty() {
+            let any = q
+                .urgencies
+                .iter()
                 .map(|u| -> (Occur, Box<dyn Query>) {
                     (
                         Occur::Should,
                         Box::new(TermQuery::new(
-                            Term::from_field_u64(f.urgency, u),
+                            Term::from_field_u64(f.urgency, *u),
                             IndexRecordOption::Basic,
                         )),
                     )
                 })
                 .collect();
             must.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        if q.needed_from.is_some() || q.needed_until.is_some() {
+            let bound = |day: Option<i64>| match day {
+                Some(d) => Bound::Included(Term::from_field_i64(f.needed_by, d)),
+                None => Bound::Unbounded,
+            };
+            must.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(bound(q.needed_from), bound(q.needed_until))),
+            ));
         }
         // Visibility is the index's: public listings, and those shared with one of the viewer's organisations.
         let mut seen: Vec<(Occur, Box<dyn Query>)> =
@@ -323,7 +545,7 @@ impl SearchIndex {
             seen.push((Occur::Should, term(f.audience, &format!("org:{org}"))));
         }
         must.push((Occur::Must, Box::new(BooleanQuery::new(seen))));
-        if must.is_empty() { Box::new(AllQuery) } else { Box::new(BooleanQuery::new(must)) }
+        Box::new(BooleanQuery::new(must))
     }
 
     /// Runs a search.
@@ -359,7 +581,7 @@ impl SearchIndex {
                     (docs.into_iter().map(|(_, a)| a).collect(), total, s, r)
                 }
             };
-        let snippets = if q.text.trim().is_empty() {
+        let snippets = if words(&q.text).is_empty() {
             None
         } else {
             let mut g = SnippetGenerator::create(&searcher, &*query, f.text_ar)?;
@@ -369,45 +591,12 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(addresses.len());
         for address in addresses {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let text = |field: Field| {
-                doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned()
-            };
-            let number =
-                |field: Field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or_default();
-            let region_path = doc
-                .get_first(f.region)
-                .and_then(|v| v.as_facet())
-                .map(|p| {
-                    Facet::from_text(p)
-                        .map(|f| f.to_path().into_iter().map(str::to_owned).collect())
-                        .unwrap_or_default()
-                })
-                .unwrap_or_default();
             hits.push(Hit {
                 snippet: snippets
                     .as_ref()
                     .map(|g| g.snippet_from_doc(&doc).to_html())
                     .unwrap_or_default(),
-                listing: Listing {
-                    id: text(f.id),
-                    kind: text(f.kind),
-                    origin: text(f.origin),
-                    origin_name: text(f.origin_name),
-                    item: text(f.item),
-                    summary: text(f.summary),
-                    sector: text(f.sector),
-                    region_path,
-                    urgency: number(f.urgency),
-                    status: text(f.status),
-                    quantity: number(f.quantity),
-                    quantity_met: number(f.quantity_met),
-                    updated_ms: doc
-                        .get_first(f.updated)
-                        .and_then(|v| v.as_i64())
-                        .unwrap_or_default(),
-                    audience: Vec::new(),
-                    url: text(f.url),
-                },
+                listing: self.read(&doc),
             });
         }
         let name =
@@ -418,6 +607,43 @@ impl SearchIndex {
             sectors: sector_counts.get("/").map(|(f, n)| (name(f), n)).collect(),
             regions: region_counts.get(region_root).map(|(f, n)| (name(f), n)).collect(),
         })
+    }
+
+    fn read(&self, doc: &TantivyDocument) -> Listing {
+        let f = &self.fields;
+        let text =
+            |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        let number = |field: Field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or_default();
+        let signed = |field: Field| doc.get_first(field).and_then(|v| v.as_i64());
+        let region_path = doc
+            .get_first(f.region)
+            .and_then(|v| v.as_facet())
+            .and_then(|p| Facet::from_text(p).ok())
+            .map(|f| f.to_path().into_iter().map(str::to_owned).collect())
+            .unwrap_or_default();
+        let sectors: Vec<&str> = doc.get_all(f.sector).filter_map(|v| v.as_str()).collect();
+        Listing {
+            key: String::new(),
+            id: text(f.id),
+            kind: text(f.kind),
+            origin: text(f.origin),
+            origin_name: text(f.origin_name),
+            item: text(f.item),
+            summary: text(f.summary),
+            sector: sectors.join(" "),
+            region_path,
+            urgency: number(f.urgency),
+            status: text(f.status),
+            unit: text(f.unit),
+            quantity: number(f.quantity),
+            quantity_met: number(f.quantity_met),
+            needed_by_day: signed(f.needed_by),
+            published_ms: signed(f.published).unwrap_or_default(),
+            updated_ms: signed(f.updated).unwrap_or_default(),
+            verified: doc.get_first(f.verified).and_then(|v| v.as_bool()).unwrap_or_default(),
+            audience: Vec::new(),
+            url: text(f.url),
+        }
     }
 }
 
@@ -449,6 +675,8 @@ mod tests {
             updated_ms: 1_700_000_000_000 + urgency as i64,
             audience: vec!["public".into()],
             url: format!("https://a.example/needs/{id}"),
+            needed_by_day: Some(20_000 + urgency as i64),
+            ..Default::default()
         }
     }
 
@@ -544,5 +772,60 @@ mod tests {
         let r = index.search(&q).unwrap();
         assert_eq!(ids(&r), ["1"]);
         assert_eq!(r.hits[0].listing.summary, "تم التوزيع");
+    }
+
+    #[test]
+    fn phrases_needed_by_ranges_urgencies_and_the_directory() {
+        let index = index();
+        let mut writer = index.writer(15_000_000).unwrap();
+        index
+            .apply(
+                &writer,
+                &Change::Organisation(Organisation {
+                    key: "org:1".into(),
+                    id: "https://a.example/orgs/amal".into(),
+                    name: "Amal Relief".into(),
+                    name_ar: "جمعية الأمل للإغاثة".into(),
+                    description: "توزيع البطانيات والخيام في غزة".into(),
+                    sectors: vec!["shelter".into(), "food".into()],
+                    regions: vec![vec!["PS".into(), "PS-GZA".into()]],
+                    node: "a.example".into(),
+                    url: "https://a.example/orgs/amal".into(),
+                }),
+            )
+            .unwrap();
+        writer.commit().unwrap();
+        index.reload().unwrap();
+        let q = |text: &str, phrase: bool| SearchQuery {
+            text: text.into(),
+            phrase,
+            per_page: 10,
+            ..Default::default()
+        };
+        assert_eq!(ids(&index.search(&q("winter blankets", true)).unwrap()), ["2"]);
+        assert_eq!(index.search(&q("blankets winter", true)).unwrap().total, 0);
+        assert_eq!(index.search(&q("blankets winter", false)).unwrap().total, 1);
+        // A stop word inside a phrase keeps its place.
+        assert_eq!(index.search(&q("blankets for displaced", true)).unwrap().total, 1);
+        // Organisations are found only when asked for.
+        assert_eq!(index.search(&q("الخيمة", false)).unwrap().total, 0);
+        let orgs = SearchQuery { kind: Some(ORGANISATION.into()), ..q("الخيمة", false) };
+        let r = index.search(&orgs).unwrap();
+        assert_eq!(r.total, 1);
+        assert_eq!(r.hits[0].listing.sector, "shelter food");
+        assert_eq!(r.hits[0].listing.item, "جمعية الأمل للإغاثة");
+        let soon = SearchQuery {
+            needed_from: Some(20_001),
+            needed_until: Some(20_002),
+            per_page: 10,
+            ..Default::default()
+        };
+        let mut found = ids(&index.search(&soon).unwrap());
+        found.sort();
+        assert_eq!(found, ["1", "3"]);
+        let critical = SearchQuery { urgencies: vec![3, 2], per_page: 10, ..Default::default() };
+        let r = index.search(&critical).unwrap();
+        assert_eq!(r.total, 2);
+        assert_eq!(r.hits.iter().find(|h| h.listing.id.ends_with("/1")).unwrap().listing.needed_by_day, Some(20_002));
     }
 }
