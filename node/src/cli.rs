@@ -1,4 +1,4 @@
-//! The operator CLI: `sanad serve`, `migrate`, `org`, `user`, `token`, `regions`.
+//! The operator CLI: `sanad serve`, `migrate`, `org`, `user`, `token`, `regions`, `federation`, `keys`, `reindex`.
 
 use std::path::PathBuf;
 
@@ -53,6 +53,9 @@ pub enum Command {
     /// Manage organisations' signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Rebuild the search index from the database, beside the one in use (a running node keeps answering searches
+    /// and switches to the new index when it is ready).
+    Reindex,
 }
 
 /// Federation commands.
@@ -286,6 +289,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Federation(command) => federation(config, command, explain).await,
         Command::Keys(KeysCommand::Rotate { org }) => rotate_keys(config, &org, explain).await,
+        Command::Reindex => reindex(config).await,
         Command::Regions(RegionsCommand::Import { file }) => {
             let conn = open(&config).await?;
             let text = std::fs::read_to_string(&file)
@@ -385,6 +389,73 @@ async fn rotate_keys(
         "{slug}: new keys; its followers are told, and {resigned} shared listing(s) are re-signed (delivered by the running node)"
     );
     Ok(())
+}
+
+async fn reindex(config: Config) -> anyhow::Result<()> {
+    use crate::domain::network::KeyMaker;
+    let conn = open(&config).await?;
+    let root = crate::app::indexer::root(&config);
+    let memory = config.search.rebuild_memory_mb;
+    let state = crate::state::AppState::build(config, conn, KeyMaker::fresh()).await?;
+    eprintln!("rebuilding the search index in {} …", root.display());
+    let mut bar = Progress::new();
+    let added = crate::app::indexer::rebuild(&state.db, &state.network, &root, memory, |done, total| {
+        bar.show(done, total);
+    })
+    .await?;
+    bar.finish();
+    println!(
+        "search index rebuilt: {added} entries; a running node switches to it within a second"
+    );
+    Ok(())
+}
+
+/// A progress bar on standard error: redrawn in place on a terminal, a line every tenth otherwise (logs).
+struct Progress {
+    started: std::time::Instant,
+    terminal: bool,
+    last_tenth: u64,
+}
+
+impl Progress {
+    fn new() -> Self {
+        use std::io::IsTerminal;
+        Self { started: std::time::Instant::now(), terminal: std::io::stderr().is_terminal(), last_tenth: 0 }
+    }
+
+    fn line(&self, done: u64, total: u64) -> String {
+        const WIDTH: u64 = 30;
+        let filled = if total == 0 { WIDTH } else { done.min(total) * WIDTH / total };
+        let percent = if total == 0 { 100 } else { done.min(total) * 100 / total };
+        let seconds = self.started.elapsed().as_secs_f64().max(0.001);
+        let rate = done as f64 / seconds;
+        let left = if rate > 0.0 { total.saturating_sub(done) as f64 / rate } else { 0.0 };
+        format!(
+            "[{}{}] {percent:>3}% {done}/{total} rows · {rate:.0}/s · {left:.0} s left",
+            "#".repeat(filled as usize),
+            "-".repeat((WIDTH - filled) as usize),
+        )
+    }
+
+    fn show(&mut self, done: u64, total: u64) {
+        let line = self.line(done, total);
+        if self.terminal {
+            eprint!("\r{line}");
+        } else {
+            let tenth = if total == 0 { 10 } else { done * 10 / total };
+            if tenth > self.last_tenth || done == 0 {
+                self.last_tenth = tenth;
+                eprintln!("{line}");
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if self.terminal {
+            eprintln!();
+        }
+        eprintln!("done in {:.1} s", self.started.elapsed().as_secs_f64());
+    }
 }
 
 fn explain(tr: &Tr, err: AppError) -> anyhow::Error {

@@ -28,6 +28,26 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Federation settings.
     pub federation: FederationSettings,
+    /// Search index settings.
+    pub search: SearchSettings,
+}
+
+/// Search index settings (the index lives in `data_dir/search`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchSettings {
+    /// Milliseconds at most between a change and its being searchable (the writer commits in batches).
+    pub commit_interval_ms: u64,
+    /// A batch is committed at once when this many changes wait.
+    pub batch: usize,
+    /// Megabytes of memory the writer of a rebuild may use.
+    pub rebuild_memory_mb: usize,
+}
+
+impl Default for SearchSettings {
+    fn default() -> Self {
+        Self { commit_interval_ms: 100, batch: 1_000, rebuild_memory_mb: 256 }
+    }
 }
 
 /// Federation settings.
@@ -128,6 +148,7 @@ impl Default for Config {
             log: LogConfig::default(),
             auth: AuthConfig::default(),
             federation: FederationSettings::default(),
+            search: SearchSettings::default(),
         }
     }
 }
@@ -227,6 +248,15 @@ impl Config {
                 "public_url: `{}` must be an http:// or https:// address with no path, like https://aid.example.org",
                 self.public_url
             )));
+        }
+        if !(1..=60_000).contains(&self.search.commit_interval_ms) {
+            return Err(ConfigError("search.commit_interval_ms: must be between 1 and 60000".into()));
+        }
+        if !(1..=1_000_000).contains(&self.search.batch) {
+            return Err(ConfigError("search.batch: must be between 1 and 1000000".into()));
+        }
+        if !(16..=65_536).contains(&self.search.rebuild_memory_mb) {
+            return Err(ConfigError("search.rebuild_memory_mb: must be between 16 and 65536".into()));
         }
         if self.database.url.trim().is_empty()
             && let Some(file) = &self.database.url_file

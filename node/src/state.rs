@@ -32,6 +32,8 @@ pub struct AppState {
     pub events: EventBus,
     /// What federation needs of the node (addresses, settings, keys).
     pub network: Network,
+    /// The search index (kept in memory until a serving node opens the one in its data directory).
+    pub search: sanad_search::service::Service,
 }
 
 impl AppState {
@@ -53,7 +55,10 @@ impl AppState {
             instance_key: Arc::new(instance_key),
             refetched: Arc::default(),
         };
+        let (search, _) =
+            sanad_search::service::Service::start(None, crate::app::indexer::settings(&config))?;
         Ok(Self {
+            search,
             db,
             catalogue: Arc::new(Catalogue::load()?),
             secrets: Arc::new(secrets),

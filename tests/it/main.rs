@@ -8,6 +8,7 @@ mod federation;
 mod hostile;
 mod inbox;
 mod migrations;
+mod search;
 mod ops;
 mod stock;
 mod tenancy;

@@ -119,6 +119,27 @@ impl TestApp {
         }
     }
 
+    /// Waits until `check` holds, re-checking whenever this node's search index commits; panics with `what` after
+    /// 20 seconds.
+    pub async fn until_searchable<F: AsyncFn() -> bool>(&self, what: &str, check: F) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let seen = self.state.search.commits();
+            if check().await {
+                return;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                panic!("timed out waiting until {what}");
+            }
+            let search = self.state.search.clone();
+            tokio::task::spawn_blocking(move || {
+                search.wait_commit(seen, std::time::Duration::from_secs(1))
+            })
+            .await
+            .expect("waiting for a commit");
+        }
+    }
+
     /// `slug@host` of one of this node's organisations.
     pub fn handle(&self, slug: &str) -> String {
         let public = &self.state.config.public_url;

@@ -4,6 +4,7 @@
 pub mod bootstrap;
 pub mod delivery;
 pub mod federation;
+pub mod indexer;
 pub mod server;
 
 use std::{net::SocketAddr, time::Duration};
@@ -24,6 +25,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     federation: FederationConfig<Network>,
+    search: sanad_search::service::Opened,
 }
 
 impl std::fmt::Debug for Application {
@@ -49,9 +51,11 @@ impl Application {
             config.public_url = crate::config::derived_public_url(listener.local_addr()?);
         }
         let db = bootstrap::open_database(&config).await?;
-        let state = AppState::build(config, db, keys).await?;
+        let (search, opened) = indexer::open(&config)?;
+        let mut state = AppState::build(config, db, keys).await?;
+        state.search = search;
         let federation = federation::config(state.network.clone()).await?;
-        Ok(Self { listener, state, federation })
+        Ok(Self { listener, state, federation, search: opened })
     }
 
     /// The address actually bound.
@@ -101,8 +105,13 @@ impl Application {
             }
         });
         delivery::spawn(self.federation.clone());
+        indexer::spawn(&self.state, self.search);
+        let search = self.state.search.clone();
         let app = crate::http::router(self.state, self.federation);
         server::serve(self.listener, app, &http, shutdown).await;
+        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || search.stop()).await {
+            tracing::warn!(error = %e, "search: the last changes could not be committed");
+        }
         let _ = tokio::time::timeout(Duration::from_secs(5), db.close_by_ref()).await;
         Ok(())
     }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod needs;
 pub mod network;
 pub mod regions;
+pub mod search;
 pub mod stock;
 pub mod tenancy;
 pub mod validate;

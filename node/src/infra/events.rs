@@ -20,6 +20,10 @@ pub enum Event {
     PeerHeard,
     /// The inbox applied an activity.
     Inbox,
+    /// A listing received from a peer was stored, changed or deleted (by its row id).
+    RemoteObject(i64),
+    /// A remote actor changed: its profile, who follows it, or it is gone (its listings are re-read).
+    RemoteActor(i64),
 }
 
 /// How many events a slow subscriber may fall behind before it is told it lagged (and should resynchronise).

@@ -281,6 +281,7 @@ impl Object for ActorRecord {
     async fn from_json(json: Value, data: &Data<Network>) -> Result<Self, Self::Error> {
         let actor = wire::read_actor(&json)?;
         let row = upsert(&data.db, &actor).await?;
+        data.events.publish(crate::infra::events::Event::RemoteActor(row.id));
         Self::from_remote(row)
             .ok_or_else(|| AppError::internal("stored actor has an invalid URL").into())
     }

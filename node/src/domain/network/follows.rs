@@ -18,7 +18,7 @@ use crate::domain::audit;
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::tenancy::{OrgScope, Perm};
 use crate::infra::entities::{follow, organisation, remote_actor};
-use crate::infra::uow::UnitOfWork;
+use crate::infra::{events::Event, uow::UnitOfWork};
 use crate::vocab::{FollowDirection, FollowState};
 
 /// A follow as staff and the API see it.
@@ -231,6 +231,7 @@ pub async fn received_answer(
     else {
         return Ok(false);
     };
+    uow.emit(Event::RemoteActor(actor.id));
     let mut active: follow::ActiveModel = f.into();
     active.state = Set(if accepted { FollowState::Accepted } else { FollowState::Rejected });
     active.updated_at = Set(Utc::now());
@@ -340,6 +341,7 @@ pub async fn unfollow(
     )
     .await?;
     follow::Entity::delete_by_id(f.id).exec(uow.db()).await?;
+    uow.emit(Event::RemoteActor(actor.id));
     audit::record(uow, scope, "following.undo", "follow", Some(id), json!({"actor": actor.ap_id}));
     Ok(())
 }

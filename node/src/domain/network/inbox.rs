@@ -290,7 +290,8 @@ impl WireActivity {
                 let object = self.object().ok_or(InboxError::Invalid("no object"))?;
                 let doc = sanad_federation::actor::read_actor(object)
                     .map_err(|_| InboxError::Invalid("not a valid actor"))?;
-                actors::upsert(uow.db(), &doc).await?;
+                let row = actors::upsert(uow.db(), &doc).await?;
+                uow.emit(Event::RemoteActor(row.id));
             }
             ("Delete", _) if object_id.as_ref().is_some_and(|o| o.as_str() == actor.ap_id) => {
                 // The account is gone: its follows end and its listings leave the Network pages.

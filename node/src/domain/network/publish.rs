@@ -61,9 +61,10 @@ pub async fn outgoing(uow: &mut UnitOfWork, net: &Network) -> AppResult<()> {
     Ok(())
 }
 
-/// The PII gate of each organisation touched in a unit.
+/// The PII gate of each organisation touched in a unit, and the region chains already read in it (the counts behind
+/// a region's generalisation do not change within one unit).
 #[derive(Default)]
-pub struct Gates(HashMap<i64, Arc<Gate>>);
+pub struct Gates(HashMap<i64, Arc<Gate>>, HashMap<(i64, String, bool), Vec<(String, usize)>>);
 
 /// What identifies the state of an organisation's households: their count, last change and last id.
 type HouseholdsVersion = (i64, Option<DateTime<Utc>>, Option<i64>);
@@ -114,6 +115,24 @@ impl Gates {
             }
         };
         Ok(vacant.insert(gate))
+    }
+
+    /// [`region_chain`], read once per organisation, region and kind in this unit.
+    async fn region_chain(
+        &mut self,
+        db: &impl ConnectionTrait,
+        org_id: i64,
+        code: &str,
+        count: bool,
+        k_floor: usize,
+    ) -> AppResult<Vec<(String, usize)>> {
+        let key = (org_id, code.to_owned(), count);
+        if let Some(chain) = self.1.get(&key) {
+            return Ok(chain.clone());
+        }
+        let chain = region_chain(db, org_id, code, count, k_floor).await?;
+        self.1.insert(key, chain.clone());
+        Ok(chain)
     }
 }
 
@@ -428,7 +447,9 @@ pub async fn need_listing(
         quantity: n.quantity,
         quantity_met: n.quantity_met,
         available: 0,
-        regions: region_chain(db, org.id, &n.region_code, true, net.settings.k_anonymity).await?,
+        regions: gates
+            .region_chain(db, org.id, &n.region_code, true, net.settings.k_anonymity)
+            .await?,
         urgency: Some(n.urgency.as_str().to_owned()),
         needed_by: n.needed_by,
         status: n.status.as_str().to_owned(),

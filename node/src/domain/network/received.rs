@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::domain::error::AppResult;
 use crate::domain::tenancy::{OrgScope, Perm};
 use crate::infra::entities::{follow, remote_actor, remote_object};
-use crate::infra::uow::UnitOfWork;
+use crate::infra::{events::Event, uow::UnitOfWork};
 use crate::vocab::{FollowDirection, FollowState};
 
 /// What happened to a received listing.
@@ -80,7 +80,10 @@ pub async fn store(
     active.payload = Set(payload.to_string());
     active.updated_at = Set(updated);
     active.changed_at = Set(now);
-    active.save(uow.db()).await?;
+    let saved = active.save(uow.db()).await?;
+    if let sea_orm::ActiveValue::Set(id) | sea_orm::ActiveValue::Unchanged(id) = saved.id {
+        uow.emit(Event::RemoteObject(id));
+    }
     Ok(Applied::Stored)
 }
 
@@ -97,6 +100,7 @@ pub async fn delete(
         .await?
     {
         Some(row) if row.remote_actor_id == actor.id => {
+            uow.emit(Event::RemoteObject(row.id));
             let mut active: remote_object::ActiveModel = row.into();
             active.deleted_at = Set(Some(now));
             active.changed_at = Set(now);
@@ -138,6 +142,7 @@ pub async fn delete(
 /// Forgets an actor that deleted its account: its follows (both ways) end and its listings are marked deleted.
 pub async fn forget_actor(uow: &mut UnitOfWork, actor: &remote_actor::Model) -> AppResult<()> {
     let now = Utc::now();
+    uow.emit(Event::RemoteActor(actor.id));
     follow::Entity::delete_many()
         .filter(follow::Column::RemoteActorId.eq(actor.id))
         .exec(uow.db())

@@ -5,6 +5,7 @@ mod cases;
 mod needs;
 mod network;
 mod orgs;
+mod search;
 mod stock;
 
 use std::collections::BTreeMap;
@@ -73,6 +74,7 @@ crate::http::declare_routes! {
     "/orgs/{slug}/following/{id}" => delete(network::unfollow);
     "/orgs/{slug}/network/needs" => get(network::needs);
     "/orgs/{slug}/network/offers" => get(network::offers);
+    "/search" => get(search::search);
 }
 
 /// The API routes, mounted at `/api/v1`.
@@ -105,6 +107,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         stock::bulk_distribute, stock::list_offers, stock::create_offer, stock::withdraw_offer, stock::monthly_report,
         network::followers, network::accept, network::reject, network::following, network::follow, network::unfollow,
         network::needs, network::offers,
+        search::search,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),

@@ -6,6 +6,7 @@ pub mod forms;
 mod needs;
 mod network;
 mod org;
+mod search;
 mod stock;
 
 use std::sync::Arc;
@@ -77,6 +78,7 @@ crate::http::declare_routes! {
     "/o/{slug}/distributions/{id}" => get(stock::show_distribution);
     "/o/{slug}/distributions/{id}/reverse" => post(stock::reverse_distribution);
     "/orgs/{slug}" => get(network::profile);
+    "/search" => get(search::page);
     "/o/{slug}/network" => get(network::list);
     "/o/{slug}/network/follows" => get(network::follows_list), post(network::follow);
     "/o/{slug}/network/followers/{id}/accept" => post(network::accept);

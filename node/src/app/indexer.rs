@@ -1,0 +1,118 @@
+//! Keeps the search index current: after each unit of work commits, the entries its events name are read back from
+//! the database and handed to the index's writer thread (which commits them in batches). A rebuild reads everything
+//! into a new generation beside the one in use and swaps it in; it runs at start when the index is missing or
+//! damaged, when this task falls behind the event bus, and from `sanad reindex`.
+
+use std::{path::PathBuf, time::Duration};
+
+use sanad_search::service::{Opened, Service, Settings};
+use sea_orm::DatabaseConnection;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::{
+    config::Config,
+    domain::{network::Network, search},
+    infra::events::Event,
+    state::AppState,
+};
+
+/// Where the index lives.
+pub fn root(config: &Config) -> PathBuf {
+    config.data_dir.join("search")
+}
+
+/// The writer's settings from the configuration.
+pub fn settings(config: &Config) -> Settings {
+    Settings {
+        batch: config.search.batch,
+        interval: Duration::from_millis(config.search.commit_interval_ms),
+        ..Settings::default()
+    }
+}
+
+/// Opens the node's index (an empty one when it is missing or damaged: see [`Opened`]).
+pub fn open(config: &Config) -> anyhow::Result<(Service, Opened)> {
+    Ok(Service::start(Some(&root(config)), settings(config))?)
+}
+
+/// Rebuilds the index beside the one in use from the database, reporting `(rows read, rows in all)` as it goes;
+/// returns how many entries the new index holds. A node serving from `root` swaps it in within a moment.
+pub async fn rebuild(
+    db: &DatabaseConnection,
+    net: &Network,
+    root: &std::path::Path,
+    memory_mb: usize,
+    mut progress: impl FnMut(u64, u64),
+) -> anyhow::Result<u64> {
+    // Begun before reading, so that the node replays whatever changes while this reads.
+    let mut build = sanad_search::service::Build::begin(root, memory_mb * 1_000_000)?;
+    let total = search::count(db).await?;
+    progress(0, total);
+    let mut last = std::time::Instant::now();
+    search::everything(db, net, |change, read| {
+        if let Some(change) = change {
+            build.add(&change)?;
+        }
+        if last.elapsed() >= Duration::from_millis(100) {
+            last = std::time::Instant::now();
+            progress(read, total.max(read));
+        }
+        Ok(())
+    })
+    .await?;
+    let added = build.added();
+    tokio::task::spawn_blocking(move || build.finish()).await??;
+    progress(total, total);
+    Ok(added)
+}
+
+/// Starts the task that indexes what units of work commit; rebuilds first when the index was not usable.
+pub fn spawn(state: &AppState, opened: Opened) {
+    let mut events = state.events.subscribe();
+    let db = state.db.clone();
+    let net = state.network.clone();
+    let service = state.search.clone();
+    let config = state.config.clone();
+    let rebuild_in_background = move |why: String| {
+        let (db, net, config) = (db.clone(), net.clone(), config.clone());
+        tokio::spawn(async move {
+            tracing::warn!(reason = %why, "search: rebuilding the index from the database");
+            let started = std::time::Instant::now();
+            match rebuild(&db, &net, &root(&config), config.search.rebuild_memory_mb, |_, _| {})
+                .await
+            {
+                Ok(n) => tracing::info!(
+                    entries = n,
+                    seconds = started.elapsed().as_secs_f32(),
+                    "search: index rebuilt"
+                ),
+                Err(e) => tracing::error!(error = %e, "search: the index could not be rebuilt"),
+            }
+        });
+    };
+    if let Opened::Empty(why) = opened {
+        rebuild_in_background(why);
+    }
+    let db = state.db.clone();
+    let net = state.network.clone();
+    tokio::spawn(async move {
+        loop {
+            let event = match events.recv().await {
+                Ok(e) => e,
+                Err(RecvError::Lagged(n)) => {
+                    rebuild_in_background(format!("{n} changes were missed"));
+                    continue;
+                }
+                Err(RecvError::Closed) => return,
+            };
+            if matches!(event, Event::Outbox | Event::PeerHeard | Event::Inbox) {
+                continue;
+            }
+            let mut reader = search::Reader::new(&db, &net);
+            match reader.changes(event).await {
+                Ok(changes) => changes.into_iter().for_each(|c| service.apply(c)),
+                Err(e) => tracing::error!(?event, error = %e, "search: cannot read a change"),
+            }
+        }
+    });
+}
