@@ -486,3 +486,6 @@ search-needed-by = مطلوب قبل
 search-available-until = متاح حتى
 search-previous = → السابق
 search-next = التالي ←
+search-one-need = احتياج
+search-one-offer = عرض
+search-one-organisation = منظمة

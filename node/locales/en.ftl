@@ -486,3 +486,6 @@ search-needed-by = needed by
 search-available-until = available until
 search-previous = ← Previous
 search-next = Next →
+search-one-need = Need
+search-one-offer = Offer
+search-one-organisation = Organisation

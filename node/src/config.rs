@@ -44,6 +44,17 @@ pub struct SearchSettings {
     pub rebuild_memory_mb: usize,
 }
 
+impl SearchSettings {
+    /// How the index's writer batches, from these settings.
+    pub fn writer(&self) -> sanad_search::service::Settings {
+        sanad_search::service::Settings {
+            batch: self.batch,
+            interval: std::time::Duration::from_millis(self.commit_interval_ms),
+            ..sanad_search::service::Settings::default()
+        }
+    }
+}
+
 impl Default for SearchSettings {
     fn default() -> Self {
         Self { commit_interval_ms: 100, batch: 1_000, rebuild_memory_mb: 256 }

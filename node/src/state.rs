@@ -56,7 +56,7 @@ impl AppState {
             refetched: Arc::default(),
         };
         let (search, _) =
-            sanad_search::service::Service::start(None, crate::app::indexer::settings(&config))?;
+            sanad_search::service::Service::start(None, config.search.writer())?;
         Ok(Self {
             search,
             db,

@@ -618,7 +618,7 @@ impl SearchIndex {
         let region_path = doc
             .get_first(f.region)
             .and_then(|v| v.as_facet())
-            .and_then(|p| Facet::from_text(p).ok())
+            .and_then(|p| Facet::from_encoded(p.as_bytes().to_vec()).ok())
             .map(|f| f.to_path().into_iter().map(str::to_owned).collect())
             .unwrap_or_default();
         let sectors: Vec<&str> = doc.get_all(f.sector).filter_map(|v| v.as_str()).collect();

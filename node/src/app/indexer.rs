@@ -5,7 +5,7 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use sanad_search::service::{Opened, Service, Settings};
+use sanad_search::service::{Opened, Service};
 use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -21,18 +21,9 @@ pub fn root(config: &Config) -> PathBuf {
     config.data_dir.join("search")
 }
 
-/// The writer's settings from the configuration.
-pub fn settings(config: &Config) -> Settings {
-    Settings {
-        batch: config.search.batch,
-        interval: Duration::from_millis(config.search.commit_interval_ms),
-        ..Settings::default()
-    }
-}
-
 /// Opens the node's index (an empty one when it is missing or damaged: see [`Opened`]).
 pub fn open(config: &Config) -> anyhow::Result<(Service, Opened)> {
-    Ok(Service::start(Some(&root(config)), settings(config))?)
+    Ok(Service::start(Some(&root(config)), config.search.writer())?)
 }
 
 /// Rebuilds the index beside the one in use from the database, reporting `(rows read, rows in all)` as it goes;
