@@ -150,41 +150,44 @@ impl TokenStream for WordStream<'_> {
     }
 }
 
+/// A token filter rewriting each word with a function (the Arabic light stemmer, English irregular plurals).
+#[derive(Clone, Copy, Debug)]
+pub struct Rewrite(pub fn(&str) -> String);
+
 /// The Arabic light stemmer as a token filter.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ArabicStem;
+pub const ARABIC_STEM: Rewrite = Rewrite(light_stem);
 
-impl tantivy::tokenizer::TokenFilter for ArabicStem {
-    type Tokenizer<T: Tokenizer> = ArabicStemFilter<T>;
+impl tantivy::tokenizer::TokenFilter for Rewrite {
+    type Tokenizer<T: Tokenizer> = RewriteFilter<T>;
 
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> ArabicStemFilter<T> {
-        ArabicStemFilter(tokenizer)
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> RewriteFilter<T> {
+        RewriteFilter(tokenizer, self.0)
     }
 }
 
-/// A tokenizer whose words are stemmed by [`light_stem`].
+/// A tokenizer whose words are rewritten.
 #[derive(Clone, Debug)]
-pub struct ArabicStemFilter<T>(T);
+pub struct RewriteFilter<T>(T, fn(&str) -> String);
 
-impl<T: Tokenizer> Tokenizer for ArabicStemFilter<T> {
-    type TokenStream<'a> = ArabicStemStream<T::TokenStream<'a>>;
+impl<T: Tokenizer> Tokenizer for RewriteFilter<T> {
+    type TokenStream<'a> = RewriteStream<T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        ArabicStemStream(self.0.token_stream(text))
+        RewriteStream(self.0.token_stream(text), self.1)
     }
 }
 
-/// The stemmed words of one text.
+/// The rewritten words of one text.
 #[derive(Debug)]
-pub struct ArabicStemStream<S>(S);
+pub struct RewriteStream<S>(S, fn(&str) -> String);
 
-impl<S: TokenStream> TokenStream for ArabicStemStream<S> {
+impl<S: TokenStream> TokenStream for RewriteStream<S> {
     fn advance(&mut self) -> bool {
         if !self.0.advance() {
             return false;
         }
-        let stemmed = light_stem(&self.0.token().text);
-        self.0.token_mut().text = stemmed;
+        let rewritten = (self.1)(&self.0.token().text);
+        self.0.token_mut().text = rewritten;
         true
     }
 
@@ -195,6 +198,109 @@ impl<S: TokenStream> TokenStream for ArabicStemStream<S> {
     fn token_mut(&mut self) -> &mut Token {
         self.0.token_mut()
     }
+}
+
+/// Single-letter prepositions and conjunctions written joined to the next word (ل "for", ب "with", ك "as",
+/// ف "so"). The light stemmer cannot strip them: they are also the first letter of many words (بطانية, لحم).
+const JOINED: &[char] = &['ل', 'ب', 'ك', 'ف'];
+
+/// The stem a word would have without a joined one-letter particle, when it may have one (at least three letters
+/// remain, after a leading و).
+fn without_particle(word: &str) -> Option<String> {
+    let mut rest = word;
+    if rest.chars().count() >= 5 && rest.starts_with('و') {
+        rest = &rest['و'.len_utf8()..];
+    }
+    let first = rest.chars().next()?;
+    let rest = rest.strip_prefix(JOINED.iter().copied().find(|c| *c == first)?)?;
+    if rest.chars().count() < 3 || rest.starts_with("ال") {
+        return None;
+    }
+    Some(light_stem(rest))
+}
+
+/// The Arabic light stemmer for indexing: each word is stemmed, and a word that may begin with a joined particle
+/// (لكبار "for the elderly") is also indexed at the same place as the stem of the rest (كبار), so that a query for
+/// the bare word finds it. Queries use the plain stemmer: a query word is never split.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ArabicIndexStem;
+
+impl tantivy::tokenizer::TokenFilter for ArabicIndexStem {
+    type Tokenizer<T: Tokenizer> = ArabicIndexStemFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> ArabicIndexStemFilter<T> {
+        ArabicIndexStemFilter(tokenizer)
+    }
+}
+
+/// A tokenizer stemming for indexing.
+#[derive(Clone, Debug)]
+pub struct ArabicIndexStemFilter<T>(T);
+
+impl<T: Tokenizer> Tokenizer for ArabicIndexStemFilter<T> {
+    type TokenStream<'a> = ArabicIndexStemStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        ArabicIndexStemStream { inner: self.0.token_stream(text), pending: None }
+    }
+}
+
+/// The stems of one text, with the alternatives.
+#[derive(Debug)]
+pub struct ArabicIndexStemStream<S> {
+    inner: S,
+    pending: Option<String>,
+}
+
+impl<S: TokenStream> TokenStream for ArabicIndexStemStream<S> {
+    fn advance(&mut self) -> bool {
+        if let Some(alternative) = self.pending.take() {
+            // Same position and offsets as the word it comes from.
+            self.inner.token_mut().text = alternative;
+            return true;
+        }
+        if !self.inner.advance() {
+            return false;
+        }
+        let word = std::mem::take(&mut self.inner.token_mut().text);
+        let stem = light_stem(&word);
+        self.pending = without_particle(&word).filter(|alt| *alt != stem);
+        self.inner.token_mut().text = stem;
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.inner.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.inner.token_mut()
+    }
+}
+
+/// English nouns whose plural the Snowball stemmer does not bring back to the singular, common in aid requests.
+const ENGLISH_IRREGULAR: &[(&str, &str)] = &[
+    ("children", "child"),
+    ("women", "woman"),
+    ("men", "man"),
+    ("feet", "foot"),
+    ("teeth", "tooth"),
+    ("knives", "knife"),
+    ("wives", "wife"),
+    ("lives", "life"),
+    ("shelves", "shelf"),
+    ("loaves", "loaf"),
+    ("halves", "half"),
+    ("mice", "mouse"),
+    ("geese", "goose"),
+    ("people", "person"),
+    ("crises", "crisis"),
+    ("diagnoses", "diagnosis"),
+];
+
+/// The singular of an English irregular plural (the word itself otherwise).
+fn english_singular(word: &str) -> String {
+    ENGLISH_IRREGULAR.iter().find(|(p, _)| *p == word).map_or(word, |(_, s)| s).to_owned()
 }
 
 fn arabic_stop_words() -> StopWordFilter {
@@ -211,7 +317,7 @@ pub fn arabic() -> TextAnalyzer {
     TextAnalyzer::builder(WordTokenizer::default())
         .filter(arabic_stop_words())
         .filter(english_stop_words())
-        .filter(ArabicStem)
+        .filter(ARABIC_STEM)
         .build()
 }
 
@@ -220,13 +326,24 @@ pub fn english() -> TextAnalyzer {
     TextAnalyzer::builder(WordTokenizer::default())
         .filter(english_stop_words())
         .filter(arabic_stop_words())
+        .filter(Rewrite(english_singular))
         .filter(Stemmer::new(Language::English))
         .build()
 }
 
-/// Registers both analysers with an index.
+/// The Arabic analyser for indexing: as [`arabic`], and words that may begin with a joined particle are also
+/// indexed without it.
+pub fn arabic_index() -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer::default())
+        .filter(arabic_stop_words())
+        .filter(english_stop_words())
+        .filter(ArabicIndexStem)
+        .build()
+}
+
+/// Registers both analysers with an index (the Arabic one for indexing; queries are analysed with [`arabic`]).
 pub fn register(index: &tantivy::Index) {
-    index.tokenizers().register(ARABIC, arabic());
+    index.tokenizers().register(ARABIC, arabic_index());
     index.tokenizers().register(ENGLISH, english());
 }
 
@@ -255,11 +372,15 @@ mod tests {
     use super::*;
 
     /// Whether two texts meet: a shared term in the Arabic analysis or in the English one.
+    /// Whether two texts meet: a query of either finds the other once indexed, in the Arabic analysis or the
+    /// English one.
     fn meet(a: &str, b: &str) -> bool {
-        let (mut ar, mut en) = (arabic(), english());
         let shared = |x: Vec<String>, y: Vec<String>| x.iter().any(|t| y.contains(t));
-        shared(analyse(&mut ar, a), analyse(&mut ar, b))
-            || shared(analyse(&mut en, a), analyse(&mut en, b))
+        let finds = |query: &str, doc: &str| {
+            shared(analyse(&mut arabic(), query), analyse(&mut arabic_index(), doc))
+                || shared(analyse(&mut english(), query), analyse(&mut english(), doc))
+        };
+        finds(a, b) || finds(b, a)
     }
 
     fn check(pairs: &[(&str, &str)], expected: bool) {
@@ -298,6 +419,18 @@ mod tests {
                 ("أدوية", "أدْوِيَة"),
                 ("ﺧﻴﻤﺔ", "خيمة"),
                 ("blanket", "blankets"),
+                ("child", "children's clothes"),
+                ("women", "woman"),
+                ("كرسي متحرك", "كراسي متحركة"),
+                ("مياه الشرب", "ماء"),
+                ("الألعاب", "لعبة"),
+                ("أيتام", "يتيم"),
+                ("مرضى", "المريض"),
+                ("أغذية", "غذاء"),
+                ("أحذية", "حذاء"),
+                ("كبار السن", "لكبار"),
+                ("مرضى", "للمرضى"),
+                ("كبار", "وبكبار"),
                 ("Hospitals", "hospital"),
                 ("Jose\u{0301}", "José"),
                 ("children's shoes", "shoe"),
@@ -323,6 +456,8 @@ mod tests {
                 ("سلال", "سلام"),
                 ("طفل", "طفايه"),
                 ("medicine", "medal"),
+                ("طان", "قطن"),
+                ("بطانية", "طاولة"),
             ],
             false,
         );

@@ -62,6 +62,21 @@ const IRREGULAR: &[(&str, &str)] = &[
     ("مدارس", "مدرس"),
     ("حقائب", "حقيب"),
     ("مراكز", "مركز"),
+    ("كراسي", "كرس"),
+    ("مياه", "ماء"),
+    ("ماء", "ماء"),
+    ("العاب", "لعب"),
+    ("لعبه", "لعب"),
+    ("ايتام", "يتيم"),
+    ("مرضي", "مريض"),
+    ("جرحي", "جريح"),
+    ("ارامل", "ارمل"),
+    ("اغذيه", "غذا"),
+    ("غذاء", "غذا"),
+    ("احذيه", "حذا"),
+    ("حذاء", "حذا"),
+    ("ملابس", "ملبس"),
+    ("اجهزه", "جهاز"),
     ("منازل", "منزل"),
     ("بيوت", "بيت"),
 ];
@@ -72,6 +87,10 @@ pub fn light_stem(word: &str) -> String {
     let mut letters: Vec<char> = word.chars().collect();
     if !letters.iter().any(|c| ('\u{0600}'..='\u{06FF}').contains(c)) {
         return word.to_owned();
+    }
+    let whole: String = letters.iter().collect();
+    if let Some((_, stem)) = IRREGULAR.iter().find(|(w, _)| *w == whole) {
+        return (*stem).to_owned();
     }
     let starts = |w: &[char], p: &str| w.iter().copied().take(p.chars().count()).eq(p.chars());
     let ends = |w: &[char], s: &str| {

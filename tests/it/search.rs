@@ -100,7 +100,8 @@ async fn a_need_published_on_a_peer_is_found_by_other_forms_of_its_words_and_lea
             total(&b.app, &q("بطانية"), None).await == 1
         })
         .await;
-    for form in ["البطانية", "بَطّانِيّة", "بطانيه", "والبطانيات", "الأسرة النازحة", "blankets بطانيات"] {
+    for form in ["البطانية", "بَطّانِيّة", "بطانيه", "والبطانيات", "الأسرة النازحة", "blankets بطانيات"]
+    {
         let query = q(form);
         let (s, body) = search(&b.app, &query, None).await;
         assert_eq!(s, 200);
@@ -127,7 +128,8 @@ async fn a_need_published_on_a_peer_is_found_by_other_forms_of_its_words_and_lea
     assert_eq!(body["items"][0]["region_code"], "PS", "{body}");
     assert_eq!(body["facets"]["region"]["PS"], 1, "{body}");
     // Quotes, colons, brackets and operators are plain characters.
-    for odd in ["\"بطانيات\"", "بطانيات: (", "[بطانيات] AND", "بطانيات*", "-بطانيات~", "\\بطانيات/"] {
+    for odd in ["\"بطانيات\"", "بطانيات: (", "[بطانيات] AND", "بطانيات*", "-بطانيات~", "\\بطانيات/"]
+    {
         assert_eq!(total(&b.app, &q(odd), None).await, 1, "{odd}");
     }
 
@@ -238,7 +240,10 @@ async fn the_public_search_page_has_facet_links_results_and_works_in_arabic() {
     assert!(html.contains("dir=\"rtl\""), "Arabic pages are right to left");
     assert!(html.contains("<b>خيام</b>"), "the match is highlighted: {html}");
     assert!(!html.contains("<script"), "no JavaScript");
-    assert!(html.contains("href=\"/search?q=%D8%AE%D9%8A%D9%85%D8%A9&#38;sector=shelter\""), "a sector facet link: {html}");
+    assert!(
+        html.contains("href=\"/search?q=%D8%AE%D9%8A%D9%85%D8%A9&#38;sector=shelter\""),
+        "a sector facet link: {html}"
+    );
     let (_, all) = page("/search".into()).await;
     assert!(all.contains("Winter blankets") && all.contains("خيام"));
     assert!(!all.contains("never indexed"), "a private need is never indexed");
@@ -249,7 +254,8 @@ async fn the_public_search_page_has_facet_links_results_and_works_in_arabic() {
 }
 
 #[tokio::test]
-async fn reindex_rebuilds_beside_the_index_in_use_while_searches_go_on_and_a_damaged_index_is_rebuilt() {
+async fn reindex_rebuilds_beside_the_index_in_use_while_searches_go_on_and_a_damaged_index_is_rebuilt()
+ {
     use sanad_node::infra::entities::need;
     use sea_orm::{ActiveValue::Set, EntityTrait};
     let a = node(spawn_app().await, "amal").await;
@@ -345,4 +351,77 @@ async fn reindex_rebuilds_beside_the_index_in_use_while_searches_go_on_and_a_dam
         total(&app, &format!("{}&per_page=1", q("سلة")), None).await == ROWS as u64
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_relevance_set_in_arabic_and_english_finds_what_it_must_and_not_what_it_must_not() {
+    let set: Value =
+        serde_json::from_str(include_str!("../relevance/aid.json")).expect("relevance set");
+    let a = node(spawn_app().await, "amal").await;
+    let documents = set["documents"].as_object().unwrap();
+    for (key, d) in documents {
+        let (s, need) = a
+            .api(
+                "POST",
+                "/needs",
+                Some(json!({"sector": d["sector"], "item": d["item"], "quantity": 10,
+                "unit": "piece", "urgency": "medium", "region_code": "PS-GZA",
+                "public_summary": d["summary"], "visibility": "public"})),
+            )
+            .await;
+        assert_eq!(s, 201, "{key}: {need}");
+    }
+    let n = documents.len() as u64;
+    a.app
+        .until_searchable("every need is searchable", async || {
+            total(&a.app, "per_page=1", None).await == n
+        })
+        .await;
+    // Results name objects; the need each one is comes from the object's key on the origin node.
+    let (_, all) = search(&a.app, "per_page=100", None).await;
+    let by_url: std::collections::HashMap<String, String> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let key = documents
+                .iter()
+                .find(|(_, d)| d["item"] == i["item"] && d["summary"] == i["summary"])
+                .map(|(k, _)| k.clone())
+                .unwrap();
+            (i["id"].as_str().unwrap().to_owned(), key)
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for query in set["queries"].as_array().unwrap() {
+        let mut qs = format!("{}&per_page=100", q(query["q"].as_str().unwrap()));
+        if let Some(sector) = query["sector"].as_str() {
+            qs.push_str(&format!("&sector={sector}"));
+        }
+        let (s, body) = search(&a.app, &qs, None).await;
+        assert_eq!(s, 200, "{qs}: {body}");
+        let found: Vec<&str> = body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| by_url[i["id"].as_str().unwrap()].as_str())
+            .collect();
+        let list = |k: &str| -> Vec<&str> {
+            query[k]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default()
+        };
+        for must in list("must") {
+            if !found.contains(&must) {
+                failures.push(format!("{:?} misses {must} (found {found:?})", query["q"]));
+            }
+        }
+        for must_not in list("must_not") {
+            if found.contains(&must_not) {
+                failures.push(format!("{:?} finds {must_not}", query["q"]));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
