@@ -399,10 +399,11 @@ async fn reindex(config: Config) -> anyhow::Result<()> {
     let state = crate::state::AppState::build(config, conn, KeyMaker::fresh()).await?;
     eprintln!("rebuilding the search index in {} …", root.display());
     let mut bar = Progress::new();
-    let added = crate::app::indexer::rebuild(&state.db, &state.network, &root, memory, |done, total| {
-        bar.show(done, total);
-    })
-    .await?;
+    let added =
+        crate::app::indexer::rebuild(&state.db, &state.network, &root, memory, |done, total| {
+            bar.show(done, total);
+        })
+        .await?;
     bar.finish();
     println!(
         "search index rebuilt: {added} entries; a running node switches to it within a second"
@@ -420,7 +421,11 @@ struct Progress {
 impl Progress {
     fn new() -> Self {
         use std::io::IsTerminal;
-        Self { started: std::time::Instant::now(), terminal: std::io::stderr().is_terminal(), last_tenth: 0 }
+        Self {
+            started: std::time::Instant::now(),
+            terminal: std::io::stderr().is_terminal(),
+            last_tenth: 0,
+        }
     }
 
     fn line(&self, done: u64, total: u64) -> String {

@@ -261,13 +261,17 @@ impl Config {
             )));
         }
         if !(1..=60_000).contains(&self.search.commit_interval_ms) {
-            return Err(ConfigError("search.commit_interval_ms: must be between 1 and 60000".into()));
+            return Err(ConfigError(
+                "search.commit_interval_ms: must be between 1 and 60000".into(),
+            ));
         }
         if !(1..=1_000_000).contains(&self.search.batch) {
             return Err(ConfigError("search.batch: must be between 1 and 1000000".into()));
         }
         if !(16..=65_536).contains(&self.search.rebuild_memory_mb) {
-            return Err(ConfigError("search.rebuild_memory_mb: must be between 16 and 65536".into()));
+            return Err(ConfigError(
+                "search.rebuild_memory_mb: must be between 16 and 65536".into(),
+            ));
         }
         if self.database.url.trim().is_empty()
             && let Some(file) = &self.database.url_file

@@ -55,8 +55,7 @@ impl AppState {
             instance_key: Arc::new(instance_key),
             refetched: Arc::default(),
         };
-        let (search, _) =
-            sanad_search::service::Service::start(None, config.search.writer())?;
+        let (search, _) = sanad_search::service::Service::start(None, config.search.writer())?;
         Ok(Self {
             search,
             db,

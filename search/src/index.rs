@@ -611,9 +611,11 @@ impl SearchIndex {
 
     fn read(&self, doc: &TantivyDocument) -> Listing {
         let f = &self.fields;
-        let text =
-            |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-        let number = |field: Field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or_default();
+        let text = |field: Field| {
+            doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned()
+        };
+        let number =
+            |field: Field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or_default();
         let signed = |field: Field| doc.get_first(field).and_then(|v| v.as_i64());
         let region_path = doc
             .get_first(f.region)
@@ -826,6 +828,9 @@ mod tests {
         let critical = SearchQuery { urgencies: vec![3, 2], per_page: 10, ..Default::default() };
         let r = index.search(&critical).unwrap();
         assert_eq!(r.total, 2);
-        assert_eq!(r.hits.iter().find(|h| h.listing.id.ends_with("/1")).unwrap().listing.needed_by_day, Some(20_002));
+        assert_eq!(
+            r.hits.iter().find(|h| h.listing.id.ends_with("/1")).unwrap().listing.needed_by_day,
+            Some(20_002)
+        );
     }
 }

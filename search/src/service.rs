@@ -102,7 +102,8 @@ fn read_current(root: &Path) -> Option<(PathBuf, i64)> {
 
 /// Names `generation` in `CURRENT` (atomically: written aside, then renamed).
 fn write_current(root: &Path, generation: &Path, since_ms: i64) -> Result<()> {
-    let name = generation.file_name().and_then(|n| n.to_str()).ok_or_else(|| io("bad generation"))?;
+    let name =
+        generation.file_name().and_then(|n| n.to_str()).ok_or_else(|| io("bad generation"))?;
     let aside = root.join(format!("{CURRENT}.new"));
     std::fs::write(&aside, format!("{name}\n{since_ms}\n")).map_err(io)?;
     std::fs::rename(&aside, root.join(CURRENT)).map_err(io)
@@ -471,7 +472,8 @@ mod tests {
 
     #[test]
     fn changes_become_visible_in_batches_by_count_or_by_interval() {
-        let settings = Settings { batch: 3, interval: Duration::from_secs(3_600), ..Default::default() };
+        let settings =
+            Settings { batch: 3, interval: Duration::from_secs(3_600), ..Default::default() };
         let (service, _) = Service::start(None, settings).unwrap();
         let before = service.commits();
         service.apply(need(1, "بطانيات", "open"));
@@ -483,11 +485,15 @@ mod tests {
         assert_eq!(found(&service, "بطانية"), 1);
         assert_eq!(found(&service, "الأدوية"), 1);
 
-        let quick = Settings { batch: 1_000, interval: Duration::from_millis(20), ..Default::default() };
+        let quick =
+            Settings { batch: 1_000, interval: Duration::from_millis(20), ..Default::default() };
         let (service, _) = Service::start(None, quick).unwrap();
         let before = service.commits();
         service.apply(need(1, "بطانيات", "open"));
-        assert!(service.wait_commit(before, Duration::from_secs(10)) > before, "the interval commits");
+        assert!(
+            service.wait_commit(before, Duration::from_secs(10)) > before,
+            "the interval commits"
+        );
         assert_eq!(found(&service, "بطانية"), 1);
         // Met: it leaves the open results with the commit that records it.
         service.apply(need(1, "بطانيات", "met"));
@@ -497,7 +503,8 @@ mod tests {
 
     #[test]
     fn a_rebuild_is_swapped_in_with_the_changes_made_meanwhile_and_a_damaged_index_is_replaced() {
-        let root = std::env::temp_dir().join(format!("sanad-search-{}-{}", std::process::id(), now_ms()));
+        let root =
+            std::env::temp_dir().join(format!("sanad-search-{}-{}", std::process::id(), now_ms()));
         let settings = Settings { interval: Duration::from_millis(20), ..Default::default() };
         let (service, opened) = Service::start(Some(&root), settings.clone()).unwrap();
         assert_eq!(opened, Opened::Empty("no index yet".into()));
@@ -533,7 +540,10 @@ mod tests {
         let (dir, _) = read_current(&root).unwrap();
         std::fs::write(dir.join("meta.json"), b"{not json").unwrap();
         let (service, opened) = Service::start(Some(&root), settings).unwrap();
-        assert!(matches!(opened, Opened::Empty(ref why) if why.starts_with("unreadable")), "{opened:?}");
+        assert!(
+            matches!(opened, Opened::Empty(ref why) if why.starts_with("unreadable")),
+            "{opened:?}"
+        );
         assert_eq!(found(&service, "خيمة"), 0);
         std::fs::remove_dir_all(&root).unwrap();
     }

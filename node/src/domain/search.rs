@@ -20,7 +20,9 @@ use serde_json::Value;
 
 use crate::domain::error::AppResult;
 use crate::domain::network::{Network, host_of, publish};
-use crate::infra::entities::{follow, need, offer, organisation, region, remote_actor, remote_object};
+use crate::infra::entities::{
+    follow, need, offer, organisation, region, remote_actor, remote_object,
+};
 use crate::infra::events::Event;
 use crate::vocab::{FollowDirection, FollowState, Visibility};
 
@@ -204,14 +206,22 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
 
     /// A local need's entry, or its removal when it must not be found.
     pub async fn need(&mut self, n: &need::Model) -> AppResult<Change> {
-        let Some(org) = self.org(n.org_id).await? else { return Ok(Change::Remove(need_key(n.id))) };
+        let Some(org) = self.org(n.org_id).await? else {
+            return Ok(Change::Remove(need_key(n.id)));
+        };
         let object = if n.ap_id.is_some() {
             publish::need_listing(self.db, self.net, &mut self.gates, n, &org).await?
         } else {
             None
         };
         let listing = object.and_then(|o| {
-            from_object(need_key(n.id), &o, org_name(&org), local_audience(n.visibility, org.id), true)
+            from_object(
+                need_key(n.id),
+                &o,
+                org_name(&org),
+                local_audience(n.visibility, org.id),
+                true,
+            )
         });
         Ok(listing.map_or_else(|| Change::Remove(need_key(n.id)), Change::Listing))
     }
@@ -227,7 +237,13 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
             None
         };
         let listing = object.and_then(|v| {
-            from_object(offer_key(o.id), &v, org_name(&org), local_audience(o.visibility, org.id), true)
+            from_object(
+                offer_key(o.id),
+                &v,
+                org_name(&org),
+                local_audience(o.visibility, org.id),
+                true,
+            )
         });
         Ok(listing.map_or_else(|| Change::Remove(offer_key(o.id)), Change::Listing))
     }
@@ -238,7 +254,9 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         if o.deleted_at.is_some() || !matches!(o.kind.as_str(), "need" | "offer") {
             return Ok(gone);
         }
-        let Some((actor, followers)) = self.actor(o.remote_actor_id).await? else { return Ok(gone) };
+        let Some((actor, followers)) = self.actor(o.remote_actor_id).await? else {
+            return Ok(gone);
+        };
         let audience = if o.public {
             vec!["public".to_owned()]
         } else if let Some(org) = o.addressed_org_id {
@@ -250,7 +268,8 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
             return Ok(gone);
         }
         let Ok(object) = serde_json::from_str::<Value>(&o.payload) else { return Ok(gone) };
-        let listing = from_object(remote_key(o.id), &object, actor.name.clone(), audience, o.proof_verified);
+        let listing =
+            from_object(remote_key(o.id), &object, actor.name.clone(), audience, o.proof_verified);
         Ok(listing.map_or(gone, Change::Listing))
     }
 
@@ -314,7 +333,9 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
                 None => out.push(Change::Remove(offer_key(id))),
             },
             Event::Case(id) => {
-                for n in need::Entity::find().filter(need::Column::CaseId.eq(id)).all(self.db).await? {
+                for n in
+                    need::Entity::find().filter(need::Column::CaseId.eq(id)).all(self.db).await?
+                {
                     out.push(self.need(&n).await?);
                 }
             }
@@ -325,17 +346,23 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
                     None => out.push(Change::Remove(org_key(id))),
                 }
                 // Its name is on each of its listings.
-                for n in need::Entity::find().filter(need::Column::OrgId.eq(id)).all(self.db).await? {
+                for n in
+                    need::Entity::find().filter(need::Column::OrgId.eq(id)).all(self.db).await?
+                {
                     out.push(self.need(&n).await?);
                 }
-                for o in offer::Entity::find().filter(offer::Column::OrgId.eq(id)).all(self.db).await? {
+                for o in
+                    offer::Entity::find().filter(offer::Column::OrgId.eq(id)).all(self.db).await?
+                {
                     out.push(self.offer(&o).await?);
                 }
             }
-            Event::RemoteObject(id) => match remote_object::Entity::find_by_id(id).one(self.db).await? {
-                Some(o) => out.push(self.remote(&o).await?),
-                None => out.push(Change::Remove(remote_key(id))),
-            },
+            Event::RemoteObject(id) => {
+                match remote_object::Entity::find_by_id(id).one(self.db).await? {
+                    Some(o) => out.push(self.remote(&o).await?),
+                    None => out.push(Change::Remove(remote_key(id))),
+                }
+            }
             Event::RemoteActor(id) => {
                 self.actors.remove(&id);
                 match remote_actor::Entity::find_by_id(id).one(self.db).await? {
@@ -381,7 +408,10 @@ fn strip_tags(html: &str) -> String {
 pub async fn count(db: &impl ConnectionTrait) -> AppResult<u64> {
     Ok(need::Entity::find().count(db).await?
         + offer::Entity::find().count(db).await?
-        + remote_object::Entity::find().filter(remote_object::Column::DeletedAt.is_null()).count(db).await?
+        + remote_object::Entity::find()
+            .filter(remote_object::Column::DeletedAt.is_null())
+            .count(db)
+            .await?
         + organisation::Entity::find().count(db).await?
         + remote_actor::Entity::find().count(db).await?)
 }
@@ -494,7 +524,8 @@ pub struct SearchParams {
 pub const OPEN: &[&str] = &["open", "partly-met", "active"];
 
 /// Every status a listing can have.
-const STATUSES: &[&str] = &["open", "partly-met", "met", "cancelled", "active", "withdrawn", "expired"];
+const STATUSES: &[&str] =
+    &["open", "partly-met", "met", "cancelled", "active", "withdrawn", "expired"];
 
 /// Longest free text accepted, in characters.
 const MAX_TEXT: usize = 500;
@@ -514,7 +545,12 @@ pub async fn query(
     use crate::domain::error::{AppError, FieldErrors};
     use crate::vocab::Sector;
     let mut errors = FieldErrors::default();
-    let mut q = sanad_search::index::SearchQuery { viewer_orgs, per_page: 20, page: 1, ..Default::default() };
+    let mut q = sanad_search::index::SearchQuery {
+        viewer_orgs,
+        per_page: 20,
+        page: 1,
+        ..Default::default()
+    };
     if let Some(text) = &p.q {
         if text.chars().count() > MAX_TEXT {
             errors.add("q", "err-too-long");

@@ -152,7 +152,12 @@ pub async fn page(State(state): State<AppState>, ctx: PageCtx, uri: Uri) -> AppR
         ("urgency", &params.urgency, params.urgency.as_deref().map(|u| ctx.term("urgency", u))),
     ] {
         if let (Some(_), Some(label)) = (value.as_deref().filter(|v| !v.is_empty()), label) {
-            filters.push(Link { label, count: 0, href: href(&params, &[(key, "")]), current: true });
+            filters.push(Link {
+                label,
+                count: 0,
+                href: href(&params, &[(key, "")]),
+                current: true,
+            });
         }
     }
     let page = q.as_ref().map_or(1, |q| q.page);
