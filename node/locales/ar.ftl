@@ -489,3 +489,6 @@ search-next = التالي ←
 search-one-need = احتياج
 search-one-offer = عرض
 search-one-organisation = منظمة
+listing-signed = موثَّق بتوقيعها
+listing-missing = المتبقي
+listing-back = ابحث في الشبكة

@@ -489,3 +489,6 @@ search-next = Next →
 search-one-need = Need
 search-one-offer = Offer
 search-one-organisation = Organisation
+listing-signed = verified by its signature
+listing-missing = Still missing
+listing-back = Search the network

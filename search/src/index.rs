@@ -262,6 +262,8 @@ pub struct SearchQuery {
     pub needed_until: Option<i64>,
     /// The organisations the viewer belongs to (they also see what is shared with them).
     pub viewer_orgs: Vec<i64>,
+    /// Leaves out offers available only until before this day (they expire without any change being indexed).
+    pub offers_until_from: Option<i64>,
     /// Order.
     pub sort: Sort,
     /// Page, from 1.
@@ -538,6 +540,19 @@ impl SearchIndex {
                 Box::new(RangeQuery::new(bound(q.needed_from), bound(q.needed_until))),
             ));
         }
+        if let Some(today) = q.offers_until_from {
+            let expired = BooleanQuery::new(vec![
+                (Occur::Must, term(f.kind, "offer")),
+                (
+                    Occur::Must,
+                    Box::new(RangeQuery::new(
+                        Bound::Unbounded,
+                        Bound::Excluded(Term::from_field_i64(f.needed_by, today)),
+                    )),
+                ),
+            ]);
+            must.push((Occur::MustNot, Box::new(expired)));
+        }
         // Visibility is the index's: public listings, and those shared with one of the viewer's organisations.
         let mut seen: Vec<(Occur, Box<dyn Query>)> =
             vec![(Occur::Should, term(f.audience, "public"))];
@@ -797,6 +812,7 @@ mod tests {
             )
             .unwrap();
         writer.commit().unwrap();
+        drop(writer);
         index.reload().unwrap();
         let q = |text: &str, phrase: bool| SearchQuery {
             text: text.into(),
@@ -825,6 +841,28 @@ mod tests {
         let mut found = ids(&index.search(&soon).unwrap());
         found.sort();
         assert_eq!(found, ["1", "3"]);
+        let mut writer = index.writer(15_000_000).unwrap();
+        let offer = |id: &str, until: i64| Listing {
+            kind: "offer".into(),
+            needed_by_day: Some(until),
+            ..listing(id, "Tents", "tents on offer", "shelter", &["PS"], 0)
+        };
+        index.upsert(&writer, &offer("6", 19_999)).unwrap();
+        index.upsert(&writer, &offer("7", 20_000)).unwrap();
+        writer.commit().unwrap();
+        index.reload().unwrap();
+        let offers = |from: Option<i64>| SearchQuery {
+            kind: Some("offer".into()),
+            offers_until_from: from,
+            per_page: 10,
+            ..Default::default()
+        };
+        assert_eq!(index.search(&offers(None)).unwrap().total, 2);
+        assert_eq!(
+            ids(&index.search(&offers(Some(20_000))).unwrap()),
+            ["7"],
+            "an expired offer is left out"
+        );
         let critical = SearchQuery { urgencies: vec![3, 2], per_page: 10, ..Default::default() };
         let r = index.search(&critical).unwrap();
         assert_eq!(r.total, 2);

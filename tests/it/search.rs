@@ -244,6 +244,26 @@ async fn the_public_search_page_has_facet_links_results_and_works_in_arabic() {
         html.contains("href=\"/search?q=%D8%AE%D9%8A%D9%85%D8%A9&#38;sector=shelter\""),
         "a sector facet link: {html}"
     );
+    // The result links to the listing's page on its node: the same listing, for people.
+    let (_, found) = search(&a.app, &q("خيمة"), None).await;
+    let url = found["items"][0]["url"].as_str().unwrap().to_owned();
+    let path = url.split_once("/objects/").map(|(_, id)| format!("/objects/{id}")).unwrap();
+    assert!(html.contains(&format!("href=\"{url}\"")), "{html}");
+    let (s, listing) = page(path.clone()).await;
+    assert_eq!(s, 200);
+    assert!(
+        listing.contains("خيام للعائلات النازحة في رفح") && listing.contains("موثَّق بتوقيعها"),
+        "{listing}"
+    );
+    assert!(listing.contains("href=\"/orgs/amal\""));
+    let json = reqwest::Client::new()
+        .get(a.app.url(&path))
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap();
+    let object: Value = json.json().await.unwrap();
+    assert_eq!(object["type"], "Proposal", "peers still get the object");
     let (_, all) = page("/search".into()).await;
     assert!(all.contains("Winter blankets") && all.contains("خيام"));
     assert!(!all.contains("never indexed"), "a private need is never indexed");

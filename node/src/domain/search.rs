@@ -590,7 +590,10 @@ pub async fn query(
                 }
             }
         }
-        None => q.statuses = OPEN.iter().map(|s| (*s).to_owned()).collect(),
+        None => {
+            q.statuses = OPEN.iter().map(|s| (*s).to_owned()).collect();
+            q.offers_until_from = Some(day(Utc::now().date_naive()));
+        }
     }
     if let Some(u) = given(&p.urgency) {
         for code in u.split(',').map(str::trim).filter(|s| !s.is_empty()) {

@@ -48,7 +48,6 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{slug}/outbox", get(outbox))
         .route("/orgs/{slug}/followers", get(followers))
         .route("/orgs/{slug}/following", get(following))
-        .route("/objects/{id}", get(object))
 }
 
 /// An ActivityPub JSON answer.
@@ -247,10 +246,12 @@ async fn public_need_object(
 }
 
 /// A public listing (need or offer), signed; followers-only and private listings are not served.
-async fn object(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
+/// A public need or offer of this node as its signed listing object (what `/objects/{id}` serves to peers; people get
+/// a page made from the same object).
+pub async fn listing_object(state: &AppState, id: &str) -> AppResult<Value> {
     use crate::domain::network::publish;
     if let Some(n) = need::Entity::find()
-        .filter(need::Column::ApId.eq(id.as_str()))
+        .filter(need::Column::ApId.eq(id))
         .filter(need::Column::FederatedAt.is_not_null())
         .filter(need::Column::Visibility.eq(Visibility::Public))
         .one(&state.db)
@@ -260,11 +261,10 @@ async fn object(State(state): State<AppState>, Path(id): Path<String>) -> AppRes
             .one(&state.db)
             .await?
             .ok_or(AppError::NotFound)?;
-        let object = public_need_object(&state, &org, &n).await?.ok_or(AppError::NotFound)?;
-        return Ok(activity_json(object));
+        return public_need_object(state, &org, &n).await?.ok_or(AppError::NotFound);
     }
     let o = offer::Entity::find()
-        .filter(offer::Column::ApId.eq(id.as_str()))
+        .filter(offer::Column::ApId.eq(id))
         .filter(offer::Column::FederatedAt.is_not_null())
         .filter(offer::Column::Visibility.eq(Visibility::Public))
         .one(&state.db)
@@ -276,9 +276,7 @@ async fn object(State(state): State<AppState>, Path(id): Path<String>) -> AppRes
         .ok_or(AppError::NotFound)?;
     let net = &state.network;
     let listing = publish::offer_listing(&state.db, net, &o, &org).await?;
-    let object =
-        publish::servable(&state.db, net, &org, listing).await?.ok_or(AppError::NotFound)?;
-    Ok(activity_json(object))
+    publish::servable(&state.db, net, &org, listing).await?.ok_or(AppError::NotFound)
 }
 
 /// Why the inbox refused a request: the status and a reason for the log and the sender.

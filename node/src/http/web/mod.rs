@@ -79,6 +79,7 @@ crate::http::declare_routes! {
     "/o/{slug}/distributions/{id}/reverse" => post(stock::reverse_distribution);
     "/orgs/{slug}" => get(network::profile);
     "/search" => get(search::page);
+    "/objects/{id}" => get(network::listing);
     "/o/{slug}/network" => get(network::list);
     "/o/{slug}/network/follows" => get(network::follows_list), post(network::follow);
     "/o/{slug}/network/followers/{id}/accept" => post(network::accept);

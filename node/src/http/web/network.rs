@@ -57,6 +57,66 @@ pub async fn profile(
     Ok(render(&ProfilePage { ctx, org, profile, regions, handle }))
 }
 
+#[derive(Template)]
+#[template(path = "objects/listing.html")]
+struct ListingPage {
+    ctx: PageCtx,
+    offer: bool,
+    item: String,
+    summary: String,
+    sector: String,
+    region: String,
+    unit: String,
+    quantity: i64,
+    quantity_met: i64,
+    missing: i64,
+    urgency: String,
+    status: String,
+    needed_by: String,
+    org: organisation::Model,
+}
+
+/// `/objects/{id}`: a public need or offer of this node, as its signed listing for peers (ActivityPub JSON), or as a
+/// page for people, made from that same listing (so it shows exactly what the network sees: region generalised,
+/// nothing personal).
+pub async fn listing(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let object = ap::listing_object(&state, &id).await?;
+    if ap::wants_activity_json(&headers) {
+        return Ok(ap::activity_json(object));
+    }
+    let l = sanad_federation::vocab::read_proposal(&object).map_err(AppError::internal)?;
+    let slug = state.network.urls.local_slug(&l.attributed_to).ok_or(AppError::NotFound)?;
+    let org = actors::local_org(&state.db, &slug).await?.ok_or(AppError::NotFound)?;
+    let code = l.region_code.clone().unwrap_or_default();
+    let regions = Regions::in_use(&state, ctx.tr.lang, std::slice::from_ref(&code)).await?;
+    let offer = l.purpose == sanad_federation::vocab::Purpose::Offer;
+    Ok(render(&ListingPage {
+        offer,
+        sector: ctx.term("sector", &l.sector),
+        region: if code.is_empty() { String::new() } else { regions.label(&code) },
+        urgency: ctx.term("urgency", &l.urgency),
+        status: if offer {
+            ctx.term("offer-status", &l.status)
+        } else {
+            ctx.term("need-status", &l.status)
+        },
+        needed_by: l.needed_by.map(|d| d.to_string()).unwrap_or_default(),
+        missing: (l.quantity - l.quantity_met).max(0),
+        item: l.item,
+        summary: l.summary,
+        unit: l.unit,
+        quantity: if offer { l.available } else { l.quantity },
+        quantity_met: l.quantity_met,
+        org,
+        ctx,
+    }))
+}
+
 /// Filters of the Network page.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
