@@ -228,7 +228,8 @@ pub struct ReceivedListing {
     pub quantity_met: i64,
     /// Region code, none when unknown.
     pub region_code: Option<String>,
-    /// The region and its ancestors, country first, as the origin sent them (`regionPath`; at most 8, each clipped).
+    /// The region's ancestors, nearest first (the country last), as the origin sent them (`regionPath`; at most 8,
+    /// each clipped); the region itself is `region_code`.
     pub region_path: Vec<String>,
     /// Urgency code, `medium` when absent.
     pub urgency: String,

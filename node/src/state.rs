@@ -55,7 +55,8 @@ impl AppState {
             instance_key: Arc::new(instance_key),
             refetched: Arc::default(),
         };
-        let (search, _) = sanad_search::service::Service::start(None, config.search.writer())?;
+        let (search, _) =
+            sanad_search::service::Service::start(None, config.search.writer(), None)?;
         Ok(Self {
             search,
             db,

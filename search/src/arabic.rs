@@ -53,7 +53,8 @@ const SUFFIXES: &[&str] = &["ها", "ان", "ات", "ون", "ين", "يه", "ي�
 /// affixes; without these a donor typing خيمة would miss خيام.
 const IRREGULAR: &[(&str, &str)] = &[
     ("خيام", "خيم"),
-    ("سلال", "سل"),
+    ("سلال", "سلل"),
+    ("سله", "سلل"),
     ("ادويه", "دوا"),
     ("دواء", "دوا"),
     ("اغطيه", "غطا"),
@@ -175,8 +176,8 @@ mod tests {
                 ("طفل", "طفل"),
                 ("الخيام", "خيم"),
                 ("خيمة", "خيم"),
-                ("سلة", "سل"),
-                ("سلال", "سل"),
+                ("سلة", "سلل"),
+                ("سلال", "سلل"),
                 ("الأدوية", "دوا"),
                 ("دواء", "دوا"),
                 ("blankets", "blankets"),
@@ -186,6 +187,6 @@ mod tests {
 
     #[test]
     fn terms_split_on_punctuation_and_spaces() {
-        assert_eq!(terms("سلة غذائية، Food-parcel"), vec!["سل", "غذائ", "food", "parcel"]);
+        assert_eq!(terms("سلة غذائية، Food-parcel"), vec!["سلل", "غذائ", "food", "parcel"]);
     }
 }

@@ -142,6 +142,7 @@ struct Fields {
     sector: Field,
     sector_facet: Field,
     region: Field,
+    region_any: Field,
     status: Field,
     urgency: Field,
     unit: Field,
@@ -178,6 +179,9 @@ fn schema() -> (Schema, Fields) {
         sector: b.add_text_field("sector", STRING | STORED),
         sector_facet: b.add_facet_field("sector_facet", FacetOptions::default()),
         region: b.add_facet_field("region", FacetOptions::default().set_stored()),
+        // Every code of the region's path, for filtering by a code alone (a peer's region this node's gazetteer
+        // does not know is still found).
+        region_any: b.add_text_field("region_any", STRING),
         status: b.add_text_field("status", STRING | STORED),
         urgency: b.add_u64_field("urgency", INDEXED | FAST | STORED),
         unit: b.add_text_field("unit", STORED),
@@ -196,6 +200,9 @@ fn schema() -> (Schema, Fields) {
     };
     (b.build(), fields)
 }
+
+/// The deepest result a search pages to.
+pub const MAX_OFFSET: usize = 10_000;
 
 /// The kind the directory's organisations have in the index.
 pub const ORGANISATION: &str = "organisation";
@@ -404,6 +411,9 @@ impl SearchIndex {
         if !l.region_path.is_empty() {
             doc.add_facet(f.region, facet(&l.region_path));
         }
+        for code in &l.region_path {
+            doc.add_text(f.region_any, code);
+        }
         doc.add_text(f.status, &l.status);
         doc.add_u64(f.urgency, l.urgency);
         doc.add_text(f.unit, &l.unit);
@@ -444,6 +454,9 @@ impl SearchIndex {
         for r in o.regions.iter().filter(|r| !r.is_empty()) {
             doc.add_facet(f.region, facet(r));
         }
+        for code in o.regions.iter().flatten() {
+            doc.add_text(f.region_any, code);
+        }
         doc.add_text(f.status, "active");
         doc.add_u64(f.urgency, 0);
         doc.add_i64(f.updated, 0);
@@ -455,6 +468,15 @@ impl SearchIndex {
             doc.add_text(f.text_en, text);
         }
         doc
+    }
+
+    /// Whether some entry lies in the region with this code.
+    pub fn has_region(&self, code: &str) -> bool {
+        let term = Term::from_field_text(self.fields.region_any, code);
+        self.searcher().segment_readers().iter().any(|s| {
+            s.inverted_index(self.fields.region_any)
+                .is_ok_and(|i| i.doc_freq(&term).is_ok_and(|n| n > 0))
+        })
     }
 
     /// Makes what was committed visible to searches.
@@ -506,9 +528,8 @@ impl SearchIndex {
                 must.push((Occur::Must, term(field, v)));
             }
         }
-        if !q.region_path.is_empty() {
-            let t = Term::from_facet(f.region, &facet(&q.region_path));
-            must.push((Occur::Must, Box::new(TermQuery::new(t, IndexRecordOption::Basic))));
+        if let Some(code) = q.region_path.last() {
+            must.push((Occur::Must, term(f.region_any, code)));
         }
         if !q.statuses.is_empty() {
             let any = q.statuses.iter().map(|s| (Occur::Should, term(f.status, s))).collect();
@@ -569,7 +590,7 @@ impl SearchIndex {
         let searcher = self.searcher();
         let query = self.query(q);
         let per_page = q.per_page.clamp(1, 100);
-        let offset = q.page.max(1).saturating_sub(1).saturating_mul(per_page).min(10_000);
+        let offset = q.page.max(1).saturating_sub(1).saturating_mul(per_page).min(MAX_OFFSET);
         let top = TopDocs::with_limit(per_page).and_offset(offset);
         let mut sectors = FacetCollector::for_field("sector_facet");
         sectors.add_facet("/");

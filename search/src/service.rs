@@ -2,10 +2,12 @@
 //! changes, or a short interval after the first uncommitted one), and readers reloaded on each commit.
 //!
 //! On disk the index lives in a root directory (`data_dir/search`) holding generations, one directory each, and a
-//! `CURRENT` file naming the one in use. A rebuild ([`Build`]) writes a new generation beside the one being served,
-//! then names it in `CURRENT`; the writer thread notices, replays onto it the changes it applied since the build
-//! began (it keeps a journal of them), and swaps it in. The same happens whether the rebuild ran in the node or in
-//! `sanad reindex`, another process.
+//! `CURRENT` file naming the one in use (with the time its build began reading and the version of the analysis it was
+//! made with). A rebuild ([`Build`]) writes a new generation beside the one being served, then names it in
+//! `CURRENT`; the writer thread notices, replays onto it the changes it applied since the build began (it keeps a
+//! journal of them while a build is under way), and swaps it in. The same happens whether the rebuild ran in the node
+//! or in `sanad reindex`, another process. A `DIRTY` file marks an index whose writer has not stopped cleanly: opened
+//! again, it may lack changes, and the caller is told to rebuild.
 
 use std::{
     collections::VecDeque,
@@ -22,6 +24,16 @@ use crate::index::{Change, Result, SearchError, SearchIndex, SearchQuery, Search
 /// The file naming the generation in use.
 const CURRENT: &str = "CURRENT";
 
+/// Present while a writer may have applied changes it has not committed.
+const DIRTY: &str = "DIRTY";
+
+/// Marks a generation still being built (so a swap does not remove it).
+const BUILDING: &str = ".building";
+
+/// The version of the analysis (tokenizers, stop words, stemmer tables) and schema. An index made with another one is
+/// rebuilt: its terms would not meet the terms of today's queries.
+pub const ANALYSIS_VERSION: u32 = 3;
+
 /// How the writer batches.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -31,7 +43,7 @@ pub struct Settings {
     pub interval: Duration,
     /// Buffer of the writer, in bytes.
     pub heap: usize,
-    /// How long applied changes are kept for replay onto a rebuilt index.
+    /// While a build is under way, applied changes are kept this long for replay onto it.
     pub journal_for: Duration,
     /// At most this many are kept.
     pub journal_max: usize,
@@ -52,11 +64,16 @@ impl Default for Settings {
 /// What opening found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Opened {
-    /// The index in use was opened.
+    /// The index in use was opened, and is up to date as far as it knows.
     Existing,
+    /// The index in use was opened but may be out of date (the reason): it serves while it is rebuilt.
+    Stale(String),
     /// There was none, or it could not be read (the reason): an empty one is in use and should be rebuilt.
     Empty(String),
 }
+
+/// Told when a swapped-in rebuild may lack changes (the reason): the caller rebuilds again.
+pub type OnIncomplete = Box<dyn Fn(String) + Send>;
 
 enum Message {
     Change(Change),
@@ -88,16 +105,27 @@ fn io(e: impl std::fmt::Display) -> SearchError {
     SearchError::Index(tantivy::TantivyError::SystemError(e.to_string()))
 }
 
-/// The generation `CURRENT` names, and since when its build read the data (milliseconds since the epoch).
-fn read_current(root: &Path) -> Option<(PathBuf, i64)> {
-    let text = std::fs::read_to_string(root.join(CURRENT)).ok()?;
+/// What `CURRENT` says.
+#[derive(Clone, Debug, PartialEq)]
+struct Current {
+    dir: PathBuf,
+    since: i64,
+    version: u32,
+}
+
+fn parse_current(root: &Path, text: &str) -> Option<Current> {
     let mut lines = text.lines();
     let name = lines.next()?.trim();
     if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
         return None;
     }
     let since = lines.next().and_then(|l| l.trim().parse().ok()).unwrap_or(0);
-    Some((root.join(name), since))
+    let version = lines.next().and_then(|l| l.trim().parse().ok()).unwrap_or(0);
+    Some(Current { dir: root.join(name), since, version })
+}
+
+fn read_current(root: &Path) -> Option<Current> {
+    parse_current(root, &std::fs::read_to_string(root.join(CURRENT)).ok()?)
 }
 
 /// Names `generation` in `CURRENT` (atomically: written aside, then renamed).
@@ -105,7 +133,7 @@ fn write_current(root: &Path, generation: &Path, since_ms: i64) -> Result<()> {
     let name =
         generation.file_name().and_then(|n| n.to_str()).ok_or_else(|| io("bad generation"))?;
     let aside = root.join(format!("{CURRENT}.new"));
-    std::fs::write(&aside, format!("{name}\n{since_ms}\n")).map_err(io)?;
+    std::fs::write(&aside, format!("{name}\n{since_ms}\n{ANALYSIS_VERSION}\n")).map_err(io)?;
     std::fs::rename(&aside, root.join(CURRENT)).map_err(io)
 }
 
@@ -123,16 +151,27 @@ fn new_generation(root: &Path) -> Result<PathBuf> {
     }
 }
 
-/// Removes generations other than `keep` last changed over an hour ago (left by a build that died).
-fn remove_stale(root: &Path, keep: &Path) {
-    let Ok(entries) = std::fs::read_dir(root) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let old = entry
-            .metadata()
+/// The generations under `root`.
+fn generations(root: &Path) -> impl Iterator<Item = PathBuf> {
+    std::fs::read_dir(root).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.is_dir())
+}
+
+/// Whether a build is under way under `root`.
+fn building(root: &Path) -> bool {
+    generations(root).any(|g| g.join(BUILDING).exists())
+}
+
+/// Removes the generations other than `keep` and than what `CURRENT` names, except those still being built (unless
+/// their build stopped over a day ago: it died).
+fn remove_others(root: &Path, keep: &Path) {
+    let named = read_current(root).map(|c| c.dir);
+    for path in generations(root) {
+        let marker = path.join(BUILDING);
+        let abandoned = std::fs::metadata(&marker)
             .and_then(|m| m.modified())
-            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > Duration::from_secs(3_600)));
-        if path != keep && path.is_dir() && old {
+            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > Duration::from_secs(86_400)));
+        let busy = marker.exists() && !abandoned;
+        if path != keep && Some(&path) != named.as_ref() && !busy {
             let _ = std::fs::remove_dir_all(&path);
         }
     }
@@ -140,23 +179,48 @@ fn remove_stale(root: &Path, keep: &Path) {
 
 impl Service {
     /// Opens the index under `root` (`None`: in memory) and starts its writer thread. A missing or unreadable index
-    /// is replaced by an empty one, and [`Opened::Empty`] says why: the caller rebuilds it.
-    pub fn start(root: Option<&Path>, settings: Settings) -> Result<(Service, Opened)> {
-        let (index, opened) = match root {
-            None => (SearchIndex::open(None)?, Opened::Empty("kept in memory".into())),
-            Some(root) => match read_current(root) {
-                Some((dir, _)) if dir.is_dir() => match SearchIndex::open(Some(&dir)) {
-                    Ok(index) => {
-                        remove_stale(root, &dir);
-                        (index, Opened::Existing)
-                    }
-                    Err(e) => (Self::fresh(root)?, Opened::Empty(format!("unreadable: {e}"))),
-                },
-                Some((dir, _)) => {
-                    (Self::fresh(root)?, Opened::Empty(format!("{} is missing", dir.display())))
-                }
-                None => (Self::fresh(root)?, Opened::Empty("no index yet".into())),
-            },
+    /// is replaced by an empty one ([`Opened::Empty`]); one that may lack changes is used as it is ([`Opened::Stale`]).
+    /// Either way the caller should rebuild. `on_incomplete` is told when a rebuild swapped in may lack changes.
+    pub fn start(
+        root: Option<&Path>,
+        settings: Settings,
+        on_incomplete: Option<OnIncomplete>,
+    ) -> Result<(Service, Opened)> {
+        let (index, opened, current_file) = match root {
+            None => (SearchIndex::open(None)?, Opened::Empty("kept in memory".into()), None),
+            Some(root) => {
+                std::fs::create_dir_all(root).map_err(io)?;
+                let text = std::fs::read_to_string(root.join(CURRENT)).ok();
+                let dirty = root.join(DIRTY).exists();
+                let (index, opened) = match text.as_deref().and_then(|t| parse_current(root, t)) {
+                    Some(c) if c.dir.is_dir() => match SearchIndex::open(Some(&c.dir)) {
+                        Ok(index) => {
+                            remove_others(root, &c.dir);
+                            let opened = if c.version != ANALYSIS_VERSION {
+                                Opened::Stale(format!(
+                                    "made with analysis version {}, this node uses {ANALYSIS_VERSION}",
+                                    c.version
+                                ))
+                            } else if dirty {
+                                Opened::Stale("the node did not stop cleanly".into())
+                            } else {
+                                Opened::Existing
+                            };
+                            (index, opened)
+                        }
+                        Err(e) => (Self::fresh(root)?, Opened::Empty(format!("unreadable: {e}"))),
+                    },
+                    Some(c) => (
+                        Self::fresh(root)?,
+                        Opened::Empty(format!("{} is missing", c.dir.display())),
+                    ),
+                    None => (Self::fresh(root)?, Opened::Empty("no index yet".into())),
+                };
+                std::fs::write(root.join(DIRTY), b"").map_err(io)?;
+                // `CURRENT` as this writer starts from (a rebuild naming another one later is swapped in).
+                let text = std::fs::read_to_string(root.join(CURRENT)).ok();
+                (index, opened, text)
+            }
         };
         let writer = index.writer_with_threads(1, settings.heap)?;
         let current = Arc::new(RwLock::new(Arc::new(index)));
@@ -169,9 +233,14 @@ impl Service {
             settings,
             writer,
             journal: VecDeque::new(),
+            dropped_until: 0,
+            started: now_ms(),
+            building: false,
+            looked: Instant::now(),
             pending: 0,
             first_pending: None,
-            current_file: root.and_then(|r| std::fs::read_to_string(r.join(CURRENT)).ok()),
+            current_file,
+            on_incomplete,
         };
         thread::Builder::new()
             .name("search-writer".into())
@@ -200,8 +269,8 @@ impl Service {
         rx.recv().map_err(|_| io("the search writer stopped"))?
     }
 
-    /// Commits what was handed over and stops the writer thread, releasing the index directory; blocks until done.
-    /// Searches still work; later changes are dropped.
+    /// Commits what was handed over and stops the writer thread, releasing the index directory (and marking it
+    /// clean); blocks until done. Searches still work; later changes are dropped.
     pub fn stop(&self) -> Result<()> {
         let (tx, rx) = mpsc::channel();
         self.sender.send(Message::Stop(tx)).map_err(|_| io("the search writer stopped"))?;
@@ -247,11 +316,23 @@ struct Worker {
     root: Option<PathBuf>,
     settings: Settings,
     writer: IndexWriter,
+    /// Changes applied, with when, for replay onto a rebuild.
     journal: VecDeque<(i64, Change)>,
+    /// The newest change dropped from the journal (a rebuild that began before it may lack it).
+    dropped_until: i64,
+    /// When this writer started (a rebuild that began before may lack changes made by an earlier process).
+    started: i64,
+    /// Whether a build was under way when last looked at, and when that was.
+    building: bool,
+    looked: Instant,
     pending: usize,
     first_pending: Option<Instant>,
     current_file: Option<String>,
+    on_incomplete: Option<OnIncomplete>,
 }
+
+/// While no build is under way, changes are still kept this long: a build writes its marker just after it began.
+const JOURNAL_IDLE: Duration = Duration::from_secs(120);
 
 impl Worker {
     fn run(mut self, receiver: mpsc::Receiver<Message>) {
@@ -270,8 +351,11 @@ impl Worker {
                     self.remember(change);
                     self.pending += 1;
                     self.first_pending.get_or_insert_with(Instant::now);
-                    if self.pending >= self.settings.batch {
+                    let due =
+                        self.first_pending.is_some_and(|f| f.elapsed() >= self.settings.interval);
+                    if self.pending >= self.settings.batch || due {
                         self.commit_logged();
+                        self.swap_if_rebuilt();
                     }
                 }
                 Ok(Message::Flush(reply)) => {
@@ -279,8 +363,14 @@ impl Worker {
                 }
                 Ok(Message::Stop(reply)) => {
                     let done = self.commit();
+                    let root = self.root.clone();
                     // The writer (and its lock on the directory) goes before the caller hears back.
                     drop(self);
+                    if done.is_ok()
+                        && let Some(root) = root
+                    {
+                        let _ = std::fs::remove_file(root.join(DIRTY));
+                    }
                     let _ = reply.send(done);
                     return;
                 }
@@ -304,11 +394,20 @@ impl Worker {
 
     fn remember(&mut self, change: Change) {
         let now = now_ms();
+        if self.looked.elapsed() >= Duration::from_secs(1) {
+            self.looked = Instant::now();
+            self.building = self.root.as_deref().is_some_and(building);
+        }
         self.journal.push_back((now, change));
-        let oldest = now - self.settings.journal_for.as_millis() as i64;
-        while self.journal.front().is_some_and(|(at, _)| *at < oldest)
-            || self.journal.len() > self.settings.journal_max
-        {
+        let keep = if self.building { self.settings.journal_for } else { JOURNAL_IDLE };
+        let oldest = now - keep.as_millis() as i64;
+        while let Some((at, _)) = self.journal.front() {
+            if *at >= oldest && self.journal.len() <= self.settings.journal_max {
+                break;
+            }
+            if self.building {
+                self.dropped_until = self.dropped_until.max(*at);
+            }
             self.journal.pop_front();
         }
     }
@@ -345,11 +444,22 @@ impl Worker {
         if text.is_none() || text == self.current_file {
             return;
         }
+        let Some(current) = text.as_deref().and_then(|t| parse_current(&root, t)) else { return };
         self.current_file = text;
-        let Some((dir, since)) = read_current(&root) else { return };
-        match self.swap(&dir, since) {
+        match self.swap(&current.dir, current.since) {
             Ok(replayed) => {
-                tracing::info!(generation = %dir.display(), replayed, "search: rebuilt index in use");
+                tracing::info!(generation = %current.dir.display(), replayed, "search: rebuilt index in use");
+                let missed = if current.since < self.started {
+                    Some("the rebuild began before this node started")
+                } else if current.since <= self.dropped_until {
+                    Some("the rebuild took longer than the journal of changes keeps")
+                } else {
+                    None
+                };
+                if let (Some(why), Some(tell)) = (missed, &self.on_incomplete) {
+                    tell(why.to_owned());
+                }
+                self.counted();
             }
             Err(e) => tracing::error!(error = %e, "search: the rebuilt index could not be used"),
         }
@@ -371,25 +481,9 @@ impl Worker {
         if let Some(root) = &self.root {
             remove_others(root, dir);
         }
-        self.counted();
         Ok(replayed)
     }
 }
-
-/// Removes every generation but `keep` (the old ones' files stay readable to searches still holding them).
-fn remove_others(root: &Path, keep: &Path) {
-    let Ok(entries) = std::fs::read_dir(root) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let building = path.join(BUILDING).exists();
-        if path != keep && path.is_dir() && !building {
-            let _ = std::fs::remove_dir_all(&path);
-        }
-    }
-}
-
-/// Marks a generation still being built (so a swap does not remove it).
-const BUILDING: &str = ".building";
 
 /// A rebuild in progress: a new generation written beside the one in use, named in `CURRENT` when finished.
 pub struct Build {
@@ -436,8 +530,9 @@ impl Build {
     pub fn finish(mut self) -> Result<PathBuf> {
         self.writer.commit()?;
         self.writer.wait_merging_threads()?;
-        std::fs::remove_file(self.dir.join(BUILDING)).map_err(io)?;
+        // Named first, then unmarked: at no moment may a swap take it for an abandoned generation.
         write_current(&self.root, &self.dir, self.since)?;
+        std::fs::remove_file(self.dir.join(BUILDING)).map_err(io)?;
         Ok(self.dir)
     }
 }
@@ -474,7 +569,7 @@ mod tests {
     fn changes_become_visible_in_batches_by_count_or_by_interval() {
         let settings =
             Settings { batch: 3, interval: Duration::from_secs(3_600), ..Default::default() };
-        let (service, _) = Service::start(None, settings).unwrap();
+        let (service, _) = Service::start(None, settings, None).unwrap();
         let before = service.commits();
         service.apply(need(1, "بطانيات", "open"));
         service.apply(need(2, "خيام", "open"));
@@ -487,7 +582,7 @@ mod tests {
 
         let quick =
             Settings { batch: 1_000, interval: Duration::from_millis(20), ..Default::default() };
-        let (service, _) = Service::start(None, quick).unwrap();
+        let (service, _) = Service::start(None, quick, None).unwrap();
         let before = service.commits();
         service.apply(need(1, "بطانيات", "open"));
         assert!(
@@ -506,7 +601,7 @@ mod tests {
         let root =
             std::env::temp_dir().join(format!("sanad-search-{}-{}", std::process::id(), now_ms()));
         let settings = Settings { interval: Duration::from_millis(20), ..Default::default() };
-        let (service, opened) = Service::start(Some(&root), settings.clone()).unwrap();
+        let (service, opened) = Service::start(Some(&root), settings.clone(), None).unwrap();
         assert_eq!(opened, Opened::Empty("no index yet".into()));
         service.apply(need(1, "بطانيات", "open"));
         service.flush().unwrap();
@@ -531,20 +626,59 @@ mod tests {
         service.stop().unwrap();
 
         // Reopened: the rebuilt generation is found.
-        let (service, opened) = Service::start(Some(&root), settings.clone()).unwrap();
+        let (service, opened) = Service::start(Some(&root), settings.clone(), None).unwrap();
         assert_eq!(opened, Opened::Existing);
         assert_eq!(found(&service, "خيمة"), 1);
         service.stop().unwrap();
 
+        // Not stopped cleanly, or made with another analysis: used, but stale.
+        std::fs::write(root.join(DIRTY), b"").unwrap();
+        let (service, opened) = Service::start(Some(&root), settings.clone(), None).unwrap();
+        assert_eq!(opened, Opened::Stale("the node did not stop cleanly".into()));
+        assert_eq!(found(&service, "خيمة"), 1, "a stale index serves while it is rebuilt");
+        service.stop().unwrap();
+        let current = std::fs::read_to_string(root.join(CURRENT)).unwrap();
+        let older: Vec<&str> = current.lines().take(2).collect();
+        std::fs::write(root.join(CURRENT), format!("{}\n", older.join("\n"))).unwrap();
+        let (service, opened) = Service::start(Some(&root), settings.clone(), None).unwrap();
+        assert!(matches!(opened, Opened::Stale(ref why) if why.contains("analysis")), "{opened:?}");
+        service.stop().unwrap();
+
         // Damaged: an empty index is used and the caller is told why.
-        let (dir, _) = read_current(&root).unwrap();
+        let dir = read_current(&root).unwrap().dir;
         std::fs::write(dir.join("meta.json"), b"{not json").unwrap();
-        let (service, opened) = Service::start(Some(&root), settings).unwrap();
+        let (service, opened) = Service::start(Some(&root), settings, None).unwrap();
         assert!(
             matches!(opened, Opened::Empty(ref why) if why.starts_with("unreadable")),
             "{opened:?}"
         );
         assert_eq!(found(&service, "خيمة"), 0);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn a_rebuild_begun_before_the_node_started_is_used_and_reported_as_possibly_incomplete() {
+        let root = std::env::temp_dir().join(format!(
+            "sanad-search-b-{}-{}",
+            std::process::id(),
+            now_ms()
+        ));
+        let settings = Settings { interval: Duration::from_millis(20), ..Default::default() };
+        let (service, _) = Service::start(Some(&root), settings.clone(), None).unwrap();
+        let mut build = service.rebuild(20_000_000).unwrap();
+        service.stop().unwrap();
+        build.add(&need(2, "خيام", "open")).unwrap();
+        let told = Arc::new(Mutex::new(Vec::<String>::new()));
+        let sink = told.clone();
+        let tell: OnIncomplete = Box::new(move |why| sink.lock().unwrap().push(why));
+        // The node restarts while the build runs: what the old process changed meanwhile was never journaled here.
+        let (service, _) = Service::start(Some(&root), settings, Some(tell)).unwrap();
+        let seen = service.commits();
+        build.finish().unwrap();
+        service.wait_commit(seen, Duration::from_secs(10));
+        assert_eq!(found(&service, "خيمة"), 1);
+        assert_eq!(*told.lock().unwrap(), ["the rebuild began before this node started"]);
+        service.stop().unwrap();
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -165,6 +165,52 @@ async fn a_need_published_on_a_peer_is_found_by_other_forms_of_its_words_and_lea
     let (_, body) = search(&b.app, &format!("{}&status=any", q("بطانية")), None).await;
     assert_eq!(body["items"][0]["status"], "met", "{body}");
     assert_eq!(body["items"][0]["quantity_met"], 50);
+
+    // B stops following A: nothing more of A's would reach B (not even its deletes), so A's listings leave B's
+    // index, public ones too, and A leaves B's directory.
+    let (_, following) = b.api("GET", "/following", None).await;
+    let id = following["items"][0]["id"].as_i64().unwrap();
+    let s = reqwest::Client::new()
+        .delete(b.app.url(&format!("/api/v1/orgs/basma/following/{id}")))
+        .bearer_auth(&b.admin)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(s.is_success(), "{s}");
+    b.app
+        .until_searchable("A's listings leave B's index", async || {
+            total(&b.app, "status=any", Some(&b.admin)).await == 0
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn a_need_that_comes_to_name_a_household_leaves_the_index_with_the_network() {
+    let a = node(spawn_app().await, "amal").await;
+    let need = a.need("بطانيات", "بطانيات لعائلة سعاد الخطيب في المخيم", "public").await;
+    a.app
+        .until_searchable("the need is searchable", async || {
+            total(&a.app, &q("بطانيات"), None).await == 1
+        })
+        .await;
+    // The household is registered afterwards: the summary now names it, so the need is withdrawn everywhere.
+    let (s, case) = a
+        .api(
+            "POST",
+            "/cases",
+            Some(json!({"head_name": "سعاد الخطيب", "phone": "0599765432",
+            "region_code": "PS-GZA", "household_size": 4, "consent_share": false})),
+        )
+        .await;
+    assert_eq!(s, 201, "{case}");
+    a.app
+        .until_searchable("the need leaves the index", async || {
+            total(&a.app, &format!("{}&status=any", q("بطانيات")), Some(&a.admin)).await == 0
+        })
+        .await;
+    let (_, shown) = a.api("GET", &format!("/needs/{}", need["id"]), None).await;
+    assert_eq!(shown["visibility"], "private", "{shown}");
 }
 
 #[tokio::test]
@@ -181,6 +227,7 @@ async fn the_api_names_each_bad_parameter_in_the_callers_language() {
         ("page=0", "page"),
         ("page=501", "page"),
         ("per_page=1000", "per_page"),
+        ("page=101&per_page=100", "page"),
         ("needed_from=31-12-2026", "needed_from"),
         ("org=no-such-org", "org"),
     ] {

@@ -1,7 +1,8 @@
 //! Keeps the search index current: after each unit of work commits, the entries its events name are read back from
 //! the database and handed to the index's writer thread (which commits them in batches). A rebuild reads everything
-//! into a new generation beside the one in use and swaps it in; it runs at start when the index is missing or
-//! damaged, when this task falls behind the event bus, and from `sanad reindex`.
+//! into a new generation beside the one in use and swaps it in; it runs at start when the index is missing, damaged,
+//! made by another version of the analysis or not closed cleanly, when this task falls behind the event bus or cannot
+//! read a change, when a swapped-in rebuild may lack changes, and from `sanad reindex`.
 
 use std::{path::PathBuf, time::Duration};
 
@@ -21,9 +22,26 @@ pub fn root(config: &Config) -> PathBuf {
     config.data_dir.join("search")
 }
 
-/// Opens the node's index (an empty one when it is missing or damaged: see [`Opened`]).
-pub fn open(config: &Config) -> anyhow::Result<(Service, Opened)> {
-    Ok(Service::start(Some(&root(config)), config.search.writer())?)
+/// Opens the node's index (an empty one when it is missing or damaged: see [`Opened`]), and the channel on which
+/// the writer asks for a rebuild when one it swapped in may lack changes.
+pub fn open(config: &Config) -> anyhow::Result<(Service, Opened, Rebuilds)> {
+    let (ask, asked) = tokio::sync::mpsc::unbounded_channel();
+    let tell = ask.clone();
+    let (service, opened) = Service::start(
+        Some(&root(config)),
+        config.search.writer(),
+        Some(Box::new(move |why| {
+            let _ = tell.send(why);
+        })),
+    )?;
+    Ok((service, opened, Rebuilds { ask, asked }))
+}
+
+/// Requests for a rebuild (and their reasons), served one at a time.
+#[derive(Debug)]
+pub struct Rebuilds {
+    ask: tokio::sync::mpsc::UnboundedSender<String>,
+    asked: tokio::sync::mpsc::UnboundedReceiver<String>,
 }
 
 /// Rebuilds the index beside the one in use from the database, reporting `(rows read, rows in all)` as it goes;
@@ -57,16 +75,22 @@ pub async fn rebuild(
     Ok(added)
 }
 
-/// Starts the task that indexes what units of work commit; rebuilds first when the index was not usable.
-pub fn spawn(state: &AppState, opened: Opened) {
+/// Starts the task that indexes what units of work commit, and the one that rebuilds on request (at once when the
+/// index was not usable as it stood).
+pub fn spawn(state: &AppState, opened: Opened, rebuilds: Rebuilds) {
     let mut events = state.events.subscribe();
-    let db = state.db.clone();
-    let net = state.network.clone();
-    let service = state.search.clone();
-    let config = state.config.clone();
-    let rebuild_in_background = move |why: String| {
-        let (db, net, config) = (db.clone(), net.clone(), config.clone());
-        tokio::spawn(async move {
+    let Rebuilds { ask, mut asked } = rebuilds;
+    match opened {
+        Opened::Existing => {}
+        Opened::Stale(why) | Opened::Empty(why) => {
+            let _ = ask.send(why);
+        }
+    }
+    let (db, net, config) = (state.db.clone(), state.network.clone(), state.config.clone());
+    // One rebuild at a time; requests made during one are served by one more afterwards.
+    tokio::spawn(async move {
+        while let Some(why) = asked.recv().await {
+            while asked.try_recv().is_ok() {}
             tracing::warn!(reason = %why, "search: rebuilding the index from the database");
             let started = std::time::Instant::now();
             match rebuild(&db, &net, &root(&config), config.search.rebuild_memory_mb, |_, _| {})
@@ -79,19 +103,17 @@ pub fn spawn(state: &AppState, opened: Opened) {
                 ),
                 Err(e) => tracing::error!(error = %e, "search: the index could not be rebuilt"),
             }
-        });
-    };
-    if let Opened::Empty(why) = opened {
-        rebuild_in_background(why);
-    }
+        }
+    });
     let db = state.db.clone();
     let net = state.network.clone();
+    let service = state.search.clone();
     tokio::spawn(async move {
         loop {
             let event = match events.recv().await {
                 Ok(e) => e,
                 Err(RecvError::Lagged(n)) => {
-                    rebuild_in_background(format!("{n} changes were missed"));
+                    let _ = ask.send(format!("{n} changes were missed"));
                     continue;
                 }
                 Err(RecvError::Closed) => return,
@@ -102,7 +124,11 @@ pub fn spawn(state: &AppState, opened: Opened) {
             let mut reader = search::Reader::new(&db, &net);
             match reader.changes(event).await {
                 Ok(changes) => changes.into_iter().for_each(|c| service.apply(c)),
-                Err(e) => tracing::error!(?event, error = %e, "search: cannot read a change"),
+                Err(e) => {
+                    // The entry may now be wrong (even visible when it should not be): the index is rebuilt.
+                    tracing::error!(?event, error = %e, "search: cannot read a change");
+                    let _ = ask.send(format!("a change could not be read: {e}"));
+                }
             }
         }
     });

@@ -25,7 +25,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     federation: FederationConfig<Network>,
-    search: sanad_search::service::Opened,
+    search: (sanad_search::service::Opened, indexer::Rebuilds),
 }
 
 impl std::fmt::Debug for Application {
@@ -51,11 +51,11 @@ impl Application {
             config.public_url = crate::config::derived_public_url(listener.local_addr()?);
         }
         let db = bootstrap::open_database(&config).await?;
-        let (search, opened) = indexer::open(&config)?;
+        let (search, opened, rebuilds) = indexer::open(&config)?;
         let mut state = AppState::build(config, db, keys).await?;
         state.search = search;
         let federation = federation::config(state.network.clone()).await?;
-        Ok(Self { listener, state, federation, search: opened })
+        Ok(Self { listener, state, federation, search: (opened, rebuilds) })
     }
 
     /// The address actually bound.
@@ -105,7 +105,7 @@ impl Application {
             }
         });
         delivery::spawn(self.federation.clone());
-        indexer::spawn(&self.state, self.search);
+        indexer::spawn(&self.state, self.search.0, self.search.1);
         let search = self.state.search.clone();
         let app = crate::http::router(self.state, self.federation);
         server::serve(self.listener, app, &http, shutdown).await;

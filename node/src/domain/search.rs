@@ -19,7 +19,7 @@ use sea_orm::{
 use serde_json::Value;
 
 use crate::domain::error::AppResult;
-use crate::domain::network::{Network, host_of, publish};
+use crate::domain::network::{Network, host_of, peers, publish};
 use crate::infra::entities::{
     follow, need, offer, organisation, region, remote_actor, remote_object,
 };
@@ -132,13 +132,23 @@ fn local_audience(visibility: Visibility, org_id: i64) -> Vec<String> {
     }
 }
 
+/// A remote actor as the index needs it.
+#[derive(Clone, Debug)]
+struct Known {
+    actor: remote_actor::Model,
+    /// The local organisations following it (accepted).
+    followers: Vec<i64>,
+    /// Whether its host is refused (blocked, or not allowed in allow-list mode).
+    refused: bool,
+}
+
 /// Reads the index's view of this node's data; caches what many entries share.
 pub struct Reader<'a, C: ConnectionTrait> {
     db: &'a C,
     net: &'a Network,
     gates: publish::Gates,
     orgs: HashMap<i64, Option<organisation::Model>>,
-    actors: HashMap<i64, Option<(remote_actor::Model, Vec<i64>)>>,
+    actors: HashMap<i64, Option<Known>>,
     paths: HashMap<String, Vec<String>>,
 }
 
@@ -164,8 +174,8 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         Ok(org)
     }
 
-    /// A remote actor and the local organisations that follow it (accepted).
-    async fn actor(&mut self, id: i64) -> AppResult<Option<(remote_actor::Model, Vec<i64>)>> {
+    /// A remote actor, the local organisations that follow it, and whether its host is refused.
+    async fn actor(&mut self, id: i64) -> AppResult<Option<Known>> {
         if let Some(a) = self.actors.get(&id) {
             return Ok(a.clone());
         }
@@ -180,7 +190,8 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
                     .into_tuple()
                     .all(self.db)
                     .await?;
-                Some((actor, followers))
+                let refused = peers::refused(self.db, &self.net.settings, &actor.host).await?;
+                Some(Known { actor, followers, refused })
             }
             None => None,
         };
@@ -204,6 +215,11 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         Ok(path)
     }
 
+    /// An address on this node.
+    fn local_url(&self, path: &str) -> String {
+        format!("{}{path}", self.net.urls.base().as_str().trim_end_matches('/'))
+    }
+
     /// A local need's entry, or its removal when it must not be found.
     pub async fn need(&mut self, n: &need::Model) -> AppResult<Change> {
         let Some(org) = self.org(n.org_id).await? else {
@@ -223,7 +239,12 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
                 true,
             )
         });
-        Ok(listing.map_or_else(|| Change::Remove(need_key(n.id)), Change::Listing))
+        let Some(mut listing) = listing else { return Ok(Change::Remove(need_key(n.id))) };
+        if n.visibility != Visibility::Public {
+            // Only its organisation's staff find it, and its public address would answer 404.
+            listing.url = self.local_url(&format!("/o/{}/needs/{}", org.slug, n.id));
+        }
+        Ok(Change::Listing(listing))
     }
 
     /// A local offer's entry, or its removal.
@@ -245,7 +266,13 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
                 true,
             )
         });
-        Ok(listing.map_or_else(|| Change::Remove(offer_key(o.id)), Change::Listing))
+        let Some(mut listing) = listing else { return Ok(Change::Remove(offer_key(o.id))) };
+        // The projection stamps an offer with the time it is made; its own time is when it was created.
+        listing.updated_ms = ms(o.created_at);
+        if o.visibility != Visibility::Public {
+            listing.url = self.local_url(&format!("/o/{}/stock/offers", org.slug));
+        }
+        Ok(Change::Listing(listing))
     }
 
     /// A received listing's entry, or its removal (deleted, or from an actor no longer known).
@@ -254,19 +281,19 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         if o.deleted_at.is_some() || !matches!(o.kind.as_str(), "need" | "offer") {
             return Ok(gone);
         }
-        let Some((actor, followers)) = self.actor(o.remote_actor_id).await? else {
-            return Ok(gone);
+        let Some(known) = self.actor(o.remote_actor_id).await? else { return Ok(gone) };
+        // Only while a local organisation still receives it (it follows the sender, or it was addressed by name),
+        // as the Network page shows it: from a sender no longer followed, or refused, no update or delete would
+        // arrive any more, so it would stay "open" for ever.
+        let receivers: Vec<String> = match o.addressed_org_id {
+            Some(org) => vec![format!("org:{org}")],
+            None => known.followers.iter().map(|id| format!("org:{id}")).collect(),
         };
-        let audience = if o.public {
-            vec!["public".to_owned()]
-        } else if let Some(org) = o.addressed_org_id {
-            vec![format!("org:{org}")]
-        } else {
-            followers.iter().map(|id| format!("org:{id}")).collect()
-        };
-        if audience.is_empty() {
+        if known.refused || receivers.is_empty() {
             return Ok(gone);
         }
+        let audience = if o.public { vec!["public".to_owned()] } else { receivers };
+        let actor = known.actor;
         let Ok(object) = serde_json::from_str::<Value>(&o.payload) else { return Ok(gone) };
         let listing =
             from_object(remote_key(o.id), &object, actor.name.clone(), audience, o.proof_verified);
@@ -296,10 +323,26 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         }))
     }
 
-    /// A remote organisation's entry in the directory (other kinds of actor are not in it).
+    /// A remote organisation's entry in the directory: only one this node is in touch with (a follow accepted
+    /// either way, or a listing it holds), from a host it does not refuse. Any actor can make a node fetch it (a
+    /// signed request is enough); that alone does not put it in the public directory.
     pub async fn remote_actor(&mut self, a: &remote_actor::Model) -> AppResult<Change> {
-        if a.kind != "Organization" {
-            return Ok(Change::Remove(actor_key(a.id)));
+        let gone = Change::Remove(actor_key(a.id));
+        if a.kind != "Organization" || peers::refused(self.db, &self.net.settings, &a.host).await? {
+            return Ok(gone);
+        }
+        let follows = follow::Entity::find()
+            .filter(follow::Column::RemoteActorId.eq(a.id))
+            .filter(follow::Column::State.eq(FollowState::Accepted))
+            .count(self.db)
+            .await?;
+        let listings = remote_object::Entity::find()
+            .filter(remote_object::Column::RemoteActorId.eq(a.id))
+            .filter(remote_object::Column::DeletedAt.is_null())
+            .count(self.db)
+            .await?;
+        if follows == 0 && listings == 0 {
+            return Ok(gone);
         }
         let profile: Value = serde_json::from_str(&a.profile).unwrap_or_default();
         let mut regions = Vec::new();
@@ -527,6 +570,9 @@ pub const OPEN: &[&str] = &["open", "partly-met", "active"];
 const STATUSES: &[&str] =
     &["open", "partly-met", "met", "cancelled", "active", "withdrawn", "expired"];
 
+/// The deepest result a search pages to.
+pub const MAX_OFFSET: usize = sanad_search::index::MAX_OFFSET;
+
 /// Longest free text accepted, in characters.
 const MAX_TEXT: usize = 500;
 
@@ -535,12 +581,14 @@ fn given(v: &Option<String>) -> Option<String> {
 }
 
 /// Checks a search's parameters (each bad one named, with the reason) and makes the index's query. `viewer_orgs` are
-/// the organisations whose network-only entries the caller may see.
+/// the organisations whose network-only entries the caller may see; `index` knows the regions of peers' listings
+/// that the gazetteer does not.
 pub async fn query(
     db: &impl ConnectionTrait,
     net: &Network,
     p: &SearchParams,
     viewer_orgs: Vec<i64>,
+    index: &sanad_search::index::SearchIndex,
 ) -> AppResult<sanad_search::index::SearchQuery> {
     use crate::domain::error::{AppError, FieldErrors};
     use crate::vocab::Sector;
@@ -566,6 +614,8 @@ pub async fn query(
     if let Some(sector) = given(&p.sector) {
         match Sector::parse(&sector) {
             Some(s) => q.sector = Some(s.as_str().to_owned()),
+            // What a peer's listing without a Sanad sector is filed under.
+            None if sector == "other" => q.sector = Some(sector),
             None => errors.add("sector", "err-unknown-choice"),
         }
     }
@@ -575,11 +625,15 @@ pub async fn query(
                 q.region_path =
                     r.path.split('/').filter(|s| !s.is_empty()).map(str::to_owned).collect();
             }
+            // A region of a peer's gazetteer: found by its code alone.
+            None if index.has_region(&code) => q.region_path = vec![code],
             None => errors.add("region", "err-unknown-region"),
         }
     }
+    // An offer past its date has expired even though no change said so.
+    q.offers_until_from = Some(day(Utc::now().date_naive()));
     match given(&p.status) {
-        Some(s) if s == "any" => {}
+        Some(s) if s == "any" => q.offers_until_from = None,
         Some(s) => {
             for status in s.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                 if STATUSES.contains(&status) {
@@ -590,10 +644,7 @@ pub async fn query(
                 }
             }
         }
-        None => {
-            q.statuses = OPEN.iter().map(|s| (*s).to_owned()).collect();
-            q.offers_until_from = Some(day(Utc::now().date_naive()));
-        }
+        None => q.statuses = OPEN.iter().map(|s| (*s).to_owned()).collect(),
     }
     if let Some(u) = given(&p.urgency) {
         for code in u.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -652,6 +703,10 @@ pub async fn query(
                 Err(_) => errors.add(field, "err-date"),
             }
         }
+    }
+    if (q.page - 1) * q.per_page >= MAX_OFFSET && errors.get("page").is_none() {
+        // Nobody reads that far; the index does not page past it.
+        errors.add("page", "err-out-of-range");
     }
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));

@@ -77,6 +77,17 @@ pub async fn set_policy(
     let mut active: peer::ActiveModel = row.into();
     active.policy = Set(policy);
     let row = active.update(uow.db()).await?;
+    // What the host's actors shared leaves the search index while it is blocked (and comes back when it is not).
+    let actors: Vec<i64> = remote_actor::Entity::find()
+        .select_only()
+        .column(remote_actor::Column::Id)
+        .filter(remote_actor::Column::Host.eq(&host))
+        .into_tuple()
+        .all(uow.db())
+        .await?;
+    for id in actors {
+        uow.emit(crate::infra::events::Event::RemoteActor(id));
+    }
     if policy == PeerPolicy::Blocked {
         // Its actors stop following this node's organisations: nothing more is sent there, and should the block be
         // lifted they follow again and receive only what is shared then (never what was withdrawn meanwhile).

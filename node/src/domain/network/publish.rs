@@ -218,6 +218,8 @@ async fn recheck_household(
                 Some(n.id),
                 json!({"reason": "summary-identifies-household"}),
             );
+            // Not only the network: the search index drops it too.
+            uow.emit(Event::Need(n.id));
             out.push(n.id);
         } else if n.case_id == Some(case_id) {
             out.push(n.id);

@@ -43,7 +43,7 @@ pub struct SearchQueryDoc {
     org: Option<String>,
     /// `relevance` (default), `urgency` or `recency`.
     sort: Option<String>,
-    /// Page, from 1 (at most 500).
+    /// Page, from 1 (at most 500, and no further than the 10,000th result).
     page: Option<String>,
     /// Results a page, 1 to 100 (default 20).
     per_page: Option<String>,
@@ -166,7 +166,8 @@ pub async fn search(
     let Query(params) = Query::<SearchParams>::try_from_uri(&parts.uri)
         .map_err(|_| crate::domain::error::AppError::BadRequest("err-bad-request"))?;
     let viewer_orgs = viewer(&mut parts, &state).await?;
-    let q = search::query(&state.db, &state.network, &params, viewer_orgs).await?;
+    let q = search::query(&state.db, &state.network, &params, viewer_orgs, &state.search.index())
+        .await?;
     let found = state.search.search(&q).map_err(crate::domain::error::AppError::internal)?;
     Ok(Json(SearchResponse {
         total: found.total,

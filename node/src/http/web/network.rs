@@ -86,8 +86,14 @@ pub async fn listing(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let object = ap::listing_object(&state, &id).await?;
+    // One address, two representations: caches must keep them apart.
+    let vary = |mut r: Response| {
+        r.headers_mut()
+            .insert(axum::http::header::VARY, axum::http::HeaderValue::from_static("Accept"));
+        r
+    };
     if ap::wants_activity_json(&headers) {
-        return Ok(ap::activity_json(object));
+        return Ok(vary(ap::activity_json(object)));
     }
     let l = sanad_federation::vocab::read_proposal(&object).map_err(AppError::internal)?;
     let slug = state.network.urls.local_slug(&l.attributed_to).ok_or(AppError::NotFound)?;
@@ -95,7 +101,7 @@ pub async fn listing(
     let code = l.region_code.clone().unwrap_or_default();
     let regions = Regions::in_use(&state, ctx.tr.lang, std::slice::from_ref(&code)).await?;
     let offer = l.purpose == sanad_federation::vocab::Purpose::Offer;
-    Ok(render(&ListingPage {
+    Ok(vary(render(&ListingPage {
         offer,
         sector: ctx.term("sector", &l.sector),
         region: if code.is_empty() { String::new() } else { regions.label(&code) },
@@ -114,7 +120,7 @@ pub async fn listing(
         quantity_met: l.quantity_met,
         org,
         ctx,
-    }))
+    })))
 }
 
 /// Filters of the Network page.

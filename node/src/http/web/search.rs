@@ -77,6 +77,9 @@ fn href(p: &SearchParams, changes: &[(&str, &str)]) -> String {
         ("urgency", &p.urgency),
         ("org", &p.org),
         ("sort", &p.sort),
+        ("per_page", &p.per_page),
+        ("needed_from", &p.needed_from),
+        ("needed_until", &p.needed_until),
         ("page", &p.page),
     ]
     .into_iter()
@@ -111,7 +114,9 @@ pub async fn page(State(state): State<AppState>, ctx: PageCtx, uri: Uri) -> AppR
     let staff = !viewer_orgs.is_empty();
     let lang = ctx.tr.lang;
     let (errors, found, q) =
-        match search::query(&state.db, &state.network, &params, viewer_orgs).await {
+        match search::query(&state.db, &state.network, &params, viewer_orgs, &state.search.index())
+            .await
+        {
             Ok(q) => {
                 let found = state.search.search(&q).map_err(AppError::internal)?;
                 (FieldErrors::default(), found, Some(q))
@@ -163,7 +168,7 @@ pub async fn page(State(state): State<AppState>, ctx: PageCtx, uri: Uri) -> AppR
     let page = q.as_ref().map_or(1, |q| q.page);
     let per_page = q.as_ref().map_or(20, |q| q.per_page);
     let previous = (page > 1).then(|| href(&params, &[("page", &(page - 1).to_string())]));
-    let next = (page * per_page < found.total && page < 500)
+    let next = (page * per_page < found.total.min(search::MAX_OFFSET) && page < 500)
         .then(|| href(&params, &[("page", &(page + 1).to_string())]));
     let rows = found
         .hits
