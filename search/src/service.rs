@@ -27,6 +27,9 @@ const CURRENT: &str = "CURRENT";
 /// Present while a writer may have applied changes it has not committed.
 const DIRTY: &str = "DIRTY";
 
+/// A build replays changes from this long before it began: changes committed as it starts reading.
+const SINCE_MARGIN_MS: i64 = 1_000;
+
 /// Marks a generation still being built (so a swap does not remove it).
 const BUILDING: &str = ".building";
 
@@ -234,7 +237,8 @@ impl Service {
             writer,
             journal: VecDeque::new(),
             dropped_until: 0,
-            started: now_ms(),
+            // With the margin a build's `since` has: a build this node begins is never before it.
+            started: now_ms() - SINCE_MARGIN_MS,
             building: false,
             looked: Instant::now(),
             pending: 0,
@@ -505,8 +509,7 @@ impl Build {
     /// Begins a new generation under `root`; call it before reading the data, so that the running node replays
     /// whatever changes while the build reads.
     pub fn begin(root: &Path, heap: usize) -> Result<Build> {
-        // A second's margin for changes committed as the build starts reading.
-        let since = now_ms() - 1_000;
+        let since = now_ms() - SINCE_MARGIN_MS;
         let dir = new_generation(root)?;
         std::fs::write(dir.join(BUILDING), b"").map_err(io)?;
         let index = SearchIndex::open(Some(&dir))?;
@@ -601,7 +604,10 @@ mod tests {
         let root =
             std::env::temp_dir().join(format!("sanad-search-{}-{}", std::process::id(), now_ms()));
         let settings = Settings { interval: Duration::from_millis(20), ..Default::default() };
-        let (service, opened) = Service::start(Some(&root), settings.clone(), None).unwrap();
+        let told = Arc::new(Mutex::new(Vec::<String>::new()));
+        let sink = told.clone();
+        let tell: OnIncomplete = Box::new(move |why| sink.lock().unwrap().push(why));
+        let (service, opened) = Service::start(Some(&root), settings.clone(), Some(tell)).unwrap();
         assert_eq!(opened, Opened::Empty("no index yet".into()));
         service.apply(need(1, "بطانيات", "open"));
         service.flush().unwrap();
@@ -623,6 +629,7 @@ mod tests {
         assert_eq!(found(&service, "حليب"), 1);
         let generations = std::fs::read_dir(&root).unwrap().flatten().filter(|e| e.path().is_dir());
         assert_eq!(generations.count(), 1, "the old generation is removed");
+        assert!(told.lock().unwrap().is_empty(), "a rebuild begun by this node misses nothing");
         service.stop().unwrap();
 
         // Reopened: the rebuilt generation is found.
