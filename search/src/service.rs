@@ -79,7 +79,7 @@ pub enum Opened {
 pub type OnIncomplete = Box<dyn Fn(String) + Send>;
 
 enum Message {
-    Change(Change),
+    Change(Box<Change>),
     Flush(mpsc::Sender<Result<()>>),
     Stop(mpsc::Sender<Result<()>>),
 }
@@ -263,7 +263,7 @@ impl Service {
 
     /// Hands a change to the writer (visible after its batch commits).
     pub fn apply(&self, change: Change) {
-        let _ = self.sender.send(Message::Change(change));
+        let _ = self.sender.send(Message::Change(Box::new(change)));
     }
 
     /// Commits everything handed over so far and makes it visible; blocks until done.
@@ -352,7 +352,7 @@ impl Worker {
                     if let Err(e) = self.index().apply(&self.writer, &change) {
                         tracing::error!(error = %e, "search: a change could not be indexed");
                     }
-                    self.remember(change);
+                    self.remember(*change);
                     self.pending += 1;
                     self.first_pending.get_or_insert_with(Instant::now);
                     let due =
