@@ -430,8 +430,8 @@ impl Progress {
 
     fn line(&self, done: u64, total: u64) -> String {
         const WIDTH: u64 = 30;
-        let filled = if total == 0 { WIDTH } else { done.min(total) * WIDTH / total };
-        let percent = if total == 0 { 100 } else { done.min(total) * 100 / total };
+        let filled = (done.min(total) * WIDTH).checked_div(total).unwrap_or(WIDTH);
+        let percent = (done.min(total) * 100).checked_div(total).unwrap_or(100);
         let seconds = self.started.elapsed().as_secs_f64().max(0.001);
         let rate = done as f64 / seconds;
         let left = if rate > 0.0 { total.saturating_sub(done) as f64 / rate } else { 0.0 };
@@ -447,7 +447,7 @@ impl Progress {
         if self.terminal {
             eprint!("\r{line}");
         } else {
-            let tenth = if total == 0 { 10 } else { done * 10 / total };
+            let tenth = (done * 10).checked_div(total).unwrap_or(10);
             if tenth > self.last_tenth || done == 0 {
                 self.last_tenth = tenth;
                 eprintln!("{line}");

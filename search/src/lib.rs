@@ -5,6 +5,8 @@
 
 pub mod analysis;
 mod arabic;
+pub mod corpus;
 pub mod index;
+pub mod service;
 
 pub use arabic::{fold_digits, light_stem, normalize, terms};
