@@ -122,15 +122,7 @@ async fn main() {
     let in_use = found(&client, &base, "q=%D8%A8%D8%B7%D8%A7%D9%86%D9%8A%D8%A7%D8%AA").await;
 
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("sanad.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "data_dir = {:?}\npublic_url = {:?}\n[database]\nurl = {:?}\n[log]\nlevel = \"warn\"\n",
-            app.config.data_dir, app.config.public_url, app.config.database.url
-        ),
-    )
-    .unwrap();
+    let config = app.cli_config(dir.path());
     let started = Instant::now();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_sanad-under-test"))
         .args(["--config", config.to_str().unwrap(), "reindex"])

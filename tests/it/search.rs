@@ -364,15 +364,7 @@ async fn reindex_rebuilds_beside_the_index_in_use_while_searches_go_on_and_a_dam
 
     // `sanad reindex`, the real binary, while searches go on.
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("sanad.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "data_dir = {:?}\npublic_url = {:?}\n[database]\nurl = {:?}\n[log]\nlevel = \"warn\"\n",
-            a.app.config.data_dir, a.app.config.public_url, a.app.config.database.url
-        ),
-    )
-    .unwrap();
+    let config = a.app.cli_config(dir.path());
     let reindex = std::process::Command::new(env!("CARGO_BIN_EXE_sanad-under-test"))
         .args(["--config", config.to_str().unwrap(), "reindex"])
         .stdout(std::process::Stdio::piped())

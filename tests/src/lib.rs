@@ -140,6 +140,21 @@ impl TestApp {
         }
     }
 
+    /// Writes, in `dir`, a configuration file for running the `sanad` CLI against this node (same data directory,
+    /// database and public URL), and returns its path.
+    pub fn cli_config(&self, dir: &std::path::Path) -> PathBuf {
+        let config = dir.join("sanad.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "data_dir = {:?}\npublic_url = {:?}\n[database]\nurl = {:?}\n[log]\nlevel = \"warn\"\n",
+                self.config.data_dir, self.config.public_url, self.config.database.url
+            ),
+        )
+        .expect("write the CLI configuration");
+        config
+    }
+
     /// `slug@host` of one of this node's organisations.
     pub fn handle(&self, slug: &str) -> String {
         let public = &self.state.config.public_url;

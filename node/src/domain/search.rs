@@ -485,52 +485,33 @@ pub async fn everything(
         read += 1;
         put(reader.remote_actor(&a).await?, read)?;
     }
-    let mut after = 0;
-    loop {
-        let rows = need::Entity::find()
-            .filter(need::Column::Id.gt(after))
-            .order_by_asc(need::Column::Id)
-            .limit(PAGE)
-            .all(db)
-            .await?;
-        let Some(last) = rows.last() else { break };
-        after = last.id;
-        for n in &rows {
-            read += 1;
-            put(reader.need(n).await?, read)?;
-        }
+    // Each table in pages by id (a snapshot of 100,000 rows is never held at once).
+    macro_rules! in_pages {
+        ($entity:ident, $query:expr, $entry:ident) => {
+            let mut after = 0;
+            loop {
+                let rows = $query
+                    .filter($entity::Column::Id.gt(after))
+                    .order_by_asc($entity::Column::Id)
+                    .limit(PAGE)
+                    .all(db)
+                    .await?;
+                let Some(last) = rows.last() else { break };
+                after = last.id;
+                for row in &rows {
+                    read += 1;
+                    put(reader.$entry(row).await?, read)?;
+                }
+            }
+        };
     }
-    let mut after = 0;
-    loop {
-        let rows = offer::Entity::find()
-            .filter(offer::Column::Id.gt(after))
-            .order_by_asc(offer::Column::Id)
-            .limit(PAGE)
-            .all(db)
-            .await?;
-        let Some(last) = rows.last() else { break };
-        after = last.id;
-        for o in &rows {
-            read += 1;
-            put(reader.offer(o).await?, read)?;
-        }
-    }
-    let mut after = 0;
-    loop {
-        let rows = remote_object::Entity::find()
-            .filter(remote_object::Column::Id.gt(after))
-            .filter(remote_object::Column::DeletedAt.is_null())
-            .order_by_asc(remote_object::Column::Id)
-            .limit(PAGE)
-            .all(db)
-            .await?;
-        let Some(last) = rows.last() else { break };
-        after = last.id;
-        for o in &rows {
-            read += 1;
-            put(reader.remote(o).await?, read)?;
-        }
-    }
+    in_pages!(need, need::Entity::find(), need);
+    in_pages!(offer, offer::Entity::find(), offer);
+    in_pages!(
+        remote_object,
+        remote_object::Entity::find().filter(remote_object::Column::DeletedAt.is_null()),
+        remote
+    );
     Ok(())
 }
 
