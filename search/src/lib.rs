@@ -7,6 +7,7 @@ pub mod analysis;
 mod arabic;
 pub mod corpus;
 pub mod index;
+mod matches;
 pub mod service;
 
 pub use arabic::{fold_digits, light_stem, normalize, terms};

@@ -35,7 +35,7 @@ const BUILDING: &str = ".building";
 
 /// The version of the analysis (tokenizers, stop words, stemmer tables) and schema. An index made with another one is
 /// rebuilt: its terms would not meet the terms of today's queries.
-pub const ANALYSIS_VERSION: u32 = 3;
+pub const ANALYSIS_VERSION: u32 = 4;
 
 /// How the writer batches.
 #[derive(Clone, Debug)]
@@ -245,6 +245,8 @@ impl Service {
             first_pending: None,
             current_file,
             on_incomplete,
+            swept: i64::MIN,
+            sweep_after: None,
         };
         thread::Builder::new()
             .name("search-writer".into())
@@ -333,7 +335,14 @@ struct Worker {
     first_pending: Option<Instant>,
     current_file: Option<String>,
     on_incomplete: Option<OnIncomplete>,
+    /// The day the offers past their date were last closed in the generation in use.
+    swept: i64,
+    /// After a failed sweep, when to try again.
+    sweep_after: Option<Instant>,
 }
+
+/// How long the writer waits before trying a failed sweep of expired offers again.
+const SWEEP_RETRY: Duration = Duration::from_secs(60);
 
 /// While no build is under way, changes are still kept this long: a build writes its marker just after it began.
 const JOURNAL_IDLE: Duration = Duration::from_secs(120);
@@ -343,6 +352,7 @@ impl Worker {
         // How often `CURRENT` is looked at when nothing else happens.
         let tick = self.settings.interval.max(Duration::from_millis(50));
         loop {
+            self.sweep_if_new_day();
             let wait = match self.first_pending {
                 Some(first) => self.settings.interval.saturating_sub(first.elapsed()),
                 None => tick,
@@ -394,6 +404,49 @@ impl Worker {
 
     fn index(&self) -> Arc<SearchIndex> {
         self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Once a day (and after each swap), re-applies the offers indexed as open whose date has passed: they leave
+    /// the open results without any change of theirs.
+    fn sweep_if_new_day(&mut self) {
+        let today = crate::index::today();
+        if self.swept == today || self.sweep_after.is_some_and(|t| Instant::now() < t) {
+            return;
+        }
+        // Changes waiting to be committed go first: the sweep re-applies what the committed index holds, which must
+        // not be older than what was applied. If they cannot be committed, the sweep waits.
+        self.commit_logged();
+        if self.pending > 0 {
+            self.sweep_after = Some(Instant::now() + SWEEP_RETRY);
+            return;
+        }
+        let index = self.index();
+        match index.expired_offers(today) {
+            Ok(expired) => {
+                if !expired.is_empty() {
+                    tracing::info!(offers = expired.len(), "search: offers past their date closed");
+                }
+                for listing in expired {
+                    let change = Change::Listing(listing);
+                    if let Err(e) = index.apply(&self.writer, &change) {
+                        tracing::error!(error = %e, "search: an expired offer could not be closed");
+                    }
+                    self.remember(change);
+                    self.pending += 1;
+                }
+                self.commit_logged();
+                if self.pending == 0 {
+                    self.swept = today;
+                } else {
+                    self.sweep_after = Some(Instant::now() + SWEEP_RETRY);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "search: offers past their date could not be read");
+                // Tried again a little later, not at every turn of the loop.
+                self.sweep_after = Some(Instant::now() + SWEEP_RETRY);
+            }
+        }
     }
 
     fn remember(&mut self, change: Change) {
@@ -482,6 +535,7 @@ impl Worker {
         index.reload()?;
         drop(std::mem::replace(&mut self.writer, writer));
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(index);
+        self.swept = i64::MIN;
         if let Some(root) = &self.root {
             remove_others(root, dir);
         }

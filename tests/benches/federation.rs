@@ -198,7 +198,7 @@ async fn inbox_throughput(n: usize) {
     let concurrency: usize =
         std::env::var("SANAD_BENCH_CONCURRENCY").ok().and_then(|v| v.parse().ok()).unwrap_or(32);
     let limit = Arc::new(tokio::sync::Semaphore::new(concurrency));
-    let cpu_before = cpu_seconds();
+    let cpu_before = sanad_tests::cpu_seconds();
     let t = Instant::now();
     let mut tasks = Vec::with_capacity(n);
     for r in requests {
@@ -226,7 +226,7 @@ async fn inbox_throughput(n: usize) {
         }
     }
     let secs = t.elapsed().as_secs_f64();
-    let cpu = cpu_seconds() - cpu_before;
+    let cpu = sanad_tests::cpu_seconds() - cpu_before;
     assert_eq!(accepted, n, "every activity is accepted");
     assert_eq!(a.received().await.min(500), n.min(500));
     println!(
@@ -259,8 +259,8 @@ async fn inbox_throughput(n: usize) {
     println!(
         "  CPU: {:.2} ms per activity over all threads (node and load generator; {:.0}% of the machine's {} cores)",
         cpu * 1000.0 / n as f64,
-        cpu / secs / cores() as f64 * 100.0,
-        cores()
+        cpu / secs / sanad_tests::cores() as f64 * 100.0,
+        sanad_tests::cores()
     );
     println!(
         "  per activity: RSA-2048 signature check {rsa_us:.0} µs, eddsa-jcs-2022 proof check {proof_us:.0} µs, \
@@ -343,20 +343,6 @@ async fn fanout(followers: usize) {
         ms(arrivals[followers / 2]),
         ms(arrivals[followers - 1])
     );
-}
-
-/// CPU time used by this process so far (user and system, all threads), from /proc.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> =
-        stat.rsplit(')').next().unwrap_or_default().split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name; 100 ticks a second.
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 fn main() {

@@ -67,6 +67,21 @@ pub fn with_database_name(url: &str, name: &str) -> String {
     out
 }
 
+/// CPU time this process has used so far (user and system, all threads), from `/proc/self/stat`, for benchmarks.
+pub fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> =
+        stat.rsplit(')').next().unwrap_or_default().split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name; 100 ticks a second.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// The cores this process may use.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
 /// Whether the suite runs against PostgreSQL.
 pub fn on_postgres() -> bool {
     std::env::var("SANAD_TEST_DATABASE_URL").is_ok_and(|v| !v.trim().is_empty())

@@ -545,7 +545,7 @@ pub struct SearchParams {
 }
 
 /// Statuses a search keeps unless told otherwise: what is still open.
-pub const OPEN: &[&str] = &["open", "partly-met", "active"];
+pub const OPEN: &[&str] = &sanad_search::index::OPEN_STATUSES;
 
 /// Every status a listing can have.
 const STATUSES: &[&str] =
@@ -578,6 +578,8 @@ pub async fn query(
         viewer_orgs,
         per_page: 20,
         page: 1,
+        // The page and the API always show them.
+        facets: true,
         ..Default::default()
     };
     if let Some(text) = &p.q {
