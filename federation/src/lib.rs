@@ -5,6 +5,7 @@
 //! **Architecture invariant:** this crate never touches a database; the node persists what it produces.
 
 pub mod actor;
+pub mod agreement;
 pub mod httpsig;
 pub mod keys;
 pub mod pii;

@@ -29,6 +29,8 @@ pub struct Source {
     pub quantity: i64,
     /// Quantity met (needs) or 0.
     pub quantity_met: i64,
+    /// Committed by other organisations and not yet delivered (needs).
+    pub quantity_committed: i64,
     /// Still available (offers); ignored for needs.
     pub available: i64,
     /// The region and its ancestors, finest first, each with how many open shared needs of the organisation sit in
@@ -73,7 +75,9 @@ pub fn project(source: &Source, publisher: &Publisher, k: usize) -> Option<Listi
     let mut chain = source.regions.iter().skip(level).map(|(code, _)| code.clone());
     let region_code = chain.next()?;
     let available = match source.purpose {
-        Purpose::Request => (source.quantity - source.quantity_met).max(0),
+        Purpose::Request => {
+            (source.quantity - source.quantity_met - source.quantity_committed.max(0)).max(0)
+        }
         Purpose::Offer => source.available.max(0),
     };
     Some(Listing {
@@ -89,6 +93,7 @@ pub fn project(source: &Source, publisher: &Publisher, k: usize) -> Option<Listi
         quantity: source.quantity,
         available,
         quantity_met: source.quantity_met,
+        quantity_committed: source.quantity_committed.max(0),
         region_code,
         region_path: chain.collect(),
         urgency: source.urgency.clone(),
@@ -126,6 +131,7 @@ mod tests {
             unit: "piece".into(),
             quantity: 50,
             quantity_met: 20,
+            quantity_committed: 0,
             available: 0,
             regions: regions.iter().map(|(c, n)| ((*c).to_owned(), *n)).collect(),
             urgency: Some("high".into()),

@@ -38,6 +38,8 @@ pub fn term_definitions() -> Value {
         "publishes": "vf:publishes",
         "reciprocal": "vf:reciprocal",
         "stipulates": "vf:stipulates",
+        "stipulatesReciprocal": "vf:stipulatesReciprocal",
+        "due": "vf:due",
         "satisfies": "vf:satisfies",
         "resourceConformsTo": "vf:resourceConformsTo",
         "resourceQuantity": "vf:resourceQuantity",
@@ -50,6 +52,8 @@ pub fn term_definitions() -> Value {
         "urgency": "sanad:urgency",
         "neededBy": {"@id": "sanad:neededBy", "@type": "http://www.w3.org/2001/XMLSchema#date"},
         "quantityMet": "sanad:quantityMet",
+        "quantityCommitted": "sanad:quantityCommitted",
+        "commitmentStatus": "sanad:commitmentStatus",
         "status": "sanad:status",
         "householdSizeBand": "sanad:householdSizeBand",
         "sectors": "sanad:sectors",
@@ -127,6 +131,8 @@ pub struct Listing {
     pub available: i64,
     /// Quantity met so far (needs).
     pub quantity_met: i64,
+    /// Quantity other organisations have committed and not yet delivered (needs).
+    pub quantity_committed: i64,
     /// The region code, possibly generalised.
     pub region_code: String,
     /// The region's ancestors, nearest first.
@@ -181,6 +187,7 @@ impl Listing {
             "regionCode": self.region_code,
             "regionPath": self.region_path,
             "quantityMet": self.quantity_met.to_string(),
+            "quantityCommitted": self.quantity_committed.to_string(),
             "status": self.status,
         });
         if let Some(map) = o.as_object_mut() {
@@ -226,6 +233,8 @@ pub struct ReceivedListing {
     pub available: i64,
     /// Met so far.
     pub quantity_met: i64,
+    /// Committed by organisations and not yet delivered (0 when absent).
+    pub quantity_committed: i64,
     /// Region code, none when unknown.
     pub region_code: Option<String>,
     /// The region's ancestors, nearest first (the country last), as the origin sent them (`regionPath`; at most 8,
@@ -312,6 +321,7 @@ pub fn read_proposal(o: &Value) -> Result<ReceivedListing, VocabError> {
             .and_then(number)
             .unwrap_or(quantity - available)
             .max(0),
+        quantity_committed: map.get("quantityCommitted").and_then(number).unwrap_or(0),
         region_code: text("regionCode").map(|s| clip(&s, 32)),
         region_path: match map.get("regionPath") {
             Some(Value::Array(a)) => {
@@ -415,6 +425,7 @@ mod tests {
             quantity: 50,
             available: 30,
             quantity_met: 20,
+            quantity_committed: 0,
             region_code: "PS-GZA".into(),
             region_path: vec!["PS".into()],
             urgency: Some("high".into()),

@@ -11,6 +11,7 @@ mod m20261122_000001_foundation;
 mod m20261122_000002_stock;
 mod m20261123_000003_unit_of_work;
 mod m20261123_000004_federation;
+mod m20261123_000005_commitments;
 
 /// Every migration of the schema, in order.
 #[derive(Debug)]
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_stock::Migration),
             Box::new(m20261123_000003_unit_of_work::Migration),
             Box::new(m20261123_000004_federation::Migration),
+            Box::new(m20261123_000005_commitments::Migration),
         ]
     }
 }

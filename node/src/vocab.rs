@@ -304,6 +304,36 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// Where a commitment between two organisations stands (the same on both sides once each has heard).
+    CommitmentStatus, "commitment-status" {
+        /// Sent, waiting for the listing's owner.
+        Proposed = "proposed",
+        /// Agreed: the quantity counts as committed on the need and stays reserved in the provider's stock.
+        Accepted = "accepted",
+        /// Refused by the owner (with a reason).
+        Rejected = "rejected",
+        /// The provider recorded the transfer out.
+        Sent = "sent",
+        /// The receiver confirmed the transfer in.
+        Received = "received",
+        /// Its due date passed before it was sent.
+        Expired = "expired",
+        /// Withdrawn by the proposer before it was sent.
+        Cancelled = "cancelled",
+    }
+}
+
+vocabulary! {
+    /// Which side of a commitment an organisation is on.
+    CommitmentRole, "commitment-role" {
+        /// It answered a listing of another organisation (sent the `Offer`).
+        Proposer = "proposer",
+        /// It holds the listing and answers (`Accept` or `Reject`).
+        Owner = "owner",
+    }
+}
+
+vocabulary! {
     /// The state of an offer of surplus stock (`Expired` is shown, never stored: it follows the date).
     OfferStatus, "offer-status" {
         /// Reserving its stock.
@@ -414,6 +444,8 @@ mod tests {
         round_trips::<SourceKind>();
         round_trips::<LossReason>();
         round_trips::<OfferStatus>();
+        round_trips::<CommitmentStatus>();
+        round_trips::<CommitmentRole>();
     }
 
     #[test]

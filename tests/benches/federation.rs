@@ -115,6 +115,7 @@ fn need(actor: &str, origin: &str, proof_key: &KeyPair, i: usize) -> Value {
         quantity: 50,
         available: 50,
         quantity_met: 0,
+        quantity_committed: 0,
         region_code: "PS-GZA".into(),
         region_path: vec!["PS".into()],
         urgency: Some("high".into()),

@@ -1,63 +1,12 @@
 //! Federation between real nodes on 127.0.0.1: follows, anonymised listings with verified proofs, updates and
 //! deletes, a follower that is down for a while, and the inbox's refusals.
 
-use reqwest::StatusCode;
 use sanad_node::{domain::tenancy::Role, i18n::Lang};
-use sanad_tests::{TestApp, spawn_federated};
+use sanad_tests::{Node, spawn_federated};
 use serde_json::{Value, json};
 
-/// A node with one organisation and its admin's API token.
-struct Node {
-    app: TestApp,
-    slug: &'static str,
-    admin: String,
-}
-
 async fn node(slug: &'static str) -> Node {
-    let app = spawn_federated().await;
-    app.org(slug, "جمعية").await;
-    let email = format!("admin@{slug}.org");
-    app.member(&email, slug, Role::Admin).await;
-    let admin = app.token(&email, slug).await;
-    Node { app, slug, admin }
-}
-
-impl Node {
-    async fn api(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        self.app.api(method, &format!("/api/v1/orgs/{}{path}", self.slug), &self.admin, body).await
-    }
-
-    /// `self` follows `other`, and `other` accepts.
-    async fn follow(&self, other: &Node) {
-        let (s, f) = self
-            .api("POST", "/following", Some(json!({"actor": other.app.handle(other.slug)})))
-            .await;
-        assert_eq!(s, 201, "{f}");
-        assert_eq!(f["state"], "pending");
-        let me = self.app.actor(self.slug);
-        let request = async || {
-            let (_, list) = other.api("GET", "/followers", None).await;
-            list["items"].as_array().unwrap().iter().find(|i| i["actor"] == me.as_str()).cloned()
-        };
-        other.app.until("the follow request arrives", async || request().await.is_some()).await;
-        let f = request().await.unwrap();
-        assert_eq!(f["state"], "pending");
-        let id = f["id"].as_i64().unwrap();
-        let (s, accepted) = other.api("POST", &format!("/followers/{id}/accept"), None).await;
-        assert_eq!(s, 200, "{accepted}");
-        self.app
-            .until("the acceptance arrives", async || {
-                let (_, list) = self.api("GET", "/following", None).await;
-                list["items"][0]["state"] == "accepted"
-            })
-            .await;
-    }
-
-    async fn network(&self, kind: &str) -> Vec<Value> {
-        let (s, list) = self.api("GET", &format!("/network/{kind}"), None).await;
-        assert_eq!(s, 200, "{list}");
-        list["items"].as_array().unwrap().clone()
-    }
+    Node::new(spawn_federated().await, slug, "جمعية").await
 }
 
 #[tokio::test]

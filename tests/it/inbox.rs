@@ -141,6 +141,7 @@ impl Org {
             quantity,
             available: quantity,
             quantity_met: 0,
+            quantity_committed: 0,
             region_code: "PS-GZA".into(),
             region_path: vec!["PS".into()],
             urgency: Some("high".into()),

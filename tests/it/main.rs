@@ -3,6 +3,7 @@
 
 mod api;
 mod cli;
+mod commitments;
 mod crash;
 mod federation;
 mod hostile;

@@ -2,61 +2,26 @@
 //! answers and refusals, the public page, and rebuilding the index while the node serves.
 
 use reqwest::StatusCode;
-use sanad_node::domain::tenancy::Role;
-use sanad_tests::{TestApp, spawn_app, spawn_federated};
+use sanad_tests::{Node, TestApp, spawn_app, spawn_federated};
 use serde_json::{Value, json};
 
-/// A node with one organisation and its admin's token.
-struct Node {
-    app: TestApp,
-    slug: &'static str,
-    admin: String,
-}
-
 async fn node(app: TestApp, slug: &'static str) -> Node {
-    app.org(slug, "جمعية الأمل").await;
-    let email = format!("admin@{slug}.org");
-    app.member(&email, slug, Role::Admin).await;
-    let admin = app.token(&email, slug).await;
-    Node { app, slug, admin }
+    Node::new(app, slug, "جمعية الأمل").await
 }
 
-impl Node {
-    async fn api(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        self.app.api(method, &format!("/api/v1/orgs/{}{path}", self.slug), &self.admin, body).await
-    }
-
-    async fn need(&self, item: &str, summary: &str, visibility: &str) -> Value {
-        let (s, need) = self
-            .api("POST", "/needs", Some(json!({"sector": "shelter", "item": item, "quantity": 50,
-                "unit": "piece", "urgency": "high", "region_code": "PS-GZA", "public_summary": summary,
-                "visibility": visibility})))
-            .await;
-        assert_eq!(s, 201, "{need}");
-        need
-    }
-
-    /// `self` follows `other`, and `other` accepts.
-    async fn follow(&self, other: &Node) {
-        let (s, f) = self
-            .api("POST", "/following", Some(json!({"actor": other.app.handle(other.slug)})))
-            .await;
-        assert_eq!(s, 201, "{f}");
-        let request = async || {
-            let (_, list) = other.api("GET", "/followers", None).await;
-            list["items"][0]["id"].as_i64()
-        };
-        other.app.until("the follow request arrives", async || request().await.is_some()).await;
-        let id = request().await.unwrap();
-        let (s, _) = other.api("POST", &format!("/followers/{id}/accept"), None).await;
-        assert_eq!(s, 200);
-        self.app
-            .until("the acceptance arrives", async || {
-                let (_, list) = self.api("GET", "/following", None).await;
-                list["items"][0]["state"] == "accepted"
-            })
-            .await;
-    }
+/// Records a 50-piece shelter need in Gaza with `visibility`.
+async fn post_need(node: &Node, item: &str, summary: &str, visibility: &str) -> Value {
+    let (s, need) = node
+        .api(
+            "POST",
+            "/needs",
+            Some(json!({"sector": "shelter", "item": item, "quantity": 50,
+            "unit": "piece", "urgency": "high", "region_code": "PS-GZA", "public_summary": summary,
+            "visibility": visibility})),
+        )
+        .await;
+    assert_eq!(s, 201, "{need}");
+    need
 }
 
 /// `GET /api/v1/search` with a query string, without a token or with one.
@@ -89,10 +54,15 @@ async fn a_need_published_on_a_peer_is_found_by_other_forms_of_its_words_and_lea
     let a = node(spawn_federated().await, "amal").await;
     let b = node(spawn_federated().await, "basma").await;
     b.follow(&a).await;
-    let need = a
-        .need("بطانيات شتوية", "توزيع البطانيات على الأسر النازحة في خان يونس قبل المنخفض", "public")
-        .await;
-    let network_only = a.need("أدوية الضغط", "أدوية لكبار السن في المخيمات", "network").await;
+    let need = post_need(
+        &a,
+        "بطانيات شتوية",
+        "توزيع البطانيات على الأسر النازحة في خان يونس قبل المنخفض",
+        "public",
+    )
+    .await;
+    let network_only =
+        post_need(&a, "أدوية الضغط", "أدوية لكبار السن في المخيمات", "network").await;
 
     // On B, another form of the word: singular, with the article, with diacritics, with another hamza.
     b.app
@@ -197,7 +167,7 @@ async fn a_need_published_on_a_peer_is_found_by_other_forms_of_its_words_and_lea
 #[tokio::test]
 async fn a_need_that_comes_to_name_a_household_leaves_the_index_with_the_network() {
     let a = node(spawn_app().await, "amal").await;
-    let need = a.need("بطانيات", "بطانيات لعائلة سعاد الخطيب في المخيم", "public").await;
+    let need = post_need(&a, "بطانيات", "بطانيات لعائلة سعاد الخطيب في المخيم", "public").await;
     a.app
         .until_searchable("the need is searchable", async || {
             total(&a.app, &q("بطانيات"), None).await == 1
@@ -271,9 +241,9 @@ async fn the_api_names_each_bad_parameter_in_the_callers_language() {
 #[tokio::test]
 async fn the_public_search_page_has_facet_links_results_and_works_in_arabic() {
     let a = node(spawn_app().await, "amal").await;
-    a.need("خيام", "خيام للعائلات النازحة في رفح", "public").await;
-    a.need("Blankets", "Winter blankets for displaced families", "public").await;
-    a.need("Private", "never indexed", "private").await;
+    post_need(&a, "خيام", "خيام للعائلات النازحة في رفح", "public").await;
+    post_need(&a, "Blankets", "Winter blankets for displaced families", "public").await;
+    post_need(&a, "Private", "never indexed", "private").await;
     a.app
         .until_searchable("both public needs are searchable", async || {
             total(&a.app, "", None).await == 2
@@ -335,7 +305,7 @@ async fn reindex_rebuilds_beside_the_index_in_use_while_searches_go_on_and_a_dam
     use sanad_node::infra::entities::need;
     use sea_orm::{ActiveValue::Set, EntityTrait};
     let a = node(spawn_app().await, "amal").await;
-    let first = a.need("بطانيات", "بطانيات للأسر", "public").await;
+    let first = post_need(&a, "بطانيات", "بطانيات للأسر", "public").await;
     a.app
         .until_searchable("the first need is searchable", async || {
             total(&a.app, &q("بطانية"), None).await == 1

@@ -395,6 +395,77 @@ pub fn csrf_of(html: &str) -> String {
     html[start..].split('"').next().unwrap().to_owned()
 }
 
+/// A node with one organisation and its admin's API token: the federation tests' unit.
+pub struct Node {
+    /// The node.
+    pub app: TestApp,
+    /// Its organisation's slug.
+    pub slug: &'static str,
+    /// The organisation admin's API token.
+    pub admin: String,
+}
+
+impl Node {
+    /// Creates organisation `slug` (Arabic name `name_ar`) on `app`, with an admin and their token.
+    pub async fn new(app: TestApp, slug: &'static str, name_ar: &str) -> Node {
+        app.org(slug, name_ar).await;
+        let email = format!("admin@{slug}.org");
+        app.member(&email, slug, Role::Admin).await;
+        let admin = app.token(&email, slug).await;
+        Node { app, slug, admin }
+    }
+
+    /// Calls the organisation's API (`path` below `/api/v1/orgs/{slug}`) as its admin.
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        self.app.api(method, &format!("/api/v1/orgs/{}{path}", self.slug), &self.admin, body).await
+    }
+
+    /// `self` follows `other`, and `other` accepts.
+    pub async fn follow(&self, other: &Node) {
+        let (s, f) = self
+            .api(
+                "POST",
+                "/following",
+                Some(serde_json::json!({"actor": other.app.handle(other.slug)})),
+            )
+            .await;
+        assert_eq!(s, 201, "{f}");
+        assert_eq!(f["state"], "pending");
+        let me = self.app.actor(self.slug);
+        let request = async || {
+            let (_, list) = other.api("GET", "/followers", None).await;
+            list["items"].as_array().unwrap().iter().find(|i| i["actor"] == me.as_str()).cloned()
+        };
+        other.app.until("the follow request arrives", async || request().await.is_some()).await;
+        let id = request().await.unwrap()["id"].as_i64().unwrap();
+        let (s, accepted) = other.api("POST", &format!("/followers/{id}/accept"), None).await;
+        assert_eq!(s, 200, "{accepted}");
+        let them = other.app.actor(other.slug);
+        self.app
+            .until("the acceptance arrives", async || {
+                let (_, list) = self.api("GET", "/following", None).await;
+                list["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|i| i["actor"] == them.as_str() && i["state"] == "accepted")
+            })
+            .await;
+    }
+
+    /// The listings of `kind` (`needs` or `offers`) the organisation receives.
+    pub async fn network(&self, kind: &str) -> Vec<serde_json::Value> {
+        let (s, list) = self.api("GET", &format!("/network/{kind}"), None).await;
+        assert_eq!(s, 200, "{list}");
+        list["items"].as_array().unwrap().clone()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -118,7 +118,10 @@ pub fn spawn(state: &AppState, opened: Opened, rebuilds: Rebuilds) {
                 }
                 Err(RecvError::Closed) => return,
             };
-            if matches!(event, Event::Outbox | Event::PeerHeard | Event::Inbox) {
+            if matches!(
+                event,
+                Event::Outbox | Event::PeerHeard | Event::Inbox | Event::Commitment(_)
+            ) {
                 continue;
             }
             let mut reader = search::Reader::new(&db, &net);

@@ -3,6 +3,7 @@
 
 pub mod bootstrap;
 pub mod delivery;
+pub mod expiry;
 pub mod federation;
 pub mod indexer;
 pub mod server;
@@ -106,6 +107,7 @@ impl Application {
         });
         delivery::spawn(self.federation.clone());
         indexer::spawn(&self.state, self.search.0, self.search.1);
+        expiry::spawn(&self.state);
         let search = self.state.search.clone();
         let app = crate::http::router(self.state, self.federation);
         server::serve(self.listener, app, &http, shutdown).await;

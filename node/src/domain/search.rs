@@ -420,7 +420,7 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
                     out.push(self.remote(&o).await?);
                 }
             }
-            Event::Outbox | Event::PeerHeard | Event::Inbox => {}
+            Event::Outbox | Event::PeerHeard | Event::Inbox | Event::Commitment(_) => {}
         }
         Ok(out)
     }

@@ -24,6 +24,8 @@ pub enum Event {
     RemoteObject(i64),
     /// A remote actor changed: its profile, who follows it, or it is gone (its listings are re-read).
     RemoteActor(i64),
+    /// A commitment between organisations changed (the notifications follow).
+    Commitment(i64),
 }
 
 /// How many events a slow subscriber may fall behind before it is told it lagged (and should resynchronise).

@@ -2,7 +2,7 @@
 //! unless the need is cancelled. `fulfilment` moves the quantity met (distributions, and later pledges and
 //! commitments).
 
-mod fulfilment;
+pub mod fulfilment;
 
 pub use fulfilment::{distributed_for_need, has_distributions, move_met};
 
@@ -103,6 +103,14 @@ async fn check(
     };
     if errors.get("quantity").is_none() && quantity_met > quantity {
         errors.add("quantity_met", "err-met-above-quantity");
+    }
+    // What other organisations committed (accepted, not yet delivered) stays within the need.
+    let committed = current.map_or(0, |c| c.quantity_committed);
+    if errors.get("quantity").is_none()
+        && errors.get("quantity_met").is_none()
+        && quantity_met + committed > quantity
+    {
+        errors.add("quantity", "err-below-committed");
     }
     if let Some(current) = current {
         check_delivered(db, &mut errors, current, case, sector, quantity_met).await?;

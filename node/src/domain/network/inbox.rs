@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 use url::Url;
 
-use super::{Network, actors, follows, host_of, peers, received};
+use super::{Network, actors, commitments, follows, host_of, peers, received};
 use crate::domain::error::AppError;
 use crate::infra::entities::inbox_seen;
 use crate::infra::{events::Event, uow::UnitOfWork};
@@ -81,6 +81,18 @@ impl WireActivity {
     }
 }
 
+/// A refusal of the domain as the inbox answers it: bad input 400, not the sender's to do 403, else the node's own
+/// failure (the sender tries again).
+fn refusal(e: AppError) -> InboxError {
+    match e {
+        AppError::BadRequest(why) | AppError::Conflict(why) => InboxError::Invalid(why),
+        AppError::Forbidden => {
+            InboxError::Forbidden("the activity is about another actor's commitment")
+        }
+        other => InboxError::Node(other),
+    }
+}
+
 fn same_origin(a: &Url, b: &Url) -> bool {
     a.scheme() == b.scheme() && host_of(a) == host_of(b)
 }
@@ -121,6 +133,9 @@ impl Activity for WireActivity {
                 } else if self.kind() == "Create" && self.object_type() == Some("Proposal") {
                     return Err(InboxError::Invalid("the proposal has no attributedTo"));
                 }
+            }
+            "Offer" if self.object_type() != Some("Agreement") => {
+                return Err(InboxError::Invalid("only an Agreement may be offered"));
             }
             "Follow" => {
                 let id = object_id.ok_or(InboxError::Invalid("the follow has no object"))?;
@@ -266,7 +281,26 @@ impl WireActivity {
             }
             ("Accept" | "Reject", _) => {
                 let id = object_id.ok_or(InboxError::Invalid("the answer has no object"))?;
-                follows::received_answer(uow, actor, id.as_str(), self.kind() == "Accept").await?;
+                let accepted = self.kind() == "Accept";
+                // An answer to a commitment this node offered, or else to a follow.
+                if !commitments::received_answer(uow, actor, &id, accepted, &self.rest)
+                    .await
+                    .map_err(refusal)?
+                {
+                    follows::received_answer(uow, actor, id.as_str(), accepted).await?;
+                }
+            }
+            ("Offer", Some("Agreement")) => {
+                let object = self.object().ok_or(InboxError::Invalid("no object"))?;
+                commitments::received_offer(uow, net, actor, &self.id, object)
+                    .await
+                    .map_err(refusal)?;
+            }
+            ("Create", Some("Document"))
+                if self.object().is_some_and(sanad_federation::agreement::is_progress) =>
+            {
+                let object = self.object().ok_or(InboxError::Invalid("no object"))?;
+                commitments::received_progress(uow, actor, object).await.map_err(refusal)?;
             }
             ("Undo", Some("Follow")) => {
                 let target = self.object().and_then(|o| vocab::url_of(o.get("object")));

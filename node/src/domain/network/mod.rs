@@ -4,6 +4,7 @@
 //! rows in the same transaction as the change that caused them).
 
 pub mod actors;
+pub mod commitments;
 pub mod follows;
 pub mod inbox;
 pub mod keys;
@@ -125,6 +126,22 @@ impl Urls {
     /// A new activity id.
     pub fn new_activity(&self) -> Url {
         self.at(&format!("/activities/{}", uuid::Uuid::new_v4()))
+    }
+
+    /// A new agreement id (assigned by the listing's owner when it accepts a commitment).
+    pub fn new_agreement(&self) -> Url {
+        self.at(&format!("/agreements/{}", uuid::Uuid::new_v4()))
+    }
+
+    /// A new document id (a commitment's dispatch, receipt or expiry).
+    pub fn new_document(&self) -> Url {
+        self.at(&format!("/documents/{}", uuid::Uuid::new_v4()))
+    }
+
+    /// The object id (random part) of a local listing's URL, when the URL is one of this node's objects.
+    pub fn local_object(&self, url: &Url) -> Option<String> {
+        let rest = url.as_str().strip_prefix(self.objects().as_str())?;
+        (!rest.is_empty() && !rest.contains(['/', '#', '?'])).then(|| rest.to_owned())
     }
 
     /// The slug of a local organisation's actor URL (or of one of its `#` keys).

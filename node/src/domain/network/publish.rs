@@ -277,6 +277,22 @@ pub async fn enqueue(
     to: Addressed,
     inboxes: Vec<(String, String)>,
 ) -> AppResult<Url> {
+    enqueue_with(uow, net, org, kind, object, None, to, inboxes).await
+}
+
+/// Builds and queues one activity of a local organisation, with one more property beside its object (an `Accept`'s
+/// `result`, a `Reject`'s `content`).
+#[allow(clippy::too_many_arguments)]
+pub async fn enqueue_with(
+    uow: &mut UnitOfWork,
+    net: &Network,
+    org: &organisation::Model,
+    kind: &str,
+    object: Value,
+    extra: Option<(&str, Value)>,
+    to: Addressed,
+    inboxes: Vec<(String, String)>,
+) -> AppResult<Url> {
     let actor = net.urls.org(&org.slug);
     let followers = net.urls.followers(&org.slug);
     let id = net.urls.new_activity();
@@ -285,7 +301,7 @@ pub async fn enqueue(
         Addressed::Listing(Audience::Followers) => (json!([followers]), json!([])),
         Addressed::Actor(a) => (json!([a]), json!([])),
     };
-    let activity = json!({
+    let mut activity = json!({
         "@context": vocab::context(),
         "id": id,
         "type": kind,
@@ -295,6 +311,9 @@ pub async fn enqueue(
         "cc": cc,
         "published": vocab::rfc3339(Utc::now()),
     });
+    if let (Some((key, value)), Some(map)) = (extra, activity.as_object_mut()) {
+        map.insert(key.to_owned(), value);
+    }
     uow.enqueue(OutboxRecord {
         org_id: Some(org.id),
         activity_id: id.to_string(),
@@ -448,6 +467,7 @@ pub async fn need_listing(
         unit: n.unit.clone(),
         quantity: n.quantity,
         quantity_met: n.quantity_met,
+        quantity_committed: n.quantity_committed,
         available: 0,
         regions: gates
             .region_chain(db, org.id, &n.region_code, true, net.settings.k_anonymity)
@@ -567,6 +587,7 @@ pub async fn offer_listing(
         unit: it.unit.clone(),
         quantity: o.quantity,
         quantity_met: 0,
+        quantity_committed: 0,
         available: o.quantity,
         regions: region_chain(db, org.id, &o.region_code, false, 0).await?,
         urgency: None,

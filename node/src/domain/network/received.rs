@@ -70,6 +70,7 @@ pub async fn store(
     active.quantity = Set(listing.quantity);
     active.quantity_available = Set(listing.available);
     active.quantity_met = Set(listing.quantity_met);
+    active.quantity_committed = Set(listing.quantity_committed);
     active.region_code = Set(listing.region_code.clone());
     active.urgency = Set(listing.urgency.clone());
     active.needed_by = Set(listing.needed_by);
@@ -197,6 +198,8 @@ pub struct NetworkItem {
     pub quantity_available: i64,
     /// Met so far.
     pub quantity_met: i64,
+    /// Committed by organisations and not yet delivered (needs).
+    pub quantity_committed: i64,
     /// Region code, when known.
     pub region_code: Option<String>,
     /// Urgency.
@@ -279,6 +282,7 @@ pub async fn list(
                 quantity: o.quantity,
                 quantity_available: o.quantity_available,
                 quantity_met: o.quantity_met,
+                quantity_committed: o.quantity_committed,
                 region_code: o.region_code,
                 urgency: o.urgency,
                 needed_by: o.needed_by,

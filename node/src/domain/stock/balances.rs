@@ -17,7 +17,7 @@ use crate::domain::{
     error::AppResult,
     tenancy::{OrgScope, Perm},
 };
-use crate::infra::entities::{item, offer, stock_balance, stock_movement, warehouse};
+use crate::infra::entities::{commitment, item, offer, stock_balance, stock_movement, warehouse};
 
 pub async fn lot_balances(
     db: &impl ConnectionTrait,
@@ -66,7 +66,7 @@ pub struct BalanceRow {
     pub warehouse: warehouse::Model,
     /// Quantity on hand (all lots).
     pub on_hand: i64,
-    /// Quantity reserved by live offers.
+    /// Quantity reserved by live offers and by commitments not yet sent.
     pub reserved: i64,
 }
 
@@ -96,8 +96,27 @@ pub async fn overview(db: &impl ConnectionTrait, scope: &OrgScope) -> AppResult<
         .into_tuple()
         .all(db)
         .await?;
-    let reserved: HashMap<(i64, i64), i64> =
+    // Commitments to other organisations not yet sent hold their stock too.
+    let committed: Vec<(Option<i64>, Option<i64>, Option<i64>)> = commitment::Entity::find()
+        .select_only()
+        .column(commitment::Column::ItemId)
+        .column(commitment::Column::WarehouseId)
+        .column_as(sum_of(commitment::Column::Quantity), "s")
+        .filter(commitment::Column::OrgId.eq(scope.org_id()))
+        .filter(commitment::Column::ItemId.is_not_null())
+        .filter(commitment::Column::Status.is_in(crate::domain::network::commitments::LIVE))
+        .group_by(commitment::Column::ItemId)
+        .group_by(commitment::Column::WarehouseId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut reserved: HashMap<(i64, i64), i64> =
         reserved.into_iter().map(|(i, w, s)| ((i, w), s.unwrap_or(0))).collect();
+    for (i, w, s) in committed {
+        if let (Some(i), Some(w)) = (i, w) {
+            *reserved.entry((i, w)).or_default() += s.unwrap_or(0);
+        }
+    }
     let lookup = Lookup::load(db, scope).await?;
     let mut rows: Vec<BalanceRow> = sums
         .into_iter()

@@ -18,7 +18,7 @@ use crate::domain::{
     validate,
 };
 use crate::infra::{
-    entities::{item, offer, stock_balance, stock_movement, warehouse},
+    entities::{commitment, item, offer, stock_balance, stock_movement, warehouse},
     uow::{LockKind, UnitOfWork},
 };
 use crate::vocab::{LossReason, MovementKind, OfferStatus, SourceKind};
@@ -178,8 +178,8 @@ pub(super) fn live_offer() -> sea_orm::Condition {
         .add(offer::Column::AvailableUntil.gte(Utc::now().date_naive()))
 }
 
-/// Usable quantity on hand (lots not past their expiry) and quantity reserved by live offers, for an item in a
-/// warehouse: what reservations and distributions are weighed against.
+/// Usable quantity on hand (lots not past their expiry) and quantity reserved by live offers and by commitments to
+/// other organisations not yet sent, for an item in a warehouse: what reservations and distributions are weighed against.
 pub async fn free_quantity(
     db: &impl ConnectionTrait,
     item_id: i64,
@@ -205,7 +205,18 @@ pub async fn free_quantity(
         .one(db)
         .await?
         .flatten();
-    Ok((on_hand.unwrap_or(0), reserved.unwrap_or(0)))
+    // Committed to other organisations and not yet sent (or handed from an offer to a commitment).
+    let committed: Option<i64> = commitment::Entity::find()
+        .select_only()
+        .column_as(sum_of(commitment::Column::Quantity), "s")
+        .filter(commitment::Column::ItemId.eq(item_id))
+        .filter(commitment::Column::WarehouseId.eq(warehouse_id))
+        .filter(commitment::Column::Status.is_in(crate::domain::network::commitments::LIVE))
+        .into_tuple()
+        .one(db)
+        .await?
+        .flatten();
+    Ok((on_hand.unwrap_or(0), reserved.unwrap_or(0) + committed.unwrap_or(0)))
 }
 
 /// How an outbound quantity is taken from lots.
@@ -328,7 +339,7 @@ pub(super) fn scoped<T>(
 }
 
 /// The item named by field `field`: a field error when missing or not the scope's.
-pub(super) async fn item_ref(
+pub async fn item_ref(
     db: &impl ConnectionTrait,
     scope: &OrgScope,
     errors: &mut FieldErrors,
@@ -344,7 +355,7 @@ pub(super) async fn item_ref(
 }
 
 /// The warehouse named by field `field`: a field error when missing or not the scope's.
-pub(super) async fn warehouse_ref(
+pub async fn warehouse_ref(
     db: &impl ConnectionTrait,
     scope: &OrgScope,
     errors: &mut FieldErrors,

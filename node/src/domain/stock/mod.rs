@@ -27,7 +27,7 @@ pub use distributions::{
     distribution_lines_of, distributions_for, get_distribution, record_distribution,
     reverse_distribution,
 };
-pub use ledger::{MovementFields, fefo, free_quantity, record};
+pub use ledger::{MovementFields, fefo, free_quantity, item_ref, record, warehouse_ref};
 pub use offers::{OfferFields, create_offer, offers, withdraw_offer};
 pub use report::{MonthlyReport, ReportRow, monthly_report};
 

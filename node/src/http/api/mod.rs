@@ -2,6 +2,7 @@
 //! document generated from the code at `/api/v1/openapi.json`.
 
 mod cases;
+mod commitments;
 mod needs;
 mod network;
 mod orgs;
@@ -74,6 +75,12 @@ crate::http::declare_routes! {
     "/orgs/{slug}/following/{id}" => delete(network::unfollow);
     "/orgs/{slug}/network/needs" => get(network::needs);
     "/orgs/{slug}/network/offers" => get(network::offers);
+    "/orgs/{slug}/commitments" => get(commitments::list), post(commitments::create);
+    "/orgs/{slug}/commitments/{id}" => get(commitments::show);
+    "/orgs/{slug}/commitments/{id}/accept" => post(commitments::accept);
+    "/orgs/{slug}/commitments/{id}/reject" => post(commitments::reject);
+    "/orgs/{slug}/commitments/{id}/send" => post(commitments::send);
+    "/orgs/{slug}/commitments/{id}/confirm" => post(commitments::confirm);
     "/search" => get(search::search);
 }
 
@@ -107,6 +114,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         stock::bulk_distribute, stock::list_offers, stock::create_offer, stock::withdraw_offer, stock::monthly_report,
         network::followers, network::accept, network::reject, network::following, network::follow, network::unfollow,
         network::needs, network::offers,
+        commitments::list, commitments::create, commitments::show, commitments::accept, commitments::reject,
+        commitments::send, commitments::confirm,
         search::search,
     ),
     components(schemas(ErrorBody, ErrorDetail)),

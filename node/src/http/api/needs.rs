@@ -102,6 +102,8 @@ pub struct NeedResponse {
     pub unit: String,
     /// How much has been provided.
     pub quantity_met: i64,
+    /// How much other organisations committed and have not delivered yet.
+    pub quantity_committed: i64,
     /// Urgency.
     pub urgency: String,
     /// Region code.
@@ -130,6 +132,7 @@ impl From<need::Model> for NeedResponse {
             quantity: n.quantity,
             unit: n.unit,
             quantity_met: n.quantity_met,
+            quantity_committed: n.quantity_committed,
             urgency: n.urgency.to_string(),
             region_code: n.region_code,
             needed_by: n.needed_by,

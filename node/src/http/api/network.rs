@@ -229,6 +229,8 @@ pub struct NetworkItemResponse {
     pub quantity_available: i64,
     /// Met so far.
     pub quantity_met: i64,
+    /// Committed by organisations and not yet delivered (needs).
+    pub quantity_committed: i64,
     /// Region code, when known.
     pub region_code: Option<String>,
     /// Urgency.
@@ -270,6 +272,7 @@ impl From<NetworkItem> for NetworkItemResponse {
             quantity: i.quantity,
             quantity_available: i.quantity_available,
             quantity_met: i.quantity_met,
+            quantity_committed: i.quantity_committed,
             region_code: i.region_code,
             urgency: i.urgency,
             needed_by: i.needed_by,

@@ -356,7 +356,7 @@ pub struct BalanceResponse {
     pub warehouse_id: i64,
     /// On hand, all lots.
     pub on_hand: i64,
-    /// Reserved by live offers.
+    /// Reserved by live offers and by commitments to other organisations not yet sent.
     pub reserved: i64,
     /// On hand minus reserved.
     pub free: i64,

@@ -38,6 +38,8 @@ pub mod api_token;
 pub mod audit_entry;
 pub mod case;
 pub mod case_note;
+pub mod commitment;
+pub mod commitment_event;
 pub mod delivery;
 pub mod distribution;
 pub mod follow;

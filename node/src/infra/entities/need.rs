@@ -16,6 +16,7 @@ pub struct Model {
     pub quantity: i64,
     pub unit: String,
     pub quantity_met: i64,
+    pub quantity_committed: i64,
     pub urgency: Urgency,
     pub region_code: String,
     pub needed_by: Option<Date>,

@@ -18,6 +18,7 @@ pub struct Model {
     pub quantity: i64,
     pub quantity_available: i64,
     pub quantity_met: i64,
+    pub quantity_committed: i64,
     pub region_code: Option<String>,
     pub urgency: String,
     pub needed_by: Option<Date>,
