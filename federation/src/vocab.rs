@@ -173,7 +173,6 @@ impl Listing {
             "mediaType": "text/plain",
             "published": rfc3339(self.published),
             "updated": rfc3339(self.updated),
-            "unitBased": false,
             "publishes": {
                 "type": "Intent",
                 "id": format!("{}#primary", self.id),

@@ -12,6 +12,7 @@ mod m20261122_000002_stock;
 mod m20261123_000003_unit_of_work;
 mod m20261123_000004_federation;
 mod m20261123_000005_commitments;
+mod m20261123_000006_pledges;
 
 /// Every migration of the schema, in order.
 #[derive(Debug)]
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_unit_of_work::Migration),
             Box::new(m20261123_000004_federation::Migration),
             Box::new(m20261123_000005_commitments::Migration),
+            Box::new(m20261123_000006_pledges::Migration),
         ]
     }
 }

@@ -30,6 +30,36 @@ pub struct Config {
     pub federation: FederationSettings,
     /// Search index settings.
     pub search: SearchSettings,
+    /// Donors' pledges.
+    pub pledges: PledgeSettings,
+    /// E-mail notifications.
+    pub mail: MailSettings,
+}
+
+/// Donors' pledges.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PledgeSettings {
+    /// Pledges accepted per hour from one client address (the public form's flood guard); a need takes at most ten
+    /// times as many an hour.
+    pub per_address_per_hour: u32,
+}
+
+impl Default for PledgeSettings {
+    fn default() -> Self {
+        Self { per_address_per_hour: 10 }
+    }
+}
+
+/// E-mail notifications to organisations' staff, sent from a durable queue.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailSettings {
+    /// The SMTP server: `smtp://host:port` (plain), `smtp://host?tls=required` (STARTTLS), `smtps://host` (TLS), with
+    /// `user:password@` when it needs a login. Empty: no e-mail (notifications show on the dashboard only).
+    pub smtp_url: String,
+    /// The sender, e.g. `Sanad <noreply@aid.example.org>`; `noreply@` the public host when empty.
+    pub from: String,
 }
 
 /// Search index settings (the index lives in `data_dir/search`).
@@ -160,6 +190,8 @@ impl Default for Config {
             auth: AuthConfig::default(),
             federation: FederationSettings::default(),
             search: SearchSettings::default(),
+            pledges: PledgeSettings::default(),
+            mail: MailSettings::default(),
         }
     }
 }
@@ -345,6 +377,15 @@ impl Config {
         }
         if self.auth.signin_attempts_per_minute == 0 {
             return Err(ConfigError("auth.signin_attempts_per_minute: must be at least 1".into()));
+        }
+        if self.pledges.per_address_per_hour == 0 {
+            return Err(ConfigError("pledges.per_address_per_hour: must be at least 1".into()));
+        }
+        if !self.mail.smtp_url.trim().is_empty() {
+            lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(
+                self.mail.smtp_url.trim(),
+            )
+            .map_err(|e| ConfigError(format!("mail.smtp_url: not an SMTP server address ({e})")))?;
         }
         Ok(self)
     }

@@ -28,6 +28,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Sign-in attempt limiter.
     pub signin_limiter: Arc<SigninLimiter>,
+    /// The public pledge form's flood guard.
+    pub pledge_limiter: Arc<crate::domain::pledges::PledgeLimiter>,
     /// Where units of work publish their after-commit events.
     pub events: EventBus,
     /// What federation needs of the node (addresses, settings, keys).
@@ -53,6 +55,7 @@ impl AppState {
             keys,
             events: events.clone(),
             instance_key: Arc::new(instance_key),
+            mail: !config.mail.smtp_url.trim().is_empty(),
             refetched: Arc::default(),
         };
         let (search, _) =
@@ -64,6 +67,9 @@ impl AppState {
             secrets: Arc::new(secrets),
             metrics: Arc::new(Metrics::new()),
             signin_limiter: Arc::new(SigninLimiter::new(config.auth.signin_attempts_per_minute)?),
+            pledge_limiter: Arc::new(crate::domain::pledges::PledgeLimiter::new(
+                config.pledges.per_address_per_hour,
+            )?),
             events,
             network,
             config: Arc::new(config),

@@ -304,6 +304,30 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// What a donor pledges.
+    PledgeKind, "pledge-kind" {
+        /// Goods, in the need's unit.
+        Goods = "goods",
+        /// Money.
+        Money = "money",
+    }
+}
+
+vocabulary! {
+    /// Where a donor's pledge stands.
+    PledgeStatus, "pledge-status" {
+        /// Received, waiting for the organisation's answer.
+        Proposed = "proposed",
+        /// Welcomed: the organisation expects it.
+        Accepted = "accepted",
+        /// Declined, with a message.
+        Declined = "declined",
+        /// Arrived and recorded as a stock receipt.
+        Received = "received",
+    }
+}
+
+vocabulary! {
     /// Where a commitment between two organisations stands (the same on both sides once each has heard).
     CommitmentStatus, "commitment-status" {
         /// Sent, waiting for the listing's owner.
@@ -321,6 +345,11 @@ vocabulary! {
         /// Withdrawn by the proposer before it was sent.
         Cancelled = "cancelled",
     }
+}
+
+impl CommitmentStatus {
+    /// The statuses in which a commitment holds its quantity: reserved in the provider's stock, committed on the need.
+    pub const HOLDING: [Self; 2] = [Self::Proposed, Self::Accepted];
 }
 
 vocabulary! {
@@ -446,6 +475,8 @@ mod tests {
         round_trips::<OfferStatus>();
         round_trips::<CommitmentStatus>();
         round_trips::<CommitmentRole>();
+        round_trips::<PledgeKind>();
+        round_trips::<PledgeStatus>();
     }
 
     #[test]

@@ -2,19 +2,24 @@
 //! documents of dispatch, receipt and expiry): a need met through both ledgers, two commitments racing for one need,
 //! an unfulfilled commitment that expires, and the refusals on both sides.
 
-use sanad_tests::{Node, spawn_federated};
+use sanad_tests::{Node, TestApp, spawn_federated};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde_json::{Value, json};
 
 /// A node whose organisation keeps blankets: one item, one warehouse, `stock` pieces received.
-struct Store {
-    node: Node,
-    item: i64,
-    warehouse: i64,
+pub(crate) struct Store {
+    pub(crate) node: Node,
+    pub(crate) item: i64,
+    pub(crate) warehouse: i64,
 }
 
-async fn store(slug: &'static str, name: &str, stock: i64) -> Store {
-    let node = Node::new(spawn_federated().await, slug, name).await;
+pub(crate) async fn store(slug: &'static str, name: &str, stock: i64) -> Store {
+    store_on(spawn_federated().await, slug, name, stock).await
+}
+
+/// [`store`] on a node already started.
+pub(crate) async fn store_on(app: TestApp, slug: &'static str, name: &str, stock: i64) -> Store {
+    let node = Node::new(app, slug, name).await;
     let (s, item) = node
         .api(
             "POST",
@@ -44,7 +49,7 @@ async fn store(slug: &'static str, name: &str, stock: i64) -> Store {
 }
 
 impl Store {
-    async fn need(&self, quantity: i64) -> (i64, String) {
+    pub(crate) async fn need(&self, quantity: i64) -> (i64, String) {
         let (s, need) = self
             .node
             .api(
@@ -66,14 +71,56 @@ impl Store {
         (id, format!("{}objects/{}", self.node.app.state.network.urls.base(), row.ap_id.unwrap()))
     }
 
-    async fn get_need(&self, id: i64) -> Value {
+    /// A public need of 50 blankets of a household that agreed to share it: (need, household, object id).
+    pub(crate) async fn household_need(&self, quantity: i64) -> (i64, i64, String) {
+        let (s, case) = self
+            .node
+            .api(
+                "POST",
+                "/cases",
+                Some(json!({"head_name": "سعاد الخطيب", "region_code": "PS-GZA",
+                "household_size": 6, "consent_share": true})),
+            )
+            .await;
+        assert_eq!(s, 201, "{case}");
+        let case = case["id"].as_i64().unwrap();
+        let (s, need) = self
+            .node
+            .api(
+                "POST",
+                "/needs",
+                Some(json!({"case_id": case, "sector": "shelter", "item": "بطانيات شتوية",
+                "quantity": quantity, "unit": "piece", "urgency": "high",
+                "public_summary": "بطانيات لأسرة نازحة قبل المنخفض", "visibility": "public"})),
+            )
+            .await;
+        assert_eq!(s, 201, "{need}");
+        let id = need["id"].as_i64().unwrap();
+        let row = sanad_node::infra::entities::need::Entity::find_by_id(id)
+            .one(&self.node.app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        (
+            id,
+            case,
+            format!("{}objects/{}", self.node.app.state.network.urls.base(), row.ap_id.unwrap()),
+        )
+    }
+
+    pub(crate) async fn get_need(&self, id: i64) -> Value {
         let (s, need) = self.node.api("GET", &format!("/needs/{id}"), None).await;
         assert_eq!(s, 200, "{need}");
         need
     }
 
     /// The listing `object` as this organisation receives it, once it matches `check`.
-    async fn sees(&self, what: &str, object: &str, check: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) async fn sees(
+        &self,
+        what: &str,
+        object: &str,
+        check: impl Fn(&Value) -> bool,
+    ) -> Value {
         let found = async || {
             self.node.network("needs").await.into_iter().find(|l| l["id"] == object && check(l))
         };
@@ -127,7 +174,7 @@ impl Store {
     }
 
     /// (on hand, reserved) of the blankets.
-    async fn stock(&self) -> (i64, i64) {
+    pub(crate) async fn stock(&self) -> (i64, i64) {
         let (s, rows) = self.node.api("GET", "/stock", None).await;
         assert_eq!(s, 200, "{rows}");
         rows.as_array()
@@ -138,13 +185,13 @@ impl Store {
     }
 
     /// The movements of the blanket's stock card, newest first.
-    async fn card(&self) -> Vec<Value> {
+    pub(crate) async fn card(&self) -> Vec<Value> {
         let (s, card) = self.node.api("GET", &format!("/items/{}/card", self.item), None).await;
         assert_eq!(s, 200, "{card}");
         card["lines"].as_array().unwrap().iter().map(|l| l["movement"].clone()).collect()
     }
 
-    fn actor(&self) -> String {
+    pub(crate) fn actor(&self) -> String {
         self.node.app.actor(self.node.slug)
     }
 }
@@ -159,7 +206,7 @@ fn kinds(c: &Value) -> Vec<String> {
 }
 
 /// A owns a 50-blanket need; B and C follow A.
-async fn three() -> (Store, Store, Store) {
+pub(crate) async fn three() -> (Store, Store, Store) {
     let a = store("amal", "جمعية الأمل", 0).await;
     let b = store("basma", "جمعية البسمة", 100).await;
     let c = store("nour", "جمعية النور", 100).await;

@@ -10,6 +10,7 @@ mod hostile;
 mod inbox;
 mod migrations;
 mod ops;
+mod pledges;
 mod search;
 mod stock;
 mod tenancy;

@@ -194,7 +194,7 @@ impl Records {
 
     /// The id to put in `path` for its `{id}`: the record of the kind named by the segment before it.
     fn fill(&self, path: &str, slug: &str) -> String {
-        let mut out = path.replace("{slug}", slug);
+        let mut out = path.replace("{slug}", slug).replace("{action}", "accept");
         if let Some(at) = path.find("/{id}") {
             let kind = path[..at].rsplit('/').next().unwrap_or_default();
             out = out.replace("{id}", &self.id(kind).to_string());
@@ -254,7 +254,7 @@ async fn two_organisations() -> (sanad_tests::TestApp, Records, String) {
     let member = sanad_node::domain::accounts::members(&app.state.db, &scope).await.unwrap()[0]
         .membership_id;
     // A remote organisation that follows amal and that amal follows (the follows are what `{id}` names).
-    let (follower, following) = {
+    let (follower, following, far) = {
         use sanad_node::{
             infra::entities::{follow, remote_actor},
             vocab::{FollowDirection, FollowState},
@@ -294,7 +294,53 @@ async fn two_organisations() -> (sanad_tests::TestApp, Records, String) {
             .unwrap();
             ids.push(f.id);
         }
-        (ids[0], ids[1])
+        (ids[0], ids[1], actor.id)
+    };
+    // A commitment of the remote organisation to amal's need, and a donor's pledge to it.
+    let (commitment, pledge) = {
+        use sanad_node::{
+            infra::entities::{commitment, pledge},
+            vocab::{CommitmentRole, CommitmentStatus, PledgeKind, PledgeStatus},
+        };
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+        let now = chrono::Utc::now();
+        let c = commitment::ActiveModel {
+            org_id: Set(scope.org_id()),
+            role: Set(CommitmentRole::Owner),
+            listing_kind: Set("need".into()),
+            remote_actor_id: Set(far),
+            offer_ap_id: Set("https://peer.example/activities/offer".into()),
+            listing_ap_id: Set("https://node.example/objects/x".into()),
+            need_id: Set(Some(need)),
+            item: Set("طرد".into()),
+            unit: Set("u".into()),
+            quantity: Set(1),
+            due: Set(now.date_naive()),
+            status: Set(CommitmentStatus::Proposed),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .unwrap();
+        let p = pledge::ActiveModel {
+            org_id: Set(scope.org_id()),
+            need_id: Set(need),
+            kind: Set(PledgeKind::Goods),
+            quantity: Set(Some(1)),
+            donor_name: Set("x".into()),
+            donor_contact: Set("x".into()),
+            consent_contact: Set(true),
+            status: Set(PledgeStatus::Proposed),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .unwrap();
+        (c.id, p.id)
     };
     let records = Records {
         ids: vec![
@@ -307,6 +353,8 @@ async fn two_organisations() -> (sanad_tests::TestApp, Records, String) {
             ("distributions", distribution),
             ("offers", offer),
             ("members", member),
+            ("commitments", commitment),
+            ("pledges", pledge),
         ],
     };
     (app, records, nour)

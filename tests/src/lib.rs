@@ -395,6 +395,71 @@ pub fn csrf_of(html: &str) -> String {
     html[start..].split('"').next().unwrap().to_owned()
 }
 
+/// A message a test SMTP server received.
+#[derive(Clone, Debug)]
+pub struct Mail {
+    /// The envelope sender.
+    pub from: String,
+    /// The envelope recipients.
+    pub to: Vec<String>,
+    /// The message as sent (headers and body).
+    pub data: String,
+}
+
+/// The messages a test SMTP server received so far.
+pub type Mailbox = std::sync::Arc<std::sync::Mutex<Vec<Mail>>>;
+
+#[derive(Clone, Default)]
+struct Collect {
+    inbox: Mailbox,
+    current: Option<Mail>,
+}
+
+impl mailin_embedded::Handler for Collect {
+    fn data_start(
+        &mut self,
+        _domain: &str,
+        from: &str,
+        _is8bit: bool,
+        to: &[String],
+    ) -> mailin_embedded::Response {
+        self.current = Some(Mail { from: from.to_owned(), to: to.to_vec(), data: String::new() });
+        mailin_embedded::response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        if let Some(m) = self.current.as_mut() {
+            m.data.push_str(&String::from_utf8_lossy(buf));
+        }
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        if let Some(m) = self.current.take() {
+            self.inbox.lock().unwrap().push(m);
+        }
+        mailin_embedded::response::OK
+    }
+}
+
+/// Starts a real SMTP server (RFC 5321, plain) on 127.0.0.1 port 0 for the rest of the test run; returns its
+/// `smtp://` address and what it receives.
+pub fn smtp_server() -> (String, Mailbox) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the SMTP server");
+    let addr = listener.local_addr().unwrap();
+    let handler = Collect::default();
+    let inbox = handler.inbox.clone();
+    let mut server = mailin_embedded::Server::new(handler);
+    server
+        .with_name("smtp.test")
+        .with_num_threads(8)
+        .with_ssl(mailin_embedded::SslConfig::None)
+        .expect("no TLS")
+        .with_tcp_listener(listener);
+    std::thread::spawn(move || server.serve().map_err(|e| e.to_string()));
+    (format!("smtp://{addr}"), inbox)
+}
+
 /// A node with one organisation and its admin's API token: the federation tests' unit.
 pub struct Node {
     /// The node.

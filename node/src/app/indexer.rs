@@ -120,7 +120,13 @@ pub fn spawn(state: &AppState, opened: Opened, rebuilds: Rebuilds) {
             };
             if matches!(
                 event,
-                Event::Outbox | Event::PeerHeard | Event::Inbox | Event::Commitment(_)
+                Event::Outbox
+                    | Event::PeerHeard
+                    | Event::Inbox
+                    | Event::Commitment(_)
+                    | Event::Pledge(_)
+                    | Event::Mail
+                    | Event::MailSent(_)
             ) {
                 continue;
             }

@@ -6,6 +6,7 @@ pub mod delivery;
 pub mod expiry;
 pub mod federation;
 pub mod indexer;
+pub mod mailer;
 pub mod server;
 
 use std::{net::SocketAddr, time::Duration};
@@ -108,6 +109,7 @@ impl Application {
         delivery::spawn(self.federation.clone());
         indexer::spawn(&self.state, self.search.0, self.search.1);
         expiry::spawn(&self.state);
+        mailer::spawn(&self.state);
         let search = self.state.search.clone();
         let app = crate::http::router(self.state, self.federation);
         server::serve(self.listener, app, &http, shutdown).await;

@@ -420,7 +420,13 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
                     out.push(self.remote(&o).await?);
                 }
             }
-            Event::Outbox | Event::PeerHeard | Event::Inbox | Event::Commitment(_) => {}
+            Event::Outbox
+            | Event::PeerHeard
+            | Event::Inbox
+            | Event::Commitment(_)
+            | Event::Pledge(_)
+            | Event::Mail
+            | Event::MailSent(_) => {}
         }
         Ok(out)
     }

@@ -24,8 +24,14 @@ pub enum Event {
     RemoteObject(i64),
     /// A remote actor changed: its profile, who follows it, or it is gone (its listings are re-read).
     RemoteActor(i64),
-    /// A commitment between organisations changed (the notifications follow).
+    /// A commitment between organisations changed.
     Commitment(i64),
+    /// A pledge of a donor arrived or changed.
+    Pledge(i64),
+    /// E-mail was queued (the mailer wakes).
+    Mail,
+    /// The mailer sent or gave up a message, by its row id.
+    MailSent(i64),
 }
 
 /// How many events a slow subscriber may fall behind before it is told it lagged (and should resynchronise).

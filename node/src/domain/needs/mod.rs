@@ -1,13 +1,10 @@
 //! Needs: what a household (or the community an organisation serves) lacks. The status follows the quantity met,
-//! unless the need is cancelled. `fulfilment` moves the quantity met (distributions, and later pledges and
+//! unless the need is cancelled. `domain::fulfilment` moves the quantity met (distributions, and later pledges and
 //! commitments).
 
-pub mod fulfilment;
-
-pub use fulfilment::{distributed_for_need, has_distributions, move_met};
+pub use super::fulfilment::{distributed_for_need, has_distributions, move_met};
 
 use chrono::{NaiveDate, Utc};
-use sanad_federation::pii::Finding;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -195,15 +192,7 @@ async fn check_sharing(
     };
     for &(field, text) in checked {
         if let Some(found) = gate.scan(text).first() {
-            errors.add(
-                field,
-                match found {
-                    Finding::Phone(_) => "err-identifies-phone",
-                    Finding::Email(_) => "err-identifies-email",
-                    Finding::IdNumber(_) => "err-identifies-id",
-                    Finding::Name(_) => "err-identifies-name",
-                },
-            );
+            errors.add(field, network::publish::finding_error(found));
         }
     }
     Ok(())
@@ -307,12 +296,7 @@ pub async fn update(
 
 /// Reads a need of the scope's organisation; 404 for any other.
 pub async fn get(db: &impl ConnectionTrait, scope: &OrgScope, id: i64) -> AppResult<need::Model> {
-    scope.require(Perm::Read)?;
-    need::Entity::find_by_id(id)
-        .filter(need::Column::OrgId.eq(scope.org_id()))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    super::fulfilment::need_of(db, scope, id).await
 }
 
 /// Which statuses a need list shows.

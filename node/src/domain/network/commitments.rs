@@ -24,7 +24,7 @@ use super::{Network, actors, peers, publish};
 use crate::domain::{
     audit,
     error::{AppError, AppResult, FieldErrors, Input},
-    needs::fulfilment,
+    fulfilment, notifications,
     stock::{self as ledger, MAX_QUANTITY},
     tenancy::{OrgScope, Perm},
     validate,
@@ -58,7 +58,7 @@ pub fn provides(c: &commitment::Model) -> bool {
 }
 
 /// The statuses in which a commitment still holds its quantity (reserved, committed).
-pub const LIVE: [CommitmentStatus; 2] = [CommitmentStatus::Proposed, CommitmentStatus::Accepted];
+pub const LIVE: [CommitmentStatus; 2] = CommitmentStatus::HOLDING;
 
 /// A commitment to make, as read at the edge.
 #[derive(Clone, Debug, Default)]
@@ -149,6 +149,28 @@ fn due_date(errors: &mut FieldErrors, due: Option<NaiveDate>) -> NaiveDate {
         }
         Some(d) => d,
     }
+}
+
+/// The staff page of a commitment.
+fn page(org: &organisation::Model, c: &commitment::Model) -> String {
+    format!("/o/{}/commitments/{}", org.slug, c.id)
+}
+
+/// Tells the commitment's organisation (by e-mail, when the node sends any) that `what` happened, with whom.
+async fn tell_org(
+    uow: &mut UnitOfWork,
+    net: &Network,
+    c: &commitment::Model,
+    what_ar: &str,
+    what_en: &str,
+    with: &str,
+) -> AppResult<()> {
+    let Some(org) = organisation::Entity::find_by_id(c.org_id).one(uow.db()).await? else {
+        return Ok(());
+    };
+    let ar = format!("{what_ar} ({with}): {} {} من «{}»", c.quantity, c.unit, c.item);
+    let en = format!("{what_en} ({with}): {} {} of \"{}\"", c.quantity, c.unit, c.item);
+    notifications::tell(uow, net, org.id, &ar, &en, &page(&org, c)).await
 }
 
 fn url(raw: &str) -> AppResult<Url> {
@@ -477,9 +499,14 @@ pub async fn reject(
         return Err(AppError::Conflict("err-commitment-not-yours-to-answer"));
     }
     let mut errors = FieldErrors::default();
-    let reason = validate::optional_text(&mut errors, "reason", Some(reason), 500);
+    let reason =
+        validate::optional_text(&mut errors, "reason", Some(reason), 500).unwrap_or_default();
+    // The reason travels to the other node: the PII gate reads it as it reads a listing.
+    let mut gates = publish::Gates::default();
+    if let Some(found) = gates.of(uow.db(), scope.org_id()).await?.scan(&reason).first() {
+        errors.add("reason", publish::finding_error(found));
+    }
     errors.into_result(())?;
-    let reason = reason.unwrap_or_default();
     let c = locked(uow, c).await?;
     check_status(&c, CommitmentStatus::Proposed)?;
     let org = scope.org().clone();
@@ -622,6 +649,23 @@ pub async fn confirm(
     Ok(c)
 }
 
+/// Gives back what an accepted commitment held on the owner's side: the need's committed quantity, or the part of
+/// the offer handed to it. The caller holds the locks.
+async fn release(uow: &mut UnitOfWork, c: &commitment::Model) -> AppResult<()> {
+    if let Some(need_id) = c.need_id {
+        move_committed(uow, need_id, -c.quantity).await?;
+    }
+    if let Some(offer_id) = c.offer_id {
+        offer::Entity::update_many()
+            .col_expr(offer::Column::Quantity, Expr::col(offer::Column::Quantity).add(c.quantity))
+            .filter(offer::Column::Id.eq(offer_id))
+            .exec(uow.db())
+            .await?;
+        uow.emit(Event::Offer(offer_id));
+    }
+    Ok(())
+}
+
 /// The commitments, on every organisation of the node, still proposed or accepted past their due date.
 pub async fn overdue(db: &impl ConnectionTrait, today: NaiveDate) -> AppResult<Vec<i64>> {
     Ok(commitment::Entity::find()
@@ -658,21 +702,7 @@ pub async fn expire(
         .ok_or(AppError::NotFound)?;
     let actor = remote_actor::Entity::find_by_id(c.remote_actor_id).one(uow.db()).await?;
     if was == CommitmentStatus::Accepted && c.role == CommitmentRole::Owner {
-        if let Some(need_id) = c.need_id {
-            move_committed(uow, need_id, -c.quantity).await?;
-        }
-        if let Some(offer_id) = c.offer_id {
-            // What the offer handed over returns to it.
-            offer::Entity::update_many()
-                .col_expr(
-                    offer::Column::Quantity,
-                    Expr::col(offer::Column::Quantity).add(c.quantity),
-                )
-                .filter(offer::Column::Id.eq(offer_id))
-                .exec(uow.db())
-                .await?;
-            uow.emit(Event::Offer(offer_id));
-        }
+        release(uow, &c).await?;
     }
     let c = set_status(uow, c, CommitmentStatus::Expired, |_| {}).await?;
     if c.role == CommitmentRole::Owner
@@ -693,6 +723,16 @@ pub async fn expire(
         }
     }
     history(uow, &c, "expired", &org_name(&org), "").await?;
+    let other = actor.as_ref().map(|a| a.name.clone()).unwrap_or_default();
+    tell_org(
+        uow,
+        net,
+        &c,
+        "انتهى أجل الالتزام دون إرسال",
+        "A commitment expired before it was sent",
+        &other,
+    )
+    .await?;
     audit::record_raw(
         uow,
         Some(org.id),
@@ -821,6 +861,18 @@ pub async fn received_offer(
     if refused.is_some() {
         send_reject(uow, net, &org, actor, offer_id.as_str(), reason).await?;
         history(uow, &c, "rejected", &org_name(&org), reason).await?;
+    } else {
+        let (ar, en) = (
+            format!(
+                "التزام جديد من {}: {} {} من «{}» — بانتظار ردّكم",
+                actor.name, c.quantity, c.unit, c.item
+            ),
+            format!(
+                "New commitment from {}: {} {} of \"{}\" — waiting for your answer",
+                actor.name, c.quantity, c.unit, c.item
+            ),
+        );
+        notifications::tell(uow, net, org.id, &ar, &en, &page(&org, &c)).await?;
     }
     Ok(())
 }
@@ -829,6 +881,7 @@ pub async fn received_offer(
 /// of ours (the inbox then tries follows).
 pub async fn received_answer(
     uow: &mut UnitOfWork,
+    net: &Network,
     actor: &remote_actor::Model,
     offer_id: &Url,
     accepted: bool,
@@ -872,6 +925,7 @@ pub async fn received_answer(
         })
         .await?;
         history(uow, &c, "accepted", &actor.name, "").await?;
+        tell_org(uow, net, &c, "قُبل التزامكم", "Your commitment was accepted", &actor.name).await?;
     } else {
         let reason: String = activity
             .get("content")
@@ -884,6 +938,7 @@ pub async fn received_answer(
         let c = set_status(uow, c, CommitmentStatus::Rejected, |a| a.reason = Set(reason.clone()))
             .await?;
         history(uow, &c, "rejected", &actor.name, &reason).await?;
+        tell_org(uow, net, &c, "رُفض التزامكم", "Your commitment was rejected", &actor.name).await?;
     }
     Ok(true)
 }
@@ -891,6 +946,7 @@ pub async fn received_answer(
 /// A `Document` telling how a commitment moved on the other side (sent, received, expired, cancelled).
 pub async fn received_progress(
     uow: &mut UnitOfWork,
+    net: &Network,
     actor: &remote_actor::Model,
     doc: &Value,
 ) -> AppResult<()> {
@@ -933,11 +989,22 @@ pub async fn received_progress(
     let was = c.status;
     if matches!(to, CommitmentStatus::Expired | CommitmentStatus::Cancelled)
         && was == CommitmentStatus::Accepted
-        && let Some(need_id) = c.need_id
+        && c.role == CommitmentRole::Owner
     {
-        move_committed(uow, need_id, -c.quantity).await?;
+        release(uow, &c).await?;
     }
     let c = set_status(uow, c, to, |_| {}).await?;
     history(uow, &c, p.as_str(), &actor.name, "").await?;
+    let (ar, en) = match p {
+        Progress::Sent => {
+            ("أُرسلت المواد: أكّدوا استلامها", "Goods were sent to you: confirm their receipt")
+        }
+        Progress::Received => ("أُكّد استلام المواد", "The receipt of your goods was confirmed"),
+        Progress::Expired => {
+            ("انتهى أجل الالتزام دون إرسال", "A commitment expired before it was sent")
+        }
+        Progress::Cancelled => ("أُلغي الالتزام", "A commitment was cancelled"),
+    };
+    tell_org(uow, net, &c, ar, en, &actor.name).await?;
     Ok(())
 }

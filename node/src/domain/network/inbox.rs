@@ -283,7 +283,7 @@ impl WireActivity {
                 let id = object_id.ok_or(InboxError::Invalid("the answer has no object"))?;
                 let accepted = self.kind() == "Accept";
                 // An answer to a commitment this node offered, or else to a follow.
-                if !commitments::received_answer(uow, actor, &id, accepted, &self.rest)
+                if !commitments::received_answer(uow, net, actor, &id, accepted, &self.rest)
                     .await
                     .map_err(refusal)?
                 {
@@ -300,7 +300,7 @@ impl WireActivity {
                 if self.object().is_some_and(sanad_federation::agreement::is_progress) =>
             {
                 let object = self.object().ok_or(InboxError::Invalid("no object"))?;
-                commitments::received_progress(uow, actor, object).await.map_err(refusal)?;
+                commitments::received_progress(uow, net, actor, object).await.map_err(refusal)?;
             }
             ("Undo", Some("Follow")) => {
                 let target = self.object().and_then(|o| vocab::url_of(o.get("object")));

@@ -38,6 +38,8 @@ pub struct Network {
     pub events: EventBus,
     /// The instance actor's RSA key pair.
     pub instance_key: Arc<Keypair>,
+    /// Whether e-mail notifications are on (`mail.smtp_url` is set): only then are they queued.
+    pub mail: bool,
     /// When each actor's key was last fetched again after a signature failed (at most once a minute each).
     pub refetched: Arc<std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>>,
 }

@@ -267,6 +267,16 @@ pub enum Addressed {
     Actor(String),
 }
 
+/// The field error that says what the PII gate found.
+pub fn finding_error(found: &pii::Finding) -> &'static str {
+    match found {
+        pii::Finding::Phone(_) => "err-identifies-phone",
+        pii::Finding::Email(_) => "err-identifies-email",
+        pii::Finding::IdNumber(_) => "err-identifies-id",
+        pii::Finding::Name(_) => "err-identifies-name",
+    }
+}
+
 /// Builds and queues one activity of a local organisation.
 pub async fn enqueue(
     uow: &mut UnitOfWork,

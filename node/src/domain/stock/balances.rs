@@ -104,7 +104,7 @@ pub async fn overview(db: &impl ConnectionTrait, scope: &OrgScope) -> AppResult<
         .column_as(sum_of(commitment::Column::Quantity), "s")
         .filter(commitment::Column::OrgId.eq(scope.org_id()))
         .filter(commitment::Column::ItemId.is_not_null())
-        .filter(commitment::Column::Status.is_in(crate::domain::network::commitments::LIVE))
+        .filter(commitment::Column::Status.is_in(crate::vocab::CommitmentStatus::HOLDING))
         .group_by(commitment::Column::ItemId)
         .group_by(commitment::Column::WarehouseId)
         .into_tuple()

@@ -17,7 +17,7 @@ use super::{
 use crate::domain::{
     audit, cases,
     error::{AppError, AppResult, FieldErrors, Input},
-    needs,
+    fulfilment,
     tenancy::{OrgScope, Perm},
     validate,
 };
@@ -134,9 +134,12 @@ async fn check(
         errors.add("case_id", "err-case-closed");
     }
     let need = match f.need_id {
-        Some(id) => {
-            scoped(&mut errors, "need_id", needs::get(db, scope, id).await, "err-unknown-need")?
-        }
+        Some(id) => scoped(
+            &mut errors,
+            "need_id",
+            fulfilment::need_of(db, scope, id).await,
+            "err-unknown-need",
+        )?,
         None => None,
     };
     if let (Some(need), Some(case)) = (&need, &case)
@@ -187,14 +190,14 @@ async fn record_in(
     if let Some(need) = &c.need {
         // Checked again under the need's lock: an edit committed since the form was checked may have changed it.
         uow.lock(LockKind::Need, &[need.id]).await?;
-        let now = needs::get(uow.db(), scope, need.id).await?;
+        let now = fulfilment::need_of(uow.db(), scope, need.id).await?;
         if now.case_id != Some(case.id) {
             return Err(AppError::Conflict("err-need-of-other-case"));
         }
         if c.lines.iter().any(|l| l.item.sector != now.sector) {
             return Err(AppError::Conflict("err-item-other-sector"));
         }
-        needs::move_met(uow, need.id, total).await?;
+        fulfilment::move_met(uow, need.id, total).await?;
     }
     let record = distribution::ActiveModel {
         org_id: Set(scope.org_id()),
@@ -412,7 +415,7 @@ pub async fn reverse_distribution(
     ledger::post(uow, scope, &ledger::new_batch()?, posts).await?;
     let total: i64 = moves.iter().map(|m| -m.quantity).sum();
     if let Some(need_id) = record.need_id {
-        needs::move_met(uow, need_id, -total).await?;
+        fulfilment::move_met(uow, need_id, -total).await?;
     }
     let mut active: distribution::ActiveModel = current.into();
     active.reversed_at = Set(Some(Utc::now()));

@@ -211,7 +211,7 @@ pub async fn free_quantity(
         .column_as(sum_of(commitment::Column::Quantity), "s")
         .filter(commitment::Column::ItemId.eq(item_id))
         .filter(commitment::Column::WarehouseId.eq(warehouse_id))
-        .filter(commitment::Column::Status.is_in(crate::domain::network::commitments::LIVE))
+        .filter(commitment::Column::Status.is_in(crate::vocab::CommitmentStatus::HOLDING))
         .into_tuple()
         .one(db)
         .await?

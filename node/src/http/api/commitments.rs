@@ -49,13 +49,15 @@ pub struct RejectRequest {
     pub reason: String,
 }
 
-/// Where goods received are booked.
+/// Where goods received are booked (both required).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReceiveRequest {
     /// The catalogue item.
-    pub item_id: i64,
+    #[serde(default)]
+    pub item_id: Option<i64>,
     /// The warehouse they enter.
-    pub warehouse_id: i64,
+    #[serde(default)]
+    pub warehouse_id: Option<i64>,
 }
 
 /// The other organisation.
@@ -332,10 +334,8 @@ pub async fn confirm(
     ApiJson(body): ApiJson<ReceiveRequest>,
 ) -> AppResult<Json<CommitmentResponse>> {
     let net = state.network.clone();
-    let fields = Input::new(ReceiveFields {
-        item_id: Some(body.item_id),
-        warehouse_id: Some(body.warehouse_id),
-    });
+    let fields =
+        Input::new(ReceiveFields { item_id: body.item_id, warehouse_id: body.warehouse_id });
     state.write(async |uow| commitments::confirm(uow, &net, &scope, id, fields).await).await?;
     answer(&state, &scope, id).await
 }

@@ -6,6 +6,7 @@ mod commitments;
 mod needs;
 mod network;
 mod orgs;
+mod pledges;
 mod search;
 mod stock;
 
@@ -81,6 +82,10 @@ crate::http::declare_routes! {
     "/orgs/{slug}/commitments/{id}/reject" => post(commitments::reject);
     "/orgs/{slug}/commitments/{id}/send" => post(commitments::send);
     "/orgs/{slug}/commitments/{id}/confirm" => post(commitments::confirm);
+    "/orgs/{slug}/pledges" => get(pledges::list);
+    "/orgs/{slug}/pledges/{id}/accept" => post(pledges::accept);
+    "/orgs/{slug}/pledges/{id}/decline" => post(pledges::decline);
+    "/orgs/{slug}/pledges/{id}/receive" => post(pledges::receive);
     "/search" => get(search::search);
 }
 
@@ -116,6 +121,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         network::needs, network::offers,
         commitments::list, commitments::create, commitments::show, commitments::accept, commitments::reject,
         commitments::send, commitments::confirm,
+        pledges::list, pledges::accept, pledges::decline, pledges::receive,
         search::search,
     ),
     components(schemas(ErrorBody, ErrorDetail)),

@@ -172,7 +172,11 @@ pub struct SigninForm {
     next: String,
 }
 
-fn client_address(state: &AppState, headers: &HeaderMap, peer: std::net::SocketAddr) -> String {
+pub(crate) fn client_address(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: std::net::SocketAddr,
+) -> String {
     if state.config.http.behind_proxy
         && let Some(forwarded) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
         && let Some(first) = forwarded.split(',').next()

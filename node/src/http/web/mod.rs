@@ -2,6 +2,7 @@
 
 mod account;
 mod cases;
+mod exchange;
 pub mod forms;
 mod needs;
 mod network;
@@ -80,6 +81,14 @@ crate::http::declare_routes! {
     "/orgs/{slug}" => get(network::profile);
     "/search" => get(search::page);
     "/objects/{id}" => get(network::listing);
+    "/objects/{id}/pledge" => post(exchange::pledge_submit);
+    "/o/{slug}/pledges" => get(exchange::pledges_list);
+    "/o/{slug}/pledges/{id}/answer" => post(exchange::pledge_answer);
+    "/o/{slug}/pledges/{id}/receive" => post(exchange::pledge_receive);
+    "/o/{slug}/commitments" => get(exchange::commitments_list), post(exchange::commitment_create);
+    "/o/{slug}/commitments/new" => get(exchange::commitment_new);
+    "/o/{slug}/commitments/{id}" => get(exchange::commitment_show);
+    "/o/{slug}/commitments/{id}/{action}" => post(exchange::commitment_step);
     "/o/{slug}/network" => get(network::list);
     "/o/{slug}/network/follows" => get(network::follows_list), post(network::follow);
     "/o/{slug}/network/followers/{id}/accept" => post(network::accept);

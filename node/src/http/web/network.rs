@@ -59,8 +59,9 @@ pub async fn profile(
 
 #[derive(Template)]
 #[template(path = "objects/listing.html")]
-struct ListingPage {
-    ctx: PageCtx,
+pub(super) struct ListingPage {
+    pub(super) ctx: PageCtx,
+    object: String,
     offer: bool,
     item: String,
     summary: String,
@@ -69,39 +70,37 @@ struct ListingPage {
     unit: String,
     quantity: i64,
     quantity_met: i64,
+    committed: i64,
     missing: i64,
     urgency: String,
     status: String,
     needed_by: String,
     org: organisation::Model,
+    /// Whether donors may pledge to it here (a public need of this node, still open).
+    pledge_open: bool,
+    pub(super) draft: super::exchange::PledgeDraft,
+    errors: FieldErrors,
 }
 
-/// `/objects/{id}`: a public need or offer of this node, as its signed listing for peers (ActivityPub JSON), or as a
-/// page for people, made from that same listing (so it shows exactly what the network sees: region generalised,
-/// nothing personal).
-pub async fn listing(
-    State(state): State<AppState>,
+refusable!(ListingPage);
+
+/// The page of a public need or offer of this node, with the pledge form when donors may pledge to it.
+pub(super) async fn listing_page(
+    state: &AppState,
     ctx: PageCtx,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> AppResult<Response> {
-    let object = ap::listing_object(&state, &id).await?;
-    // One address, two representations: caches must keep them apart.
-    let vary = |mut r: Response| {
-        r.headers_mut()
-            .insert(axum::http::header::VARY, axum::http::HeaderValue::from_static("Accept"));
-        r
-    };
-    if ap::wants_activity_json(&headers) {
-        return Ok(vary(ap::activity_json(object)));
-    }
+    id: &str,
+) -> AppResult<ListingPage> {
+    let object = ap::listing_object(state, id).await?;
     let l = sanad_federation::vocab::read_proposal(&object).map_err(AppError::internal)?;
     let slug = state.network.urls.local_slug(&l.attributed_to).ok_or(AppError::NotFound)?;
     let org = actors::local_org(&state.db, &slug).await?.ok_or(AppError::NotFound)?;
     let code = l.region_code.clone().unwrap_or_default();
-    let regions = Regions::in_use(&state, ctx.tr.lang, std::slice::from_ref(&code)).await?;
+    let regions = Regions::in_use(state, ctx.tr.lang, std::slice::from_ref(&code)).await?;
     let offer = l.purpose == sanad_federation::vocab::Purpose::Offer;
-    Ok(vary(render(&ListingPage {
+    let pledge_open = !offer && crate::domain::pledges::pledgeable(&state.db, id).await.is_ok();
+    let draft = super::exchange::PledgeDraft { kind: "goods".into(), ..Default::default() };
+    Ok(ListingPage {
+        object: id.to_owned(),
         offer,
         sector: ctx.term("sector", &l.sector),
         region: if code.is_empty() { String::new() } else { regions.label(&code) },
@@ -112,15 +111,45 @@ pub async fn listing(
             ctx.term("need-status", &l.status)
         },
         needed_by: l.needed_by.map(|d| d.to_string()).unwrap_or_default(),
-        missing: (l.quantity - l.quantity_met).max(0),
+        committed: l.quantity_committed,
+        missing: if offer {
+            l.available
+        } else {
+            l.available.min(l.quantity - l.quantity_met).max(0)
+        },
         item: l.item,
         summary: l.summary,
         unit: l.unit,
         quantity: if offer { l.available } else { l.quantity },
         quantity_met: l.quantity_met,
         org,
+        pledge_open,
+        draft,
+        errors: FieldErrors::default(),
         ctx,
-    })))
+    })
+}
+
+/// `/objects/{id}`: a public need or offer of this node, as its signed listing for peers (ActivityPub JSON), or as a
+/// page for people, made from that same listing (so it shows exactly what the network sees: region generalised,
+/// nothing personal), with the pledge form for donors.
+pub async fn listing(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    // One address, two representations: caches must keep them apart.
+    let vary = |mut r: Response| {
+        r.headers_mut()
+            .insert(axum::http::header::VARY, axum::http::HeaderValue::from_static("Accept"));
+        r
+    };
+    if ap::wants_activity_json(&headers) {
+        let object = ap::listing_object(&state, &id).await?;
+        return Ok(vary(ap::activity_json(object)));
+    }
+    Ok(vary(render(&listing_page(&state, ctx, &id).await?)))
 }
 
 /// Filters of the Network page.

@@ -34,15 +34,18 @@ struct DashboardPage {
     /// Rows of (sector, counts per urgency from low to critical, total).
     table: Vec<(Sector, Vec<i64>, i64)>,
     total_needs: i64,
+    attention: crate::domain::notifications::Attention,
 }
 
-/// The organisation's dashboard: open cases, and open needs by sector and urgency.
+/// The organisation's dashboard: what needs attention (pledges, commitments), open cases, and open needs by sector
+/// and urgency.
 pub async fn dashboard(OrgPage { state, ctx, scope, slug }: OrgPage) -> AppResult<Response> {
     let open_cases = cases::count_open(&state.db, &scope).await?;
     let mut table = needs::active_by_sector_and_urgency(&state.db, &scope).await?;
     table.retain(|(_, _, total)| *total > 0);
     let total_needs = table.iter().map(|(_, _, t)| t).sum();
-    Ok(render(&DashboardPage { ctx, slug, open_cases, table, total_needs }))
+    let attention = crate::domain::notifications::attention(&state.db, scope.org_id()).await?;
+    Ok(render(&DashboardPage { ctx, slug, open_cases, table, total_needs, attention }))
 }
 
 #[derive(Template)]

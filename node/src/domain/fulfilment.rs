@@ -1,5 +1,5 @@
 //! How a need's quantity met moves: up when something is delivered against it, down when a delivery is reversed.
-//! Every path that meets a need (distributions today; pledges and commitments next) goes through [`move_met`].
+//! Every path that meets a need (distributions, commitments received) goes through [`move_met`].
 
 use chrono::Utc;
 use sea_orm::{
@@ -9,13 +9,30 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, Func},
 };
 
-use crate::domain::error::{AppError, AppResult};
+use crate::domain::{
+    error::{AppError, AppResult},
+    tenancy::{OrgScope, Perm},
+};
 use crate::infra::{
     entities::{distribution, need, stock_movement},
     events::Event,
     uow::{LockKind, UnitOfWork},
 };
 use crate::vocab::{MovementKind, NeedStatus};
+
+/// A need of the scope's organisation (404 for another organisation's).
+pub async fn need_of(
+    db: &impl ConnectionTrait,
+    scope: &OrgScope,
+    id: i64,
+) -> AppResult<need::Model> {
+    scope.require(Perm::Read)?;
+    need::Entity::find_by_id(id)
+        .filter(need::Column::OrgId.eq(scope.org_id()))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
 
 /// Adds `delta` to a need's quantity met (refusing to go beyond the quantity needed, or to meet a cancelled need)
 /// and lets the status follow. Locks the need (the caller holds the locks that come before it).
