@@ -583,3 +583,21 @@ dashboard-to-answer = التزامات بانتظار الرد: { $count }
 dashboard-to-confirm = مواد بانتظار تأكيد الاستلام: { $count }
 dashboard-to-send = مواد بانتظار الإرسال: { $count }
 dashboard-expiring = التزامات تستحق خلال 3 أيام: { $count }
+
+# Public pages
+public-home-title = أين تُحتاج المساعدة، في الشبكة كلها
+public-home-intro = تتشارك الجمعيات في المنطقة ما تحتاجه أسرها ومجتمعاتها. ابحث عن احتياج، وتعهّد للجمعية التي تحمله.
+public-open-needs = احتياجاً مفتوحاً
+public-organisations = جمعية
+public-met-this-month = احتياجاً لُبّي هذا الشهر
+public-needs-by-sector = الاحتياجات المفتوحة حسب القطاع
+public-needs-by-region = الاحتياجات المفتوحة حسب المنطقة
+public-browse-offers = ما تعرضه الجمعيات
+public-directory = دليل الجمعيات
+public-staff-signin = دخول الموظفين
+profile-open-needs = الاحتياجات المفتوحة
+profile-no-open-needs = لا احتياجات عامة مفتوحة.
+profile-delivered = ما قدّمته
+profile-month = الشهر
+profile-to-households = للأسر
+profile-to-organisations = لجمعيات أخرى

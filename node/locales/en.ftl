@@ -583,3 +583,21 @@ dashboard-to-answer = Commitments to answer: { $count }
 dashboard-to-confirm = Goods to confirm: { $count }
 dashboard-to-send = Goods to send: { $count }
 dashboard-expiring = Commitments due within 3 days: { $count }
+
+# Public pages
+public-home-title = Where help is needed, across the network
+public-home-intro = Charities across the region share what their households and communities need. Find a need, and pledge to the charity that holds it.
+public-open-needs = open needs
+public-organisations = organisations
+public-met-this-month = needs met this month
+public-needs-by-sector = Open needs by sector
+public-needs-by-region = Open needs by region
+public-browse-offers = What charities offer
+public-directory = Directory of organisations
+public-staff-signin = Staff sign-in
+profile-open-needs = Open needs
+profile-no-open-needs = No open public needs.
+profile-delivered = What it delivered
+profile-month = Month
+profile-to-households = To households
+profile-to-organisations = To other organisations

@@ -447,3 +447,62 @@ async fn commitments_to_a_need_met_meanwhile_or_from_an_organisation_not_followi
     assert!(s == 409 || s == 422, "{s}: {e}");
     assert!(c.commitments().await.is_empty());
 }
+
+#[tokio::test]
+async fn a_charity_asks_for_part_of_a_remote_offer_and_the_offering_side_accepts_sends_and_is_confirmed()
+ {
+    let a = store("amal", "جمعية الأمل", 0).await;
+    let b = store("basma", "جمعية البسمة", 100).await;
+    a.node.follow(&b.node).await;
+    let until = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
+    let (s, offer) = b
+        .node
+        .api(
+            "POST",
+            "/offers",
+            Some(json!({"item_id": b.item, "warehouse_id": b.warehouse, "quantity": 50,
+            "available_until": until, "visibility": "public"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{offer}");
+    let listing = async || a.node.network("offers").await.into_iter().next();
+    a.node.app.until("B's offer reaches A", async || listing().await.is_some()).await;
+    let object = listing().await.unwrap()["id"].as_str().unwrap().to_owned();
+
+    // A asks for 10: no stock of A's is involved, B provides.
+    let (s, asked) =
+        a.node.api("POST", "/commitments", Some(json!({"listing": object, "quantity": 10}))).await;
+    assert_eq!(s, 201, "{asked}");
+    assert_eq!(asked["provider"], false);
+    let theirs = b.commitment_with(&a.actor(), "proposed").await;
+    assert_eq!(
+        (theirs["listing_kind"].as_str(), theirs["provider"].as_bool()),
+        (Some("offer"), Some(true))
+    );
+    let (s, accepted) = b.act(&theirs["id"], "accept", None).await;
+    assert_eq!(s, 200, "{accepted}");
+    // The offer hands 10 of its reservation to the commitment: still 50 held, 40 of them offered.
+    assert_eq!(b.stock().await, (100, 50));
+    a.node
+        .app
+        .until("the offer shows 40 on A", async || {
+            listing().await.is_some_and(|l| l["quantity_available"] == 40)
+        })
+        .await;
+    a.commitment_with(&b.actor(), "accepted").await;
+    let (s, sent) = b.act(&theirs["id"], "send", None).await;
+    assert_eq!(s, 200, "{sent}");
+    assert_eq!(b.stock().await, (90, 40));
+    assert_eq!(b.card().await[0]["counterparty"], "amal (en)");
+    let mine = a.commitment_with(&b.actor(), "sent").await;
+    let (s, e) = a.act(&mine["id"], "confirm", Some(json!({"item_id": a.item}))).await;
+    assert_eq!(s, 422, "the warehouse is named: {e}");
+    assert!(e["error"]["fields"]["warehouse_id"].is_string(), "{e}");
+    let (s, done) = a
+        .act(&mine["id"], "confirm", Some(json!({"item_id": a.item, "warehouse_id": a.warehouse})))
+        .await;
+    assert_eq!(s, 200, "{done}");
+    assert_eq!(a.stock().await, (10, 0));
+    assert_eq!(a.card().await[0]["counterparty"], "basma (en)");
+    b.commitment_with(&a.actor(), "received").await;
+}

@@ -279,3 +279,84 @@ async fn a_pledge_is_told_to_the_organisation_by_e_mail_through_a_real_smtp_serv
     assert_eq!(outbox().await.len(), 1);
     assert_eq!(mailbox.lock().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn the_home_page_shows_the_networks_figures_and_a_profile_its_open_needs_and_deliveries() {
+    let (a, _b, c) = three().await;
+    let (need, case, object) = a.household_need(50).await;
+    let donor = browser();
+    let home = async || {
+        let r = donor
+            .get(c.node.app.url("/"))
+            .header(header::ACCEPT_LANGUAGE, "en")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.text().await.unwrap()
+    };
+    c.node
+        .app
+        .until_searchable("C's home page counts A's need", async || {
+            home().await.contains("<strong>1</strong> open needs")
+        })
+        .await;
+    let page = home().await;
+    assert!(page.contains("href=\"/search?kind=need&#38;sector=shelter\""), "{page}");
+    assert!(page.contains("href=\"/search?kind=need&#38;region=PS\""), "{page}");
+    for (path, to) in [
+        ("/needs", "/search?kind=need"),
+        ("/offers", "/search?kind=offer"),
+        ("/orgs", "/search?kind=organisation"),
+    ] {
+        let r = donor.get(c.node.app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 303, "{path}");
+        assert_eq!(r.headers()[header::LOCATION], to);
+    }
+    // The directory finds A on C, by sector facet too.
+    let dir = donor
+        .get(c.node.app.url("/search?kind=organisation"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(dir.contains("amal (en)") || dir.contains("جمعية الأمل"), "{dir}");
+
+    // A's profile: its open need, and what it delivered this month once it hands out 10.
+    let (s, r) = a
+        .node
+        .api(
+            "POST",
+            "/movements",
+            Some(json!({"kind": "receipt", "item_id": a.item, "warehouse_id": a.warehouse,
+            "quantity": 10, "source_kind": "donor", "counterparty": "WFP"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let (s, d) = a
+        .node
+        .api(
+            "POST",
+            "/distributions",
+            Some(json!({"case_id": case, "need_id": need,
+            "lines": [{"item_id": a.item, "warehouse_id": a.warehouse, "quantity": 10}]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{d}");
+    let profile = donor
+        .get(a.node.app.url("/orgs/amal"))
+        .header(header::ACCEPT_LANGUAGE, "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let uuid = object.rsplit('/').next().unwrap();
+    assert!(profile.contains(&format!("href=\"/objects/{uuid}\"")), "{profile}");
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    assert!(profile.contains(&format!("<td>{month}</td><td class=\"num\">10</td>")), "{profile}");
+    assert!(!profile.contains("سعاد"), "the profile never names a household");
+}

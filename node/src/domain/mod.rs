@@ -14,6 +14,7 @@ pub mod needs;
 pub mod network;
 pub mod notifications;
 pub mod pledges;
+pub mod public;
 pub mod regions;
 pub mod search;
 pub mod stock;

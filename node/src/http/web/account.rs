@@ -40,7 +40,7 @@ pub async fn home(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Resp
     let Some(user) = &ctx.user else {
         let needs_setup = accounts::needs_setup(&state.db).await?;
         if !needs_setup {
-            return Ok(see_other("/signin"));
+            return super::public::home(&state, ctx).await;
         }
         return Ok(render(&HomePage { ctx, orgs: Vec::new(), needs_setup, invitations: 0 }));
     };

@@ -7,6 +7,7 @@ pub mod forms;
 mod needs;
 mod network;
 mod org;
+mod public;
 mod search;
 mod stock;
 
@@ -78,6 +79,9 @@ crate::http::declare_routes! {
     "/o/{slug}/distributions/bulk" => get(stock::bulk_form), post(stock::bulk_submit);
     "/o/{slug}/distributions/{id}" => get(stock::show_distribution);
     "/o/{slug}/distributions/{id}/reverse" => post(stock::reverse_distribution);
+    "/needs" => get(public::needs);
+    "/offers" => get(public::offers);
+    "/orgs" => get(public::directory);
     "/orgs/{slug}" => get(network::profile);
     "/search" => get(search::page);
     "/objects/{id}" => get(network::listing);

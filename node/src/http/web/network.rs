@@ -38,6 +38,8 @@ struct ProfilePage {
     profile: OrgProfile,
     regions: Regions,
     handle: String,
+    open_needs: Vec<crate::infra::entities::need::Model>,
+    delivered: Vec<crate::domain::public::Delivered>,
 }
 
 /// `/orgs/{slug}`: the actor document for peers (who ask for ActivityPub JSON), the public profile for people.
@@ -54,7 +56,9 @@ pub async fn profile(
     let profile = accounts::profile_of(&org);
     let regions = Regions::in_use(&state, ctx.tr.lang, &profile.regions_served).await?;
     let handle = format!("{}@{}", org.slug, state.network.urls.domain());
-    Ok(render(&ProfilePage { ctx, org, profile, regions, handle }))
+    let open_needs = crate::domain::public::open_needs(&state.db, org.id).await?;
+    let delivered = crate::domain::public::delivered(&state.db, org.id, 6).await?;
+    Ok(render(&ProfilePage { ctx, org, profile, regions, handle, open_needs, delivered }))
 }
 
 #[derive(Template)]
