@@ -48,7 +48,7 @@ pub async fn open_needs(db: &impl ConnectionTrait, org_id: i64) -> AppResult<Vec
         .all(db)
         .await?;
     // Urgency is stored as its code: ordered here, most urgent first, newest first within one urgency.
-    needs.sort_by(|a, b| b.urgency.cmp(&a.urgency));
+    needs.sort_by_key(|n| std::cmp::Reverse(n.urgency));
     needs.truncate(50);
     Ok(needs)
 }
