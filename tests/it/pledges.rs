@@ -278,6 +278,39 @@ async fn a_pledge_is_told_to_the_organisation_by_e_mail_through_a_real_smtp_serv
     a.node.app.until("the queue marks it sent", async || outbox().await[0].sent_at.is_some()).await;
     assert_eq!(outbox().await.len(), 1);
     assert_eq!(mailbox.lock().unwrap().len(), 1);
+
+    // A donor who left an e-mail address hears the organisation's answer.
+    let fields: Vec<(&str, &str)> = GOOD
+        .iter()
+        .map(|&(k, v)| if k == "donor_contact" { (k, "huda@example.org") } else { (k, v) })
+        .collect();
+    let (s, _) = pledge(&browser(), &object, "en", &fields).await;
+    assert_eq!(s, 200);
+    let (_, list) = a.node.api("GET", "/pledges", None).await;
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    let (s, r) = a
+        .node
+        .api(
+            "POST",
+            &format!("/pledges/{id}/accept"),
+            Some(json!({"message": "Please bring them Thursday"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let to_donor =
+        async || mailbox.lock().unwrap().iter().find(|m| m.to == ["huda@example.org"]).cloned();
+    a.node.app.until("the donor's e-mail is sent", async || to_donor().await.is_some()).await;
+    let mail = to_donor().await.unwrap();
+    let (_, encoded) = mail.data.split_once("\r\n\r\n").unwrap();
+    let body = base64::engine::general_purpose::STANDARD
+        .decode(encoded.split_whitespace().collect::<String>().trim_end_matches('.'))
+        .unwrap();
+    let body = String::from_utf8(body).unwrap();
+    assert!(
+        body.contains("Please bring them Thursday") && body.contains("accepted your pledge"),
+        "{body}"
+    );
+    assert!(!body.contains("سعاد"), "never the household");
 }
 
 #[tokio::test]

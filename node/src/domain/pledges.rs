@@ -225,6 +225,7 @@ pub async fn get(db: &impl ConnectionTrait, scope: &OrgScope, id: i64) -> AppRes
 /// Accepts or declines a pledge still waiting, with a message for the donor (kept with it).
 pub async fn answer(
     uow: &mut UnitOfWork,
+    net: &Network,
     scope: &OrgScope,
     id: i64,
     accept: bool,
@@ -245,9 +246,44 @@ pub async fn answer(
     active.updated_at = Set(Utc::now());
     let p = active.update(uow.db()).await?;
     uow.emit(Event::Pledge(p.id));
+    tell_donor(uow, net, scope, &p, accept).await?;
     let action = if accept { "pledge.accept" } else { "pledge.decline" };
     audit::record(uow, scope, action, "pledge", Some(p.id), json!({}));
     Ok(p)
+}
+
+/// Sends the organisation's answer to the donor, when the node sends e-mail and the donor left an e-mail address
+/// (they agreed to be contacted). The message names the organisation and the need's item, nothing of the household.
+async fn tell_donor(
+    uow: &mut UnitOfWork,
+    net: &Network,
+    scope: &OrgScope,
+    p: &pledge::Model,
+    accept: bool,
+) -> AppResult<()> {
+    let mut errors = FieldErrors::default();
+    let address = validate::email(&mut errors, "donor_contact", &p.donor_contact);
+    if !net.mail || !p.consent_contact || !errors.is_empty() {
+        return Ok(());
+    }
+    let item = need::Entity::find_by_id(p.need_id)
+        .one(uow.db())
+        .await?
+        .map(|n| n.item)
+        .unwrap_or_default();
+    let org = scope.org();
+    let (ar, en) = if accept {
+        ("قبلت الجمعية تعهّدك", "accepted your pledge")
+    } else {
+        ("اعتذرت الجمعية عن تعهّدك", "declined your pledge")
+    };
+    let subject = format!("{} {en}", org.name_en);
+    let body = format!(
+        "{} — {ar}: «{item}»\n{}\n\n{} {en}: \"{item}\"\n{}\n",
+        org.name_ar, p.answer, org.name_en, p.answer
+    );
+    crate::infra::mail::queue(uow, Some(org.id), &address, &subject, &body).await?;
+    Ok(())
 }
 
 /// Records the arrival of an accepted pledge: a stock receipt from the donor, linked to the pledge.

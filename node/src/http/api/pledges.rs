@@ -140,7 +140,10 @@ async fn answer(
     accept: bool,
     message: &str,
 ) -> AppResult<Json<PledgeResponse>> {
-    let p = state.write(async |uow| pledges::answer(uow, scope, id, accept, message).await).await?;
+    let net = state.network.clone();
+    let p = state
+        .write(async |uow| pledges::answer(uow, &net, scope, id, accept, message).await)
+        .await?;
     Ok(Json(p.into()))
 }
 

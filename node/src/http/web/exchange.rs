@@ -199,6 +199,7 @@ pub async fn pledge_answer(
 ) -> AppResult<Response> {
     // Another organisation's pledge is not found, whatever the form says.
     pledges::get(&state.db, &scope, id).await?;
+    let net = state.network.clone();
     let accept = match form.decision.as_str() {
         "accept" => true,
         "decline" => false,
@@ -206,7 +207,7 @@ pub async fn pledge_answer(
     };
     super::submit(
         &state,
-        async |uow| pledges::answer(uow, &scope, id, accept, &form.message).await,
+        async |uow| pledges::answer(uow, &net, &scope, id, accept, &form.message).await,
         |_| format!("/o/{slug}/pledges"),
         async || pledges_page(&state, ctx, &scope, "").await,
     )
