@@ -601,3 +601,4 @@ profile-delivered = ما قدّمته
 profile-month = الشهر
 profile-to-households = للأسر
 profile-to-organisations = لجمعيات أخرى
+err-pledge-rate-limited = تعهّدات كثيرة من هذا الاتصال الآن. حاول مرة أخرى لاحقاً.

@@ -601,3 +601,4 @@ profile-delivered = What it delivered
 profile-month = Month
 profile-to-households = To households
 profile-to-organisations = To other organisations
+err-pledge-rate-limited = Too many pledges from this connection for now. Please try again later.

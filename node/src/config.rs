@@ -381,6 +381,14 @@ impl Config {
         if self.pledges.per_address_per_hour == 0 {
             return Err(ConfigError("pledges.per_address_per_hour: must be at least 1".into()));
         }
+        if !self.mail.from.trim().is_empty()
+            && self.mail.from.trim().parse::<lettre::message::Mailbox>().is_err()
+        {
+            return Err(ConfigError(format!(
+                "mail.from: `{}` is not an address like Sanad <noreply@aid.example.org>",
+                self.mail.from
+            )));
+        }
         if !self.mail.smtp_url.trim().is_empty() {
             lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(
                 self.mail.smtp_url.trim(),

@@ -36,6 +36,38 @@ fn code(text: &str) -> String {
     text.lines().map(|l| l.split("//").next().unwrap_or_default()).collect::<Vec<_>>().join("\n")
 }
 
+/// The code with each `super::` path written from the crate (`crate::…`), for a file whose full module path is
+/// `module` (`domain::network::commitments`; a `mod.rs` is its folder's module).
+fn resolve_super(code: &str, module: &str) -> String {
+    let segments: Vec<&str> = module.split("::").filter(|s| !s.is_empty()).collect();
+    let mut out = String::with_capacity(code.len());
+    let mut rest = code;
+    while let Some(at) = rest.find("super::") {
+        let word_start =
+            at == 0 || !rest[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_');
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        if !word_start {
+            out.push_str("super::");
+            rest = &rest["super::".len()..];
+            continue;
+        }
+        let mut up = 0;
+        while let Some(r) = rest.strip_prefix("super::") {
+            up += 1;
+            rest = r;
+        }
+        let keep = segments.len().saturating_sub(up);
+        out.push_str("crate::");
+        for s in &segments[..keep] {
+            out.push_str(s);
+            out.push_str("::");
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Every `crate::a::b` path in the code, written inline or in a grouped `use crate::{a::{b, c}, d}`.
 fn crate_paths(code: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -119,7 +151,8 @@ fn graph(depth: usize) -> BTreeMap<String, BTreeSet<String>> {
     for file in &files {
         let from = module_of(&root, file, depth);
         let text = std::fs::read_to_string(file).unwrap_or_default();
-        for path in crate_paths(&code(&text)) {
+        let module = module_of(&root, file, usize::MAX);
+        for path in crate_paths(&resolve_super(&code(&text), &module)) {
             // The longest known module that the path names.
             let segments: Vec<&str> = path.split("::").collect();
             let to = (1..=segments.len().min(depth))
@@ -180,6 +213,16 @@ fn the_domain_imports_no_http_or_template_crate() {
             assert!(!text.contains(forbidden), "{} names {forbidden}", file.display());
         }
     }
+}
+
+#[test]
+fn super_paths_are_read_from_the_crate() {
+    let code = "use super::{error::AppResult, network::Network};\nlet x = super::super::vocab::Role::Admin;\npub(super) fn f() {}";
+    let resolved = resolve_super(code, "domain::network::commitments");
+    assert!(resolved.contains("use crate::domain::network::{error::AppResult"), "{resolved}");
+    assert!(resolved.contains("crate::domain::vocab::Role"), "{resolved}");
+    assert!(resolved.contains("pub(super) fn f"), "{resolved}");
+    assert_eq!(resolve_super("use super::a;", "domain::pledges"), "use crate::domain::a;");
 }
 
 #[test]

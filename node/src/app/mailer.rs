@@ -1,7 +1,7 @@
 //! The mailer: sends the e-mail queued in `mail_outbox` through the configured SMTP server, oldest first, and retries
-//! a message that failed with a growing wait (one minute, doubling, at most six hours) until it has been tried
-//! [`MAX_ATTEMPTS`] times. Without `mail.smtp_url` nothing is sent (the queue keeps what was written, for the day the
-//! operator configures a server).
+//! a message that failed with a growing wait (two minutes, doubling, at most six hours) until it has been tried
+//! [`MAX_ATTEMPTS`] times. It runs only when `mail.smtp_url` is set (nothing is queued otherwise). Messages sent more
+//! than [`KEEP_DAYS`] days ago are deleted.
 
 use std::time::Duration;
 
@@ -26,6 +26,8 @@ pub const MAX_ATTEMPTS: i32 = 12;
 const IDLE: Duration = Duration::from_secs(60);
 /// Messages sent per turn.
 const BATCH: u64 = 50;
+/// Days a sent message is kept (for the operator's questions), then deleted.
+pub const KEEP_DAYS: i64 = 30;
 
 /// The sender address: the configured one, or `noreply@` the public host.
 fn sender(state: &AppState) -> String {
@@ -62,6 +64,23 @@ pub async fn send_due(
         .await?;
     let from = sender(state);
     let mut sent = 0;
+    let old = Utc::now() - chrono::Duration::days(KEEP_DAYS);
+    if mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::SentAt.lt(old))
+        .one(&state.db)
+        .await?
+        .is_some()
+    {
+        state
+            .write(async |uow| {
+                mail_outbox::Entity::delete_many()
+                    .filter(mail_outbox::Column::SentAt.lt(old))
+                    .exec(uow.db())
+                    .await?;
+                Ok(())
+            })
+            .await?;
+    }
     for row in due {
         let outcome = match message(&from, &row) {
             Ok(m) => transport.send(m).await.map(|_| ()).map_err(|e| e.to_string()),

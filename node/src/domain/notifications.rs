@@ -6,7 +6,7 @@
 use chrono::{Duration, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
-use super::{error::AppResult, network::Network};
+use super::error::AppResult;
 use crate::infra::{
     entities::{commitment, membership, organisation, pledge, user},
     mail,
@@ -42,7 +42,6 @@ impl Attention {
 /// What waits for the organisation's staff now.
 pub async fn attention(db: &impl ConnectionTrait, org_id: i64) -> AppResult<Attention> {
     let of_org = || commitment::Entity::find().filter(commitment::Column::OrgId.eq(org_id));
-    let mine = |c: &commitment::Model| super::network::commitments::provides(c);
     let accepted = of_org()
         .filter(
             commitment::Column::Status.is_in([CommitmentStatus::Accepted, CommitmentStatus::Sent]),
@@ -63,11 +62,11 @@ pub async fn attention(db: &impl ConnectionTrait, org_id: i64) -> AppResult<Atte
             .await?,
         to_confirm: accepted
             .iter()
-            .filter(|c| c.status == CommitmentStatus::Sent && !mine(c))
+            .filter(|c| c.status == CommitmentStatus::Sent && !c.provides())
             .count() as u64,
         to_send: accepted
             .iter()
-            .filter(|c| c.status == CommitmentStatus::Accepted && mine(c))
+            .filter(|c| c.status == CommitmentStatus::Accepted && c.provides())
             .count() as u64,
         expiring: accepted
             .iter()
@@ -94,22 +93,24 @@ async fn recipients(
 }
 
 /// Queues an e-mail to the organisation's staff (when the node sends e-mail), in Arabic and English: `what_ar` and
-/// `what_en` say what happened, in one line each; the message points to the page where it is handled.
+/// `what_en` say what happened, in one line each; the message points to the page (below `base`) where it is handled.
+/// Nothing is queued when the node sends no e-mail (`mail` false).
 pub async fn tell(
     uow: &mut UnitOfWork,
-    net: &Network,
+    mail: bool,
+    base: &url::Url,
     org_id: i64,
     what_ar: &str,
     what_en: &str,
     path: &str,
 ) -> AppResult<()> {
-    if !net.mail {
+    if !mail {
         return Ok(());
     }
     let Some(org) = organisation::Entity::find_by_id(org_id).one(uow.db()).await? else {
         return Ok(());
     };
-    let link = net.urls.base().join(path).map(|u| u.to_string()).unwrap_or_default();
+    let link = base.join(path).map(|u| u.to_string()).unwrap_or_default();
     let subject = format!("Sanad — {what_en}");
     let body =
         format!("{what_ar}\n{link}\n\n{what_en}\n{link}\n\n— {} / {}\n", org.name_ar, org.name_en);

@@ -190,7 +190,7 @@ pub async fn create(
             format!("A donor pledged to the need \"{}\"", need.item),
         );
         let path = format!("/o/{}/pledges", org.slug);
-        notifications::tell(uow, net, org.id, &ar, &en, &path).await?;
+        notifications::tell(uow, net.mail, net.urls.base(), org.id, &ar, &en, &path).await?;
     }
     Ok(p)
 }

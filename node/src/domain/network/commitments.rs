@@ -54,7 +54,7 @@ const MAX_DAYS: i64 = 366;
 
 /// Whether this side provides the goods (and so reserves and sends them).
 pub fn provides(c: &commitment::Model) -> bool {
-    (c.role == CommitmentRole::Proposer) == (c.listing_kind == NEED)
+    c.provides()
 }
 
 /// The statuses in which a commitment still holds its quantity (reserved, committed).
@@ -170,7 +170,7 @@ async fn tell_org(
     };
     let ar = format!("{what_ar} ({with}): {} {} من «{}»", c.quantity, c.unit, c.item);
     let en = format!("{what_en} ({with}): {} {} of \"{}\"", c.quantity, c.unit, c.item);
-    notifications::tell(uow, net, org.id, &ar, &en, &page(&org, c)).await
+    notifications::tell(uow, net.mail, net.urls.base(), org.id, &ar, &en, &page(&org, c)).await
 }
 
 fn url(raw: &str) -> AppResult<Url> {
@@ -872,7 +872,8 @@ pub async fn received_offer(
                 actor.name, c.quantity, c.unit, c.item
             ),
         );
-        notifications::tell(uow, net, org.id, &ar, &en, &page(&org, &c)).await?;
+        notifications::tell(uow, net.mail, net.urls.base(), org.id, &ar, &en, &page(&org, &c))
+            .await?;
     }
     Ok(())
 }

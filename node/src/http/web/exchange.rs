@@ -113,7 +113,7 @@ pub async fn pledge_submit(
     if let Err(err @ AppError::RateLimited(seconds)) = state.pledge_limiter.check(&client, &id) {
         let mut page = super::network::listing_page(&state, ctx, &id).await?;
         page.draft = draft;
-        page.ctx.notice = page.ctx.t("err-rate-limited");
+        page.ctx.notice = page.ctx.t("err-pledge-rate-limited");
         let mut response = render_status(&page, crate::http::error::status(&err));
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         return Ok(response);

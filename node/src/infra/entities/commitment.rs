@@ -34,6 +34,14 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+impl Model {
+    /// Whether this side provides the goods (and so reserves and sends them): the proposer of a need, the owner of
+    /// an offer.
+    pub fn provides(&self) -> bool {
+        (self.role == CommitmentRole::Proposer) == (self.listing_kind == "need")
+    }
+}
+
 refers_to! {
     Organisation => organisation via OrgId,
     RemoteActor => remote_actor via RemoteActorId,
