@@ -378,8 +378,36 @@ async fn an_unfulfilled_commitment_expires_and_the_quantity_is_open_again_everyw
     b.commitment_with(&a.actor(), "accepted").await;
     c.sees("20 committed on C", &object, |l| l["quantity_available"] == 30).await;
 
+    // While it holds 20, the need can neither be cancelled nor shrunk below met + committed.
+    let n = a.get_need(need).await;
+    let mut cancelled = n.clone();
+    cancelled["cancelled"] = json!(true);
+    let (s, e) = a.node.api("PUT", &format!("/needs/{need}"), Some(cancelled)).await;
+    assert_eq!(s, 422, "{e}");
+    assert!(e["error"]["fields"]["cancelled"].is_string(), "{e}");
+    let mut smaller = n.clone();
+    smaller["quantity"] = json!(10);
+    let (s, e) = a.node.api("PUT", &format!("/needs/{need}"), Some(smaller)).await;
+    assert_eq!(s, 422, "{e}");
+    assert!(e["error"]["fields"]["quantity"].is_string(), "{e}");
+
     // Its due date passes unfulfilled (the sweeper runs with an explicit date: no waiting).
     let today = chrono::Utc::now().date_naive();
+    // On B, the committing side: past its date it can no longer be sent, and B's sweeper leaves an agreed
+    // commitment to A (the owner decides).
+    let mine = b.commitment_with(&a.actor(), "accepted").await;
+    let row =
+        sanad_node::infra::entities::commitment::Entity::find_by_id(mine["id"].as_i64().unwrap())
+            .one(&b.node.app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+    let mut row: sanad_node::infra::entities::commitment::ActiveModel = row.into();
+    row.due = Set(today - chrono::Duration::days(1));
+    row.update(&b.node.app.state.db).await.unwrap();
+    let (s, e) = b.act(&mine["id"], "send", None).await;
+    assert_eq!(s, 409, "overdue: {e}");
+    assert_eq!(sanad_node::app::expiry::sweep(&b.node.app.state, today).await.unwrap(), 0);
     let row =
         sanad_node::infra::entities::commitment::Entity::find_by_id(theirs["id"].as_i64().unwrap())
             .one(&a.node.app.state.db)

@@ -85,7 +85,9 @@ pub async fn send_due(
         let outcome = match message(&from, &row) {
             Ok(m) => transport.send(m).await.map(|_| ()).map_err(|e| e.to_string()),
             Err(e) => Err(e),
-        };
+        }
+        // Servers often quote the recipient (a donor's address, say): it is kept out of logs and the queue.
+        .map_err(|e| e.replace(row.recipient.as_str(), "<recipient>"));
         let (id, attempts) = (row.id, row.attempts + 1);
         let mut active: mail_outbox::ActiveModel = row.into();
         active.attempts = Set(attempts);

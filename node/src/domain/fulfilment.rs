@@ -34,7 +34,8 @@ pub async fn need_of(
         .ok_or(AppError::NotFound)
 }
 
-/// Adds `delta` to a need's quantity met (refusing to go beyond the quantity needed, or to meet a cancelled need)
+/// Adds `delta` to a need's quantity met (refusing to go beyond the quantity needed less what other organisations
+/// committed, or to meet a cancelled need)
 /// and lets the status follow. Locks the need (the caller holds the locks that come before it).
 pub async fn move_met(uow: &mut UnitOfWork, need_id: i64, delta: i64) -> AppResult<need::Model> {
     uow.lock(LockKind::Need, &[need_id]).await?;
@@ -46,7 +47,9 @@ pub async fn move_met(uow: &mut UnitOfWork, need_id: i64, delta: i64) -> AppResu
         // Conditional, so that concurrent deliveries can never meet a need more than once over.
         update = update
             .filter(
+                // What other organisations committed stays theirs to deliver.
                 Expr::col(need::Column::QuantityMet)
+                    .add(Expr::col(need::Column::QuantityCommitted))
                     .add(delta)
                     .lte(Expr::col(need::Column::Quantity)),
             )

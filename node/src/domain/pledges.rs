@@ -7,14 +7,14 @@
 
 use std::num::NonZeroU32;
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use governor::{
     DefaultKeyedRateLimiter, Quota, RateLimiter,
     clock::{Clock, DefaultClock},
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, sea_query::Expr,
 };
 use serde_json::json;
 
@@ -64,6 +64,8 @@ pub struct ReceiptFields {
     pub warehouse_id: Option<i64>,
     /// How much arrived (the pledged quantity or amount when not given).
     pub quantity: Option<i64>,
+    /// The expiry date of what arrived (required for an item that expires).
+    pub expiry: Option<NaiveDate>,
 }
 
 /// The public form's flood guard: pledges per hour per client address, and ten times that per need.
@@ -237,7 +239,15 @@ pub async fn answer(
     let message =
         validate::optional_text(&mut errors, "message", Some(message), 1000).unwrap_or_default();
     errors.into_result(())?;
-    if p.status != PledgeStatus::Proposed {
+    // Compare and set: of two concurrent answers, one is refused (and rolled back).
+    let status = if accept { PledgeStatus::Accepted } else { PledgeStatus::Declined };
+    let done = pledge::Entity::update_many()
+        .col_expr(pledge::Column::Status, Expr::value(status))
+        .filter(pledge::Column::Id.eq(p.id))
+        .filter(pledge::Column::Status.eq(PledgeStatus::Proposed))
+        .exec(uow.db())
+        .await?;
+    if done.rows_affected != 1 {
         return Err(AppError::Conflict("err-pledge-already-answered"));
     }
     let mut active: pledge::ActiveModel = p.into();
@@ -301,7 +311,31 @@ pub async fn receive(
             _ => "err-pledge-not-accepted",
         }));
     }
-    let Input { value: f, errors } = input;
+    let Input { value: f, mut errors } = input;
+    // Money goes to a cash item of its currency, goods to an item that is not cash.
+    if let Some(id) = f.item_id
+        && let Ok(item) = stock::get_item(uow.db(), scope, id).await
+    {
+        let fits = match p.kind {
+            PledgeKind::Money => {
+                item.currency.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(p.currency.trim()))
+            }
+            PledgeKind::Goods => item.currency.is_none(),
+        };
+        if !fits {
+            errors.add("item_id", "err-pledge-item-kind");
+        }
+    }
+    // Compare and set: of two concurrent receipts of one pledge, one is refused (and rolled back).
+    let done = pledge::Entity::update_many()
+        .col_expr(pledge::Column::Status, Expr::value(PledgeStatus::Received))
+        .filter(pledge::Column::Id.eq(p.id))
+        .filter(pledge::Column::Status.eq(PledgeStatus::Accepted))
+        .exec(uow.db())
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(AppError::Conflict("err-pledge-already-received"));
+    }
     let moved = stock::record(
         uow,
         scope,
@@ -311,8 +345,10 @@ pub async fn receive(
                 item_id: f.item_id,
                 warehouse_id: f.warehouse_id,
                 quantity: f.quantity.or(p.quantity).or(p.amount),
+                expiry: f.expiry,
                 source_kind: Some(SourceKind::Donor),
-                counterparty: p.donor_name.clone(),
+                // The donor's name stays on the pledge (which staff can see), not in the ledger.
+                counterparty: format!("pledge #{}", p.id),
                 note: format!("pledge #{}", p.id),
                 ..Default::default()
             },

@@ -101,8 +101,11 @@ async fn check(
     if errors.get("quantity").is_none() && quantity_met > quantity {
         errors.add("quantity_met", "err-met-above-quantity");
     }
-    // What other organisations committed (accepted, not yet delivered) stays within the need.
+    // What other organisations committed (accepted, not yet delivered) stays within the need, and keeps it open.
     let committed = current.map_or(0, |c| c.quantity_committed);
+    if f.cancelled && committed > 0 {
+        errors.add("cancelled", "err-cancel-committed");
+    }
     if errors.get("quantity").is_none()
         && errors.get("quantity_met").is_none()
         && quantity_met + committed > quantity

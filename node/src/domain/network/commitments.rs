@@ -82,6 +82,8 @@ pub struct ReceiveFields {
     pub item_id: Option<i64>,
     /// The warehouse they enter.
     pub warehouse_id: Option<i64>,
+    /// Their expiry date (required for an item that expires).
+    pub expiry: Option<NaiveDate>,
 }
 
 fn event(c: &commitment::Model, kind: &str, by: &str, note: &str) -> commitment_event::ActiveModel {
@@ -112,11 +114,13 @@ fn org_name(org: &organisation::Model) -> String {
     if org.name_en.is_empty() { org.name_ar.clone() } else { org.name_en.clone() }
 }
 
-/// Whether a local organisation and a remote actor follow each other in either direction (accepted).
+/// Whether a remote actor follows a local organisation (accepted): only its followers receive its listings, so only
+/// they may answer them.
 async fn connected(db: &impl ConnectionTrait, org_id: i64, actor_id: i64) -> AppResult<bool> {
     Ok(follow::Entity::find()
         .filter(follow::Column::OrgId.eq(org_id))
         .filter(follow::Column::RemoteActorId.eq(actor_id))
+        .filter(follow::Column::Direction.eq(FollowDirection::Follower))
         .filter(follow::Column::State.eq(FollowState::Accepted))
         .one(db)
         .await?
@@ -237,9 +241,12 @@ pub async fn propose(
         return Err(AppError::Conflict("err-commit-peer-blocked"));
     }
     // Only an organisation that receives the listing (it follows its owner) answers it.
-    if !following(uow.db(), scope.org_id(), actor.id).await?
-        && listing.addressed_org_id != Some(scope.org_id())
-    {
+    // As the Network page lists it: addressed to one organisation, only that one; else its owner's followers.
+    let receives = match listing.addressed_org_id {
+        Some(org) => org == scope.org_id(),
+        None => following(uow.db(), scope.org_id(), actor.id).await?,
+    };
+    if !receives {
         return Err(AppError::Conflict("err-commit-not-following"));
     }
     if !matches!(listing.status.as_str(), "open" | "partly-met" | "active") {
@@ -257,6 +264,9 @@ pub async fn propose(
         let warehouse =
             ledger::warehouse_ref(uow.db(), scope, &mut errors, "warehouse_id", f.warehouse_id)
                 .await?;
+        if item.as_ref().is_some_and(|i| !i.unit.trim().eq_ignore_ascii_case(listing.unit.trim())) {
+            errors.add("item_id", "err-commit-unit");
+        }
         if let (Some(item), Some(warehouse)) = (&item, &warehouse) {
             uow.lock(LockKind::Item, &[item.id]).await?;
             let (on_hand, reserved) =
@@ -359,9 +369,13 @@ pub async fn list(
     Ok(q.all(db).await?)
 }
 
-/// Locks the commitment's need (owner of a need) and re-reads the commitment: concurrent answers to it are then
-/// serialised, so a commitment is accepted once at most.
+/// Locks the commitment's stock item (when it holds stock) and need (owner of a need), in the lock order, and
+/// re-reads the commitment. Every status change is also a compare-and-set (`set_status`), so concurrent changes of
+/// one commitment never both apply.
 async fn locked(uow: &mut UnitOfWork, c: commitment::Model) -> AppResult<commitment::Model> {
+    if let Some(item_id) = c.item_id {
+        uow.lock(LockKind::Item, &[item_id]).await?;
+    }
     if let Some(need_id) = c.need_id {
         uow.lock(LockKind::Need, &[need_id]).await?;
     }
@@ -389,9 +403,22 @@ async fn set_status(
     status: CommitmentStatus,
     change: impl FnOnce(&mut commitment::ActiveModel),
 ) -> AppResult<commitment::Model> {
+    // Compare and set: a concurrent unit that changed the status first wins, and this one is refused (and rolled
+    // back) rather than overwriting it. On PostgreSQL the row stays locked until this unit ends.
+    let now = Utc::now();
+    let done = commitment::Entity::update_many()
+        .col_expr(commitment::Column::Status, Expr::value(status))
+        .col_expr(commitment::Column::UpdatedAt, Expr::value(now))
+        .filter(commitment::Column::Id.eq(c.id))
+        .filter(commitment::Column::Status.eq(c.status))
+        .exec(uow.db())
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(AppError::Conflict("err-commitment-changed"));
+    }
     let mut active: commitment::ActiveModel = c.into();
     active.status = Set(status);
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     change(&mut active);
     Ok(active.update(uow.db()).await?)
 }
@@ -452,6 +479,7 @@ pub async fn accept(
             .col_expr(offer::Column::Quantity, Expr::col(offer::Column::Quantity).sub(c.quantity))
             .filter(offer::Column::Id.eq(o.id))
             .filter(offer::Column::Status.eq(OfferStatus::Active))
+            .filter(offer::Column::AvailableUntil.gte(Utc::now().date_naive()))
             .filter(offer::Column::Quantity.gte(c.quantity))
             .exec(uow.db())
             .await?;
@@ -572,6 +600,10 @@ pub async fn send(
     uow.lock(LockKind::Item, &[item_id]).await?;
     let c = commitment::Entity::find_by_id(c.id).one(uow.db()).await?.ok_or(AppError::NotFound)?;
     check_status(&c, CommitmentStatus::Accepted)?;
+    if c.due < Utc::now().date_naive() {
+        // Past its date the owner expires it: goods sent now could arrive to a commitment that no longer exists.
+        return Err(AppError::Conflict("err-commitment-overdue"));
+    }
     // No longer reserved (it is leaving): the transfer takes it from the free stock.
     let c = set_status(uow, c, CommitmentStatus::Sent, |_| {}).await?;
     let moved = ledger::record(
@@ -628,6 +660,7 @@ pub async fn confirm(
             kind: Some(MovementKind::TransferIn),
             item_id: f.item_id,
             warehouse_id: f.warehouse_id,
+            expiry: f.expiry,
             quantity: Some(c.quantity),
             counterparty: actor.name.chars().take(200).collect(),
             note: format!("commitment #{}", c.id),
@@ -695,6 +728,11 @@ pub async fn expire(
     if !LIVE.contains(&c.status) || c.due >= today {
         return Ok(false);
     }
+    // An agreed commitment is expired by the listing's owner alone, who tells the other side; the proposer expires
+    // only what was never answered. Both sides thus agree on whether the goods may still come.
+    if c.role == CommitmentRole::Proposer && c.status == CommitmentStatus::Accepted {
+        return Ok(false);
+    }
     let was = c.status;
     let org = organisation::Entity::find_by_id(c.org_id)
         .one(uow.db())
@@ -752,9 +790,7 @@ fn refusal(code: &str) -> &'static str {
         "closed" => "The listing is no longer open.",
         "unit" => "The unit does not match the listing's.",
         "exceeds" => "More than is still missing (or still available).",
-        "not-connected" => {
-            "Your organisation does not follow this organisation, and it does not follow yours."
-        }
+        "not-connected" => "Your organisation does not follow this organisation.",
         _ => "Refused.",
     }
 }
@@ -771,6 +807,9 @@ pub async fn received_offer(
 ) -> AppResult<()> {
     let proposed = agreement::read_agreement(object)
         .map_err(|_| AppError::BadRequest("the Offer's object is not a valid Agreement"))?;
+    if proposed.attributed_to.as_ref().is_some_and(|a| a.as_str() != actor.ap_id) {
+        return Err(AppError::BadRequest("the Agreement is attributed to another actor"));
+    }
     let terms = proposed.terms;
     let listing = agreement::proposal_of(&terms.satisfies);
     let Some(uuid) = net.urls.local_object(&listing) else {
@@ -816,7 +855,9 @@ pub async fn received_offer(
     } else if need
         .as_ref()
         .is_some_and(|n| matches!(n.status, NeedStatus::Met | NeedStatus::Cancelled))
-        || offer.as_ref().is_some_and(|o| o.status != OfferStatus::Active)
+        || offer.as_ref().is_some_and(|o| {
+            o.status != OfferStatus::Active || o.available_until < Utc::now().date_naive()
+        })
     {
         Some("closed")
     } else if terms.unit != unit {
@@ -913,6 +954,16 @@ pub async fn received_answer(
         let done = agreement::read_agreement(result)
             .map_err(|_| AppError::BadRequest("the Accept's result is not a valid Agreement"))?;
         let id = done.id.ok_or(AppError::BadRequest("the finalised Agreement has no id"))?;
+        if id.as_str().len() > 500 {
+            return Err(AppError::BadRequest("the Agreement's id is too long"));
+        }
+        if done.terms.unit != c.unit
+            || agreement::proposal_of(&done.terms.satisfies).as_str() != c.listing_ap_id
+        {
+            return Err(AppError::BadRequest(
+                "the Agreement is not for the listing and unit offered",
+            ));
+        }
         if done.attributed_to.as_ref().is_some_and(|a| a.as_str() != actor.ap_id)
             || id.host_str() != Url::parse(&actor.ap_id).ok().as_ref().and_then(|u| u.host_str())
         {

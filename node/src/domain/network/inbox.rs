@@ -86,6 +86,7 @@ impl WireActivity {
 fn refusal(e: AppError) -> InboxError {
     match e {
         AppError::BadRequest(why) | AppError::Conflict(why) => InboxError::Invalid(why),
+        AppError::Validation(_) => InboxError::Invalid("a value of the activity is not valid"),
         AppError::Forbidden => {
             InboxError::Forbidden("the activity is about another actor's commitment")
         }

@@ -58,6 +58,9 @@ pub struct ReceiveRequest {
     /// The warehouse they enter.
     #[serde(default)]
     pub warehouse_id: Option<i64>,
+    /// Their expiry date, `YYYY-MM-DD` (required for an item that expires).
+    #[serde(default)]
+    pub expiry: Option<String>,
 }
 
 /// The other organisation.
@@ -334,8 +337,11 @@ pub async fn confirm(
     ApiJson(body): ApiJson<ReceiveRequest>,
 ) -> AppResult<Json<CommitmentResponse>> {
     let net = state.network.clone();
-    let fields =
-        Input::new(ReceiveFields { item_id: body.item_id, warehouse_id: body.warehouse_id });
+    let fields = Input::read(|errors| ReceiveFields {
+        item_id: body.item_id,
+        warehouse_id: body.warehouse_id,
+        expiry: input::optional_date(errors, "expiry", body.expiry.as_deref().unwrap_or_default()),
+    });
     state.write(async |uow| commitments::confirm(uow, &net, &scope, id, fields).await).await?;
     answer(&state, &scope, id).await
 }

@@ -109,6 +109,9 @@ pub struct PledgeReceiptRequest {
     /// How much arrived (the pledged quantity or amount when omitted).
     #[serde(default)]
     pub quantity: Option<i64>,
+    /// Its expiry date, `YYYY-MM-DD` (required for an item that expires).
+    #[serde(default)]
+    pub expiry: Option<String>,
 }
 
 /// The organisation's pledges, newest first.
@@ -187,10 +190,11 @@ pub async fn receive(
     Path((_, id)): Path<(String, i64)>,
     ApiJson(body): ApiJson<PledgeReceiptRequest>,
 ) -> AppResult<Json<PledgeResponse>> {
-    let input = Input::new(ReceiptFields {
+    let input = Input::read(|errors| ReceiptFields {
         item_id: body.item_id,
         warehouse_id: body.warehouse_id,
         quantity: body.quantity,
+        expiry: input::optional_date(errors, "expiry", body.expiry.as_deref().unwrap_or_default()),
     });
     let p = state.write(async |uow| pledges::receive(uow, &scope, id, input).await).await?;
     Ok(Json(p.into()))

@@ -221,6 +221,7 @@ pub struct ReceiveForm {
     item_id: String,
     warehouse_id: String,
     quantity: String,
+    expiry: String,
 }
 
 /// Records the arrival of an accepted pledge as a stock receipt.
@@ -233,6 +234,7 @@ pub async fn pledge_receive(
         item_id: input::reference(errors, "item_id", &form.item_id),
         warehouse_id: input::reference(errors, "warehouse_id", &form.warehouse_id),
         quantity: input::optional_integer(errors, "quantity", &form.quantity),
+        expiry: input::optional_date(errors, "expiry", &form.expiry),
     });
     super::submit(
         &state,
@@ -316,6 +318,8 @@ pub struct StepForm {
     item_id: String,
     /// Receipt: the warehouse.
     warehouse_id: String,
+    /// Receipt: the expiry date.
+    expiry: String,
 }
 
 /// Accepts, rejects, records sending or confirms receipt of a commitment (`{action}`).
@@ -328,6 +332,7 @@ pub async fn commitment_step(
     let receipt = Input::read(|errors| ReceiveFields {
         item_id: input::reference(errors, "item_id", &form.item_id),
         warehouse_id: input::reference(errors, "warehouse_id", &form.warehouse_id),
+        expiry: input::optional_date(errors, "expiry", &form.expiry),
     });
     let op = async |uow: &mut crate::infra::uow::UnitOfWork| match action.as_str() {
         "accept" => commitments::accept(uow, &net, &scope, id).await,
@@ -384,6 +389,8 @@ async fn new_commitment_page(
         .filter(remote_object::Column::DeletedAt.is_null())
         .one(&state.db)
         .await?
+        // One addressed to another organisation of the node is not this one's to see.
+        .filter(|l| l.addressed_org_id.is_none_or(|org| org == scope.org_id()))
         .ok_or(AppError::NotFound)?;
     let origin = remote_actor::Entity::find_by_id(listing.remote_actor_id)
         .one(&state.db)
