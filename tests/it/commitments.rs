@@ -534,3 +534,41 @@ async fn a_charity_asks_for_part_of_a_remote_offer_and_the_offering_side_accepts
     assert_eq!(a.card().await[0]["counterparty"], "basma (en)");
     b.commitment_with(&a.actor(), "received").await;
 }
+
+#[tokio::test]
+async fn a_commitment_to_an_organisation_whose_node_blocks_the_committing_node_is_refused_on_both_sides()
+ {
+    let (a, b, _c) = three().await;
+    let (_, object) = a.need(50).await;
+    b.sees("the need arrives", &object, |_| true).await;
+    // A's operator blocks B's node; B still holds A's listing.
+    let b_host = url::Url::parse(&b.node.app.state.config.public_url).unwrap();
+    let b_host = format!("{}:{}", b_host.host_str().unwrap(), b_host.port().unwrap());
+    use sanad_node::{domain::network::peers, vocab::PeerPolicy};
+    a.node
+        .app
+        .state
+        .write(async |uow| peers::set_policy(uow, &b_host, PeerPolicy::Blocked).await)
+        .await
+        .unwrap();
+    let (s, made) = b.commit(&object, 20).await;
+    assert_eq!(s, 201, "{made}");
+    // A's inbox refuses it (403), nothing is stored on A, and B's commitment is refused with the reason, its stock
+    // no longer held.
+    let seen = b.commitment_with(&a.actor(), "rejected").await;
+    assert!(seen["reason"].as_str().unwrap().contains("refused"), "{seen}");
+    assert_eq!(kinds(&seen), ["proposed", "rejected"]);
+    assert_eq!(b.stock().await, (100, 0));
+    assert!(a.commitments().await.is_empty());
+    // And B, blocking A in turn, cannot commit to A's listings at all.
+    let a_host = url::Url::parse(&a.node.app.state.config.public_url).unwrap();
+    let a_host = format!("{}:{}", a_host.host_str().unwrap(), a_host.port().unwrap());
+    b.node
+        .app
+        .state
+        .write(async |uow| peers::set_policy(uow, &a_host, PeerPolicy::Blocked).await)
+        .await
+        .unwrap();
+    let (s, e) = b.commit(&object, 5).await;
+    assert!(s == 409 || s == 422, "{s}: {e}");
+}

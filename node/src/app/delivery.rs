@@ -21,7 +21,9 @@ use url::Url;
 
 use super::federation::LAST_STATUS;
 use crate::domain::error::{AppError, AppResult};
-use crate::domain::network::{Network, actors::ActorRecord, inbox::WireActivity, keys, peers};
+use crate::domain::network::{
+    Network, actors::ActorRecord, commitments, inbox::WireActivity, keys, peers,
+};
 use crate::infra::entities::{delivery, organisation, outbox, peer};
 use crate::infra::{events::Event, uow::UnitOfWork};
 use crate::vocab::{DeliveryState, PeerState};
@@ -191,8 +193,8 @@ async fn serve_host(fed: &FederationConfig<Network>, host: &str) -> AppResult<()
             return Ok(());
         }
         for (d, o) in batch {
-            let outcome = match o {
-                Some(o) => attempt(fed, &d, &o).await,
+            let outcome = match &o {
+                Some(o) => attempt(fed, &d, o).await,
                 None => Outcome::Rejected(0),
             };
             let attempts = d.attempts + 1;
@@ -200,7 +202,7 @@ async fn serve_host(fed: &FederationConfig<Network>, host: &str) -> AppResult<()
             active.attempts = Set(attempts);
             // The bookkeeping is a short unit of work: on SQLite it waits for the node's turn to write instead of
             // failing on the busy timeout behind a long change.
-            let uow = UnitOfWork::begin(&net.db, &net.events).await?;
+            let mut uow = UnitOfWork::begin(&net.db, &net.events).await?;
             let stop = match outcome {
                 Outcome::Delivered(status) => {
                     active.state = Set(DeliveryState::Delivered);
@@ -217,6 +219,11 @@ async fn serve_host(fed: &FederationConfig<Network>, host: &str) -> AppResult<()
                     active.update(uow.db()).await?;
                     peers::answered(uow.db(), host, true).await?;
                     tracing::info!(%host, status, "a peer rejected an activity");
+                    // A commitment the other node refused outright (it blocks this node, say) is refused here too,
+                    // so its organisation sees why and its stock is no longer held.
+                    if let Some(o) = o.as_ref().filter(|o| o.kind == "Offer") {
+                        commitments::refused_by_peer(&mut uow, &o.activity_id, status).await?;
+                    }
                     false
                 }
                 Outcome::Failed(error) => {

@@ -995,6 +995,33 @@ pub async fn received_answer(
     Ok(true)
 }
 
+/// The other node refused the `Offer` of a commitment outright (its inbox answered 4xx: it blocks this node, or the
+/// offer broke one of its rules): the commitment is rejected here, which frees what it held, with the reason.
+pub async fn refused_by_peer(uow: &mut UnitOfWork, offer_id: &str, status: u16) -> AppResult<()> {
+    let Some(c) = commitment::Entity::find()
+        .filter(commitment::Column::OfferApId.eq(offer_id))
+        .filter(commitment::Column::Role.eq(CommitmentRole::Proposer))
+        .one(uow.db())
+        .await?
+    else {
+        return Ok(());
+    };
+    let c = locked(uow, c).await?;
+    if c.status != CommitmentStatus::Proposed {
+        return Ok(());
+    }
+    let reason = format!("The other organisation's node refused the commitment (HTTP {status}).");
+    let c =
+        set_status(uow, c, CommitmentStatus::Rejected, |a| a.reason = Set(reason.clone())).await?;
+    let by = remote_actor::Entity::find_by_id(c.remote_actor_id)
+        .one(uow.db())
+        .await?
+        .map(|a| a.host)
+        .unwrap_or_default();
+    history(uow, &c, "rejected", &by, &reason).await?;
+    Ok(())
+}
+
 /// A `Document` telling how a commitment moved on the other side (sent, received, expired, cancelled).
 pub async fn received_progress(
     uow: &mut UnitOfWork,
