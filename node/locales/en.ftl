@@ -607,3 +607,5 @@ err-commitment-overdue = This commitment is past its due date: it can no longer 
 err-commit-unit = This item is counted in another unit than the listing; choose an item in the listing's unit.
 err-pledge-item-kind = Book money on a cash item of its currency, and goods on an item that is not cash.
 err-cancel-committed = Other organisations have committed part of this need: it cannot be cancelled until their commitments are delivered or expire.
+commitments-cancel = Withdraw this commitment
+err-commitment-not-yours-to-cancel = Only the organisation that made a commitment withdraws it.

@@ -572,3 +572,43 @@ async fn a_commitment_to_an_organisation_whose_node_blocks_the_committing_node_i
     let (s, e) = b.commit(&object, 5).await;
     assert!(s == 409 || s == 422, "{s}: {e}");
 }
+
+#[tokio::test]
+async fn a_commitment_withdrawn_before_or_after_it_was_accepted_frees_its_quantity_on_both_sides() {
+    let (a, b, c) = three().await;
+    let (need, object) = a.need(50).await;
+    b.sees("the need arrives", &object, |_| true).await;
+
+    // Withdrawn while unanswered: an `Undo` of the `Offer`.
+    let (s, first) = b.commit(&object, 10).await;
+    assert_eq!(s, 201, "{first}");
+    a.commitment_with(&b.actor(), "proposed").await;
+    let (s, withdrawn) = b.act(&first["id"], "cancel", None).await;
+    assert_eq!(s, 200, "{withdrawn}");
+    assert_eq!(b.stock().await, (100, 0));
+    let theirs = a.commitment_with(&b.actor(), "cancelled").await;
+    assert_eq!(kinds(&theirs), ["proposed", "cancelled"]);
+    let (s, e) = a.act(&theirs["id"], "accept", None).await;
+    assert_eq!(s, 409, "a withdrawn commitment cannot be accepted: {e}");
+
+    // Withdrawn once agreed: a cancellation document; A's need and every follower see the 20 open again.
+    let (s, second) = b.commit(&object, 20).await;
+    assert_eq!(s, 201, "{second}");
+    let theirs = a.commitment_with(&b.actor(), "proposed").await;
+    let (s, _) = a.act(&theirs["id"], "accept", None).await;
+    assert_eq!(s, 200);
+    b.commitment_with(&a.actor(), "accepted").await;
+    c.sees("20 committed", &object, |l| l["quantity_committed"] == 20).await;
+    // Only the organisation that made it withdraws it.
+    let (s, e) = a.act(&theirs["id"], "cancel", None).await;
+    assert_eq!(s, 409, "{e}");
+    let (s, _) = b.act(&second["id"], "cancel", None).await;
+    assert_eq!(s, 200);
+    assert_eq!(b.stock().await, (100, 0));
+    a.commitment_with(&b.actor(), "cancelled").await;
+    assert_eq!(a.get_need(need).await["quantity_committed"], 0);
+    c.sees("open again", &object, |l| {
+        l["quantity_committed"] == 0 && l["quantity_available"] == 50
+    })
+    .await;
+}

@@ -513,6 +513,63 @@ pub async fn accept(
     Ok(c)
 }
 
+/// Withdraws a commitment the organisation made, before anything was sent: an `Undo` of the `Offer` while it is
+/// unanswered, or a cancellation document once agreed. What it held is freed on both sides.
+pub async fn cancel(
+    uow: &mut UnitOfWork,
+    net: &Network,
+    scope: &OrgScope,
+    id: i64,
+) -> AppResult<commitment::Model> {
+    scope.require(Perm::ManageStock)?;
+    let (c, actor) = get(uow.db(), scope, id).await?;
+    if c.role != CommitmentRole::Proposer {
+        return Err(AppError::Conflict("err-commitment-not-yours-to-cancel"));
+    }
+    let c = locked(uow, c).await?;
+    if !LIVE.contains(&c.status) {
+        return Err(AppError::Conflict("err-commitment-not-open"));
+    }
+    let org = scope.org().clone();
+    let was = c.status;
+    let c = set_status(uow, c, CommitmentStatus::Cancelled, |_| {}).await?;
+    if was == CommitmentStatus::Proposed {
+        let offer = json!({"id": c.offer_ap_id, "type": "Offer", "actor": net.urls.org(&org.slug)});
+        tell(uow, net, &org, &actor, "Undo", offer, None).await?;
+    } else {
+        progress(uow, net, &org, &actor, &c, Progress::Cancelled).await?;
+    }
+    history(uow, &c, "cancelled", &org_name(&org), "").await?;
+    audit::record(uow, scope, "commitment.cancel", "commitment", Some(c.id), json!({}));
+    Ok(c)
+}
+
+/// The proposer withdrew an `Offer` still unanswered (`Undo{Offer}`): the commitment is cancelled here too.
+pub async fn received_withdrawal(
+    uow: &mut UnitOfWork,
+    net: &Network,
+    actor: &remote_actor::Model,
+    offer_id: &Url,
+) -> AppResult<()> {
+    let Some(c) = commitment::Entity::find()
+        .filter(commitment::Column::OfferApId.eq(offer_id.as_str()))
+        .filter(commitment::Column::Role.eq(CommitmentRole::Owner))
+        .filter(commitment::Column::RemoteActorId.eq(actor.id))
+        .one(uow.db())
+        .await?
+    else {
+        return Ok(());
+    };
+    let c = locked(uow, c).await?;
+    if c.status != CommitmentStatus::Proposed {
+        // Once agreed, a withdrawal comes as a cancellation document (§ progress); an answered offer stays answered.
+        return Ok(());
+    }
+    let c = set_status(uow, c, CommitmentStatus::Cancelled, |_| {}).await?;
+    history(uow, &c, "cancelled", &actor.name, "").await?;
+    tell_org(uow, net, &c, "سُحب التزام", "A commitment was withdrawn", &actor.name).await
+}
+
 /// Rejects a commitment proposed to one of the organisation's listings, with a reason the other side sees.
 pub async fn reject(
     uow: &mut UnitOfWork,

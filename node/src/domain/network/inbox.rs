@@ -203,6 +203,8 @@ impl Activity for WireActivity {
             uow.emit(Event::PeerHeard);
         }
         self.apply(&mut uow, net, &actor, proof_verified, addressed).await?;
+        // What the network must learn of this change (a need whose commitment was withdrawn) goes out with it.
+        super::publish::outgoing(&mut uow, net).await?;
         uow.emit(Event::Inbox);
         uow.commit().await.map_err(AppError::from)?;
         Ok(())
@@ -310,6 +312,10 @@ impl WireActivity {
                 {
                     follows::received_undo(uow, actor, &org).await?;
                 }
+            }
+            ("Undo", Some("Offer")) => {
+                let id = object_id.ok_or(InboxError::Invalid("the undo has no object"))?;
+                commitments::received_withdrawal(uow, net, actor, &id).await.map_err(refusal)?;
             }
             ("Create" | "Update", Some("Proposal")) => {
                 // Who may send listings was checked before the unit began (`receive`).

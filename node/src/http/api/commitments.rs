@@ -309,6 +309,22 @@ pub async fn reject(
     answer(&state, &scope, id).await
 }
 
+/// Withdraws a commitment the organisation made, before its goods were sent: the other organisation is told, and
+/// what it held is freed on both sides.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/commitments/{id}/cancel", tag = "commitments",
+    params(("slug" = String, Path, description = "organisation slug"), ("id" = i64, Path, description = "commitment id")),
+    responses((status = 200, body = CommitmentResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    Scoped(scope): Scoped,
+    Path((_, id)): Path<(String, i64)>,
+) -> AppResult<Json<CommitmentResponse>> {
+    let net = state.network.clone();
+    state.write(async |uow| commitments::cancel(uow, &net, &scope, id).await).await?;
+    answer(&state, &scope, id).await
+}
+
 /// The provider records that the goods left: a transfer out of its stock, naming the other organisation.
 #[utoipa::path(post, path = "/api/v1/orgs/{slug}/commitments/{id}/send", tag = "commitments",
     params(("slug" = String, Path, description = "organisation slug"), ("id" = i64, Path, description = "commitment id")),

@@ -82,6 +82,7 @@ crate::http::declare_routes! {
     "/orgs/{slug}/commitments/{id}/reject" => post(commitments::reject);
     "/orgs/{slug}/commitments/{id}/send" => post(commitments::send);
     "/orgs/{slug}/commitments/{id}/confirm" => post(commitments::confirm);
+    "/orgs/{slug}/commitments/{id}/cancel" => post(commitments::cancel);
     "/orgs/{slug}/pledges" => get(pledges::list);
     "/orgs/{slug}/pledges/{id}/accept" => post(pledges::accept);
     "/orgs/{slug}/pledges/{id}/decline" => post(pledges::decline);
@@ -120,7 +121,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         network::followers, network::accept, network::reject, network::following, network::follow, network::unfollow,
         network::needs, network::offers,
         commitments::list, commitments::create, commitments::show, commitments::accept, commitments::reject,
-        commitments::send, commitments::confirm,
+        commitments::send, commitments::confirm, commitments::cancel,
         pledges::list, pledges::accept, pledges::decline, pledges::receive,
         search::search,
     ),

@@ -322,7 +322,7 @@ pub struct StepForm {
     expiry: String,
 }
 
-/// Accepts, rejects, records sending or confirms receipt of a commitment (`{action}`).
+/// Accepts, rejects, records sending, confirms receipt of or withdraws a commitment (`{action}`).
 pub async fn commitment_step(
     OrgPage { state, ctx, scope, slug }: OrgPage,
     Path((_, id, action)): Path<(String, i64, String)>,
@@ -339,6 +339,7 @@ pub async fn commitment_step(
         "reject" => commitments::reject(uow, &net, &scope, id, &form.reason).await,
         "send" => commitments::send(uow, &net, &scope, id).await,
         "confirm" => commitments::confirm(uow, &net, &scope, id, receipt).await,
+        "cancel" => commitments::cancel(uow, &net, &scope, id).await,
         _ => Err(AppError::NotFound),
     };
     super::submit(
