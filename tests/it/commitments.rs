@@ -605,7 +605,14 @@ async fn a_commitment_withdrawn_before_or_after_it_was_accepted_frees_its_quanti
     let (s, _) = b.act(&second["id"], "cancel", None).await;
     assert_eq!(s, 200);
     assert_eq!(b.stock().await, (100, 0));
-    a.commitment_with(&b.actor(), "cancelled").await;
+    // (The first commitment is cancelled too: wait for this one.)
+    let path = format!("/commitments/{}", theirs["id"]);
+    a.node
+        .app
+        .until("the withdrawal reaches A", async || {
+            a.node.api("GET", &path, None).await.1["status"] == "cancelled"
+        })
+        .await;
     assert_eq!(a.get_need(need).await["quantity_committed"], 0);
     c.sees("open again", &object, |l| {
         l["quantity_committed"] == 0 && l["quantity_available"] == 50
