@@ -49,20 +49,14 @@ pub(crate) async fn store_on(app: TestApp, slug: &'static str, name: &str, stock
 }
 
 impl Store {
-    pub(crate) async fn need(&self, quantity: i64) -> (i64, String) {
-        let (s, need) = self
-            .node
-            .api(
-                "POST",
-                "/needs",
-                Some(json!({"sector": "shelter", "item": "بطانيات شتوية", "quantity": quantity,
-                "unit": "piece", "urgency": "high", "region_code": "PS-GZA",
-                "public_summary": "بطانيات للأسر النازحة قبل المنخفض", "visibility": "public"})),
-            )
-            .await;
+    /// Records a need (`fields` added to 50-blanket defaults) and returns its id and object id, as followers know it.
+    async fn post_need(&self, fields: Value) -> (i64, String) {
+        let mut body = json!({"sector": "shelter", "item": "بطانيات شتوية", "unit": "piece", "urgency": "high",
+            "region_code": "PS-GZA", "public_summary": "بطانيات للأسر النازحة قبل المنخفض", "visibility": "public"});
+        body.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
+        let (s, need) = self.node.api("POST", "/needs", Some(body)).await;
         assert_eq!(s, 201, "{need}");
         let id = need["id"].as_i64().unwrap();
-        // Its object id, as followers know it.
         let row = sanad_node::infra::entities::need::Entity::find_by_id(id)
             .one(&self.node.app.state.db)
             .await
@@ -71,7 +65,12 @@ impl Store {
         (id, format!("{}objects/{}", self.node.app.state.network.urls.base(), row.ap_id.unwrap()))
     }
 
-    /// A public need of 50 blankets of a household that agreed to share it: (need, household, object id).
+    /// A public community need of `quantity` blankets: (need, object id).
+    pub(crate) async fn need(&self, quantity: i64) -> (i64, String) {
+        self.post_need(json!({"quantity": quantity})).await
+    }
+
+    /// A public need of blankets of a household that agreed to share it: (need, household, object id).
     pub(crate) async fn household_need(&self, quantity: i64) -> (i64, i64, String) {
         let (s, case) = self
             .node
@@ -84,28 +83,8 @@ impl Store {
             .await;
         assert_eq!(s, 201, "{case}");
         let case = case["id"].as_i64().unwrap();
-        let (s, need) = self
-            .node
-            .api(
-                "POST",
-                "/needs",
-                Some(json!({"case_id": case, "sector": "shelter", "item": "بطانيات شتوية",
-                "quantity": quantity, "unit": "piece", "urgency": "high",
-                "public_summary": "بطانيات لأسرة نازحة قبل المنخفض", "visibility": "public"})),
-            )
-            .await;
-        assert_eq!(s, 201, "{need}");
-        let id = need["id"].as_i64().unwrap();
-        let row = sanad_node::infra::entities::need::Entity::find_by_id(id)
-            .one(&self.node.app.state.db)
-            .await
-            .unwrap()
-            .unwrap();
-        (
-            id,
-            case,
-            format!("{}objects/{}", self.node.app.state.network.urls.base(), row.ap_id.unwrap()),
-        )
+        let (id, object) = self.post_need(json!({"case_id": case, "quantity": quantity})).await;
+        (id, case, object)
     }
 
     pub(crate) async fn get_need(&self, id: i64) -> Value {

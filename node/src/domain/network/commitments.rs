@@ -110,6 +110,20 @@ async fn history(
     Ok(())
 }
 
+/// A step staff of the scope's organisation took: its history entry and its audit entry (`commitment.<action>`).
+async fn staff_step(
+    uow: &mut UnitOfWork,
+    scope: &OrgScope,
+    c: &commitment::Model,
+    kind: &str,
+    action: &str,
+    note: &str,
+) -> AppResult<()> {
+    history(uow, c, kind, &org_name(scope.org()), note).await?;
+    audit::record(uow, scope, &format!("commitment.{action}"), "commitment", Some(c.id), json!({}));
+    Ok(())
+}
+
 fn org_name(org: &organisation::Model) -> String {
     if org.name_en.is_empty() { org.name_ar.clone() } else { org.name_en.clone() }
 }
@@ -508,8 +522,7 @@ pub async fn accept(
         }
     })
     .await?;
-    history(uow, &c, "accepted", &org_name(&org), "").await?;
-    audit::record(uow, scope, "commitment.accept", "commitment", Some(c.id), json!({}));
+    staff_step(uow, scope, &c, "accepted", "accept", "").await?;
     Ok(c)
 }
 
@@ -539,8 +552,7 @@ pub async fn cancel(
     } else {
         progress(uow, net, &org, &actor, &c, Progress::Cancelled).await?;
     }
-    history(uow, &c, "cancelled", &org_name(&org), "").await?;
-    audit::record(uow, scope, "commitment.cancel", "commitment", Some(c.id), json!({}));
+    staff_step(uow, scope, &c, "cancelled", "cancel", "").await?;
     Ok(c)
 }
 
@@ -598,8 +610,7 @@ pub async fn reject(
     send_reject(uow, net, &org, &actor, &c.offer_ap_id, &reason).await?;
     let c =
         set_status(uow, c, CommitmentStatus::Rejected, |a| a.reason = Set(reason.clone())).await?;
-    history(uow, &c, "rejected", &org_name(&org), &reason).await?;
-    audit::record(uow, scope, "commitment.reject", "commitment", Some(c.id), json!({}));
+    staff_step(uow, scope, &c, "rejected", "reject", &reason).await?;
     Ok(c)
 }
 
@@ -682,8 +693,7 @@ pub async fn send(
         set_status(uow, c, CommitmentStatus::Sent, |a| a.transfer_out_id = Set(movement)).await?;
     let org = scope.org().clone();
     progress(uow, net, &org, &actor, &c, Progress::Sent).await?;
-    history(uow, &c, "sent", &org_name(&org), "").await?;
-    audit::record(uow, scope, "commitment.send", "commitment", Some(c.id), json!({}));
+    staff_step(uow, scope, &c, "sent", "send", "").await?;
     Ok(c)
 }
 
@@ -734,8 +744,7 @@ pub async fn confirm(
         .await?;
     let org = scope.org().clone();
     progress(uow, net, &org, &actor, &c, Progress::Received).await?;
-    history(uow, &c, "received", &org_name(&org), "").await?;
-    audit::record(uow, scope, "commitment.confirm", "commitment", Some(c.id), json!({}));
+    staff_step(uow, scope, &c, "received", "confirm", "").await?;
     Ok(c)
 }
 
@@ -778,9 +787,6 @@ pub async fn expire(
     today: NaiveDate,
 ) -> AppResult<bool> {
     let Some(c) = commitment::Entity::find_by_id(id).one(uow.db()).await? else { return Ok(false) };
-    if let (Some(item_id), true) = (c.item_id, c.offer_id.is_some()) {
-        uow.lock(LockKind::Item, &[item_id]).await?;
-    }
     let c = locked(uow, c).await?;
     if !LIVE.contains(&c.status) || c.due >= today {
         return Ok(false);
@@ -812,7 +818,7 @@ pub async fn expire(
                 &org,
                 actor,
                 &c.offer_ap_id,
-                "The commitment expired unanswered.",
+                reason_text("commitment-reason-expired-unanswered"),
             )
             .await?;
         }
@@ -840,15 +846,40 @@ pub async fn expire(
     Ok(true)
 }
 
-/// Why an incoming commitment is refused (sent back as the `Reject`'s content).
+/// The reasons Sanad itself gives for refusing a commitment: stored as their message key (so that pages show them in
+/// the reader's language), sent to the other node as the English text (a `Reject`'s `content`), and recognised when
+/// another Sanad node sends one of them.
+const REASONS: &[(&str, &str)] = &[
+    ("commitment-reason-unknown", "The listing is not known here or is not shared with you."),
+    ("commitment-reason-closed", "The listing is no longer open."),
+    ("commitment-reason-unit", "The unit does not match the listing's."),
+    ("commitment-reason-exceeds", "More than is still missing (or still available)."),
+    ("commitment-reason-not-connected", "Your organisation does not follow this organisation."),
+    ("commitment-reason-expired-unanswered", "The commitment expired unanswered."),
+    ("commitment-reason-peer-refused", "The other organisation's node refused the commitment."),
+];
+
+/// A stored reason as text: the English of one of Sanad's own reasons, or the text as given.
+pub fn reason_text(stored: &str) -> &str {
+    REASONS.iter().find(|(key, _)| *key == stored).map_or(stored, |(_, text)| text)
+}
+
+/// A received reason as stored: the key of one of Sanad's own reasons, or the text as given.
+fn reason_key(text: &str) -> String {
+    REASONS
+        .iter()
+        .find(|(_, t)| *t == text)
+        .map_or_else(|| text.to_owned(), |(key, _)| (*key).to_owned())
+}
+
+/// Why an incoming commitment is refused: the key of the reason.
 fn refusal(code: &str) -> &'static str {
     match code {
-        "unknown" => "The listing is not known here or is not shared with you.",
-        "closed" => "The listing is no longer open.",
-        "unit" => "The unit does not match the listing's.",
-        "exceeds" => "More than is still missing (or still available).",
-        "not-connected" => "Your organisation does not follow this organisation.",
-        _ => "Refused.",
+        "unknown" => "commitment-reason-unknown",
+        "closed" => "commitment-reason-closed",
+        "unit" => "commitment-reason-unit",
+        "exceeds" => "commitment-reason-exceeds",
+        _ => "commitment-reason-not-connected",
     }
 }
 
@@ -957,7 +988,7 @@ pub async fn received_offer(
     .await?;
     history(uow, &c, "proposed", &actor.name, "").await?;
     if refused.is_some() {
-        send_reject(uow, net, &org, actor, offer_id.as_str(), reason).await?;
+        send_reject(uow, net, &org, actor, offer_id.as_str(), reason_text(reason)).await?;
         history(uow, &c, "rejected", &org_name(&org), reason).await?;
     } else {
         let (ar, en) = (
@@ -1036,7 +1067,7 @@ pub async fn received_answer(
         history(uow, &c, "accepted", &actor.name, "").await?;
         tell_org(uow, net, &c, "قُبل التزامكم", "Your commitment was accepted", &actor.name).await?;
     } else {
-        let reason: String = activity
+        let text: String = activity
             .get("content")
             .and_then(Value::as_str)
             .unwrap_or_default()
@@ -1044,6 +1075,7 @@ pub async fn received_answer(
             .filter(|ch| !ch.is_control())
             .take(500)
             .collect();
+        let reason = reason_key(&text);
         let c = set_status(uow, c, CommitmentStatus::Rejected, |a| a.reason = Set(reason.clone()))
             .await?;
         history(uow, &c, "rejected", &actor.name, &reason).await?;
@@ -1067,7 +1099,8 @@ pub async fn refused_by_peer(uow: &mut UnitOfWork, offer_id: &str, status: u16) 
     if c.status != CommitmentStatus::Proposed {
         return Ok(());
     }
-    let reason = format!("The other organisation's node refused the commitment (HTTP {status}).");
+    tracing::info!(commitment = c.id, status, "the other node refused a commitment");
+    let reason = "commitment-reason-peer-refused".to_owned();
     let c =
         set_status(uow, c, CommitmentStatus::Rejected, |a| a.reason = Set(reason.clone())).await?;
     let by = remote_actor::Entity::find_by_id(c.remote_actor_id)

@@ -160,7 +160,7 @@ impl CommitmentResponse {
             quantity: c.quantity,
             due: c.due,
             status: c.status.as_str().to_owned(),
-            reason: c.reason,
+            reason: commitments::reason_text(&c.reason).to_owned(),
             agreement: c.agreement_ap_id,
             item_id: c.item_id,
             warehouse_id: c.warehouse_id,
@@ -181,7 +181,7 @@ impl CommitmentResponse {
                     kind: e.kind,
                     by: e.by_name,
                     quantity: e.quantity,
-                    note: e.note,
+                    note: commitments::reason_text(&e.note).to_owned(),
                 })
                 .collect(),
         );

@@ -439,6 +439,11 @@ pub async fn commitment_create(
     .await
 }
 
+/// A commitment's stored reason (or history note) in the page's language: Sanad's own reasons are message keys.
+pub fn reason(ctx: &PageCtx, stored: &str) -> String {
+    if stored.starts_with("commitment-reason-") { ctx.t(stored) } else { stored.to_owned() }
+}
+
 /// How much a pledge gives: its quantity of goods or its amount of money (for the template).
 pub fn pledged(p: &pledge::Model) -> i64 {
     p.quantity.or(p.amount).unwrap_or_default()
