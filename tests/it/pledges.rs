@@ -41,6 +41,17 @@ async fn pledge(
     (r.status(), r.text().await.unwrap())
 }
 
+/// A message's body as a mail reader shows it (lettre sends UTF-8 text in base64).
+fn body_of(mail: &sanad_tests::Mail) -> String {
+    use base64::Engine;
+    let (head, encoded) = mail.data.split_once("\r\n\r\n").unwrap();
+    assert!(head.contains("Content-Transfer-Encoding: base64"), "{head}");
+    let body = base64::engine::general_purpose::STANDARD
+        .decode(encoded.split_whitespace().collect::<String>().trim_end_matches('.'))
+        .unwrap();
+    String::from_utf8(body).unwrap()
+}
+
 const GOOD: &[(&str, &str)] = &[
     ("kind", "goods"),
     ("quantity", "١٠"),
@@ -256,14 +267,7 @@ async fn a_pledge_is_told_to_the_organisation_by_e_mail_through_a_real_smtp_serv
     let mail = mailbox.lock().unwrap()[0].clone();
     assert_eq!(mail.to, ["admin@amal.org"]);
     assert!(mail.data.contains("Subject: Sanad"), "{}", mail.data);
-    // The body, as a mail reader shows it (lettre sends UTF-8 text in base64).
-    let (head, encoded) = mail.data.split_once("\r\n\r\n").unwrap();
-    assert!(head.contains("Content-Transfer-Encoding: base64"), "{head}");
-    use base64::Engine;
-    let body = base64::engine::general_purpose::STANDARD
-        .decode(encoded.split_whitespace().collect::<String>().trim_end_matches('.'))
-        .unwrap();
-    let body = String::from_utf8(body).unwrap();
+    let body = body_of(&mail);
     assert!(body.contains("A donor pledged to the need") && body.contains("تعهّد جديد"), "{body}");
     assert!(body.contains("/o/amal/pledges"), "it links to the pledges page: {body}");
     assert!(!body.contains("Huda") && !body.contains("599"), "no donor details by e-mail: {body}");
@@ -301,11 +305,7 @@ async fn a_pledge_is_told_to_the_organisation_by_e_mail_through_a_real_smtp_serv
         async || mailbox.lock().unwrap().iter().find(|m| m.to == ["huda@example.org"]).cloned();
     a.node.app.until("the donor's e-mail is sent", async || to_donor().await.is_some()).await;
     let mail = to_donor().await.unwrap();
-    let (_, encoded) = mail.data.split_once("\r\n\r\n").unwrap();
-    let body = base64::engine::general_purpose::STANDARD
-        .decode(encoded.split_whitespace().collect::<String>().trim_end_matches('.'))
-        .unwrap();
-    let body = String::from_utf8(body).unwrap();
+    let body = body_of(&mail);
     assert!(
         body.contains("Please bring them Thursday") && body.contains("accepted your pledge"),
         "{body}"
